@@ -1,0 +1,93 @@
+//! A DK+ call described as data: method, path segments, query and JSON body. Handlers build these;
+//! the transport sends them (again, when retrying, from the same description).
+
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result, body_excerpt};
+
+/// One call to DK+.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiRequest {
+    pub(crate) method: Method,
+    /// Path below the base URL, one entry per segment, not yet percent-encoded.
+    pub(crate) segments: Vec<String>,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) body: Option<Bytes>,
+}
+
+impl ApiRequest {
+    pub(crate) fn new<I, S>(method: Method, segments: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            method,
+            segments: segments.into_iter().map(Into::into).collect(),
+            query: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub(crate) fn get<I, S>(segments: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self::new(Method::GET, segments)
+    }
+
+    pub(crate) fn query(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.query.push((key, value.into()));
+        self
+    }
+
+    pub(crate) fn json_body<T: Serialize>(mut self, body: &T) -> Result<Self> {
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::invalid("body", e.to_string()))?;
+        self.body = Some(Bytes::from(bytes));
+        Ok(self)
+    }
+}
+
+/// A successful (2xx) answer.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiResponse {
+    pub(crate) method: Method,
+    /// The percent-encoded path below the base URL, for messages.
+    pub(crate) path: String,
+    pub(crate) status: StatusCode,
+    pub(crate) body: Bytes,
+}
+
+impl ApiResponse {
+    /// Decodes the body, naming the JSON path of the first problem.
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Err(self.decode_error(".".to_owned(), "the body is empty".to_owned()));
+        }
+        let mut de = serde_json::Deserializer::from_slice(&self.body);
+        serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| self.decode_error(e.path().to_string(), e.inner().to_string()))
+    }
+
+    /// True when the body is empty or JSON `null`.
+    pub(crate) fn is_empty(&self) -> bool {
+        let text = String::from_utf8_lossy(&self.body);
+        let trimmed = text.trim();
+        trimmed.is_empty() || trimmed == "null"
+    }
+
+    fn decode_error(&self, field_path: String, reason: String) -> Error {
+        Error::Decode {
+            method: self.method.to_string(),
+            path: self.path.clone(),
+            status: self.status,
+            field_path,
+            reason,
+            body: body_excerpt(&self.body),
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Paged listings. DK+ pages are 1-based, live in the path (`/<resource>/page/{page}/{count}`) and
+//! come back as bare JSON arrays with no total and no next link; the last page is the first one
+//! with fewer than `count` items. Filters are query parameters and are sent with every page.
+
+use std::pin::Pin;
+
+use bytes::Bytes;
+use futures_core::Stream;
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use serde::de::DeserializeOwned;
+
+use crate::client::DkPlusClient;
+use crate::client::request::ApiRequest;
+use crate::error::{Error, Result};
+
+/// Default number of records per page.
+pub const DEFAULT_PER_PAGE: u32 = 100;
+
+/// A boxed stream of results, as returned by the `stream()`/`pages()` methods of list builders.
+pub type ResultStream<T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'static>>;
+
+/// Which page to fetch and how large pages are, plus the filters of one listing.
+#[derive(Debug, Clone)]
+pub(crate) struct Listing {
+    /// Path segments before `{page}/{count}`.
+    pub(crate) prefix: Vec<&'static str>,
+    pub(crate) page: u32,
+    pub(crate) per_page: u32,
+    pub(crate) filters: Vec<(&'static str, String)>,
+}
+
+impl Listing {
+    pub(crate) fn new(prefix: &[&'static str]) -> Self {
+        Self {
+            prefix: prefix.to_vec(),
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+            filters: Vec::new(),
+        }
+    }
+
+    /// Sets a filter, replacing an earlier value for the same key.
+    pub(crate) fn set(&mut self, key: &'static str, value: String) {
+        self.filters.retain(|(k, _)| *k != key);
+        self.filters.push((key, value));
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.page == 0 {
+            return Err(Error::invalid("page", "pages start at 1"));
+        }
+        if self.per_page == 0 {
+            return Err(Error::invalid("per_page", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    fn request(&self, page: u32) -> ApiRequest {
+        let mut segments: Vec<String> = self.prefix.iter().map(|s| (*s).to_owned()).collect();
+        segments.push(page.to_string());
+        segments.push(self.per_page.to_string());
+        let mut request = ApiRequest::get(segments);
+        for (key, value) in &self.filters {
+            request = request.query(key, value.clone());
+        }
+        request
+    }
+
+    async fn fetch<T: DeserializeOwned>(
+        &self,
+        client: &DkPlusClient,
+        page: u32,
+    ) -> Result<(Vec<T>, Bytes)> {
+        let response = client.execute(&self.request(page)).await?;
+        if response.is_empty() {
+            return Ok((Vec::new(), response.body));
+        }
+        let items: Vec<T> = response.json()?;
+        Ok((items, response.body))
+    }
+
+    /// The page set with `page` (default 1).
+    pub(crate) async fn one_page<T: DeserializeOwned>(
+        &self,
+        client: &DkPlusClient,
+    ) -> Result<Vec<T>> {
+        self.check()?;
+        Ok(self.fetch(client, self.page).await?.0)
+    }
+
+    /// Every page from `page` on, until a short page.
+    pub(crate) fn pages<T>(self, client: DkPlusClient) -> ResultStream<Vec<T>>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        if let Err(e) = self.check() {
+            return Box::pin(stream::once(async move { Err(e) }));
+        }
+        struct State {
+            listing: Listing,
+            client: DkPlusClient,
+            next: Option<u32>,
+            previous_body: Option<Bytes>,
+        }
+        let state = State {
+            next: Some(self.page),
+            listing: self,
+            client,
+            previous_body: None,
+        };
+        Box::pin(stream::try_unfold(state, |mut state| async move {
+            let Some(page) = state.next else {
+                return Ok(None);
+            };
+            let (items, body): (Vec<T>, Bytes) = state.listing.fetch(&state.client, page).await?;
+            let full = items.len() as u64 >= u64::from(state.listing.per_page);
+            if full && state.previous_body.as_ref() == Some(&body) {
+                return Err(Error::RepeatedPage {
+                    path: format!("/{}", state.listing.prefix.join("/")),
+                    page,
+                });
+            }
+            state.next = if full { page.checked_add(1) } else { None };
+            state.previous_body = Some(body);
+            if items.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some((items, state)))
+        }))
+    }
+
+    /// Every record of every page from `page` on.
+    pub(crate) fn items<T>(self, client: DkPlusClient) -> ResultStream<T>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        Box::pin(
+            self.pages::<T>(client)
+                .map_ok(|page| stream::iter(page.into_iter().map(Ok)))
+                .try_flatten()
+                .fuse(),
+        )
+    }
+}
+
+/// The `page`, `per_page`, `include`, `send`, `pages` and `stream` methods every list builder has.
+macro_rules! list_builder_common {
+    ($item:ty) => {
+        /// Which page `send()` fetches, or where `pages()`/`stream()` start (1-based, default 1).
+        pub fn page(mut self, page: u32) -> Self {
+            self.listing.page = page;
+            self
+        }
+
+        /// Records per page (default 100).
+        pub fn per_page(mut self, per_page: u32) -> Self {
+            self.listing.per_page = per_page;
+            self
+        }
+
+        /// Asks DK+ to return only these fields (PascalCase wire names, e.g. `["Number", "Name"]`);
+        /// the others read as `None`.
+        pub fn include<I, S>(mut self, fields: I) -> Self
+        where
+            I: IntoIterator<Item = S>,
+            S: AsRef<str>,
+        {
+            let list: Vec<String> = fields.into_iter().map(|f| f.as_ref().to_owned()).collect();
+            self.listing.set("include", list.join(","));
+            self
+        }
+
+        /// Fetches one page.
+        ///
+        /// # Errors
+        /// Any [`crate::Error`]; [`crate::Error::InvalidInput`] for page or per-page 0.
+        pub async fn send(self) -> $crate::Result<Vec<$item>> {
+            self.listing.one_page(&self.client).await
+        }
+
+        /// Streams pages (each a `Vec`) from `page` on until a short page, keeping the filters.
+        pub fn pages(self) -> $crate::paging::ResultStream<Vec<$item>> {
+            self.listing.pages(self.client)
+        }
+
+        /// Streams every record of every page from `page` on, keeping the filters.
+        pub fn stream(self) -> $crate::paging::ResultStream<$item> {
+            self.listing.items(self.client)
+        }
+    };
+}
+
+pub(crate) use list_builder_common;
+
+/// Formats a boolean filter the way DK+ expects.
+pub(crate) fn flag(value: bool) -> String {
+    if value { "true" } else { "false" }.to_owned()
+}

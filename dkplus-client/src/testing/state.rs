@@ -1,0 +1,81 @@
+//! The in-memory books of the fake DK+.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use crate::models::{Customer, Product, Project, SalesInvoice, SalesPerson};
+
+use super::faults::{AfterStore, Fault};
+
+/// One request as the fake received it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: http::Method,
+    /// Path as sent (percent-encoded), including the `/api/v1` prefix.
+    pub path: String,
+    /// Query parameters in order, decoded.
+    pub query: Vec<(String, String)>,
+    /// The body as text (empty when there was none).
+    pub body: String,
+    /// The `Authorization` header was the expected `bearer <token>`.
+    pub authorized: bool,
+}
+
+impl RecordedRequest {
+    /// The first value of a query parameter.
+    pub fn query_value(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body parsed as JSON (`Value::Null` when empty or not JSON).
+    pub fn body_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Everything the fake knows, behind one lock.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    /// Keyed by lower-cased number/code: DK+ matches keys case-insensitively.
+    pub(crate) customers: BTreeMap<String, Customer>,
+    pub(crate) projects: BTreeMap<String, Project>,
+    pub(crate) products: BTreeMap<String, Product>,
+    pub(crate) sales_persons: BTreeMap<String, SalesPerson>,
+    /// In creation order.
+    pub(crate) invoices: Vec<SalesInvoice>,
+    pub(crate) next_invoice_number: u64,
+    pub(crate) next_record_id: i64,
+    pub(crate) recording: bool,
+    pub(crate) requests: Vec<RecordedRequest>,
+    pub(crate) counts: BTreeMap<String, u64>,
+    pub(crate) faults: VecDeque<Fault>,
+    pub(crate) after_store: Option<AfterStore>,
+    pub(crate) latency: Option<Duration>,
+}
+
+impl State {
+    pub(crate) fn new(invoice_start: u64, recording: bool, latency: Option<Duration>) -> Self {
+        Self {
+            next_invoice_number: invoice_start,
+            next_record_id: 1,
+            recording,
+            latency,
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn record_id(&mut self) -> i64 {
+        let id = self.next_record_id;
+        self.next_record_id += 1;
+        id
+    }
+}
+
+/// The map key for a DK+ number or code.
+pub(crate) fn key(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
