@@ -1,0 +1,497 @@
+//! [`IntegrationConfig`]: what the integration transfers and how, validated when it is built.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use dkplus_client::{ItemClass, SalesPersonNumber};
+
+/// Where a line's DK+ item code comes from when the line is not linked to a product.
+///
+/// The product number always wins. Moment's current rule falls back to the accounting VAT code
+/// of the line's financial account; an older version of Moment's DK+ page used the account's
+/// *external revenue class* ("Vörunúmer") instead, offered here as an opt-in further fallback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ItemCodeFallback {
+    /// Product number, then the account's accounting VAT code (`externalTaxCode`). Moment's rule.
+    #[default]
+    AccountVatCode,
+    /// Product number, then the account's VAT code, then its external revenue class.
+    AccountVatCodeThenRevenueClass,
+}
+
+/// Configuration of the Moment → DK+ integration.
+///
+/// Build it with [`IntegrationConfig::builder`]; an invalid combination (for example invoices on
+/// but no sales person) is refused by [`IntegrationConfigBuilder::build`], never halfway through
+/// a run. Credentials are not part of this type: they live in the two clients.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IntegrationConfig {
+    transfer_customers: bool,
+    transfer_projects: bool,
+    transfer_invoices: bool,
+    sales_person: Option<SalesPersonNumber>,
+    error_email: Option<String>,
+    item_code_fallback: ItemCodeFallback,
+    create_missing_products: bool,
+    new_product_item_class: Option<ItemClass>,
+    price_decimals: u32,
+    payment_terms: BTreeMap<i64, String>,
+    concurrency: usize,
+    credit_note_text: String,
+}
+
+impl IntegrationConfig {
+    /// Starts a builder with the defaults: all three object types on, product creation on,
+    /// unit prices rounded to 2 decimals, concurrency 4.
+    #[must_use]
+    pub fn builder() -> IntegrationConfigBuilder {
+        IntegrationConfigBuilder::default()
+    }
+
+    /// Whether customers are transferred.
+    pub fn transfer_customers(&self) -> bool {
+        self.transfer_customers
+    }
+
+    /// Whether projects are transferred.
+    pub fn transfer_projects(&self) -> bool {
+        self.transfer_projects
+    }
+
+    /// Whether invoices are transferred.
+    pub fn transfer_invoices(&self) -> bool {
+        self.transfer_invoices
+    }
+
+    /// The DK+ sales person set on every invoice (always present when invoices are on).
+    pub fn sales_person(&self) -> Option<&SalesPersonNumber> {
+        self.sales_person.as_ref()
+    }
+
+    /// The address that receives failure reports, if any.
+    pub fn error_email(&self) -> Option<&str> {
+        self.error_email.as_deref()
+    }
+
+    /// How a line's item code is found when the line has no product.
+    pub fn item_code_fallback(&self) -> ItemCodeFallback {
+        self.item_code_fallback
+    }
+
+    /// Whether an item code that is not a DK+ product is created as one (otherwise: an error).
+    pub fn create_missing_products(&self) -> bool {
+        self.create_missing_products
+    }
+
+    /// The DK+ item class given to products the integration creates (default: service item,
+    /// since Moment invoices work and services that have no stock).
+    pub fn new_product_item_class(&self) -> Option<&ItemClass> {
+        self.new_product_item_class.as_ref()
+    }
+
+    /// Decimals the unit price is rounded to after the surcharge is folded in.
+    pub fn price_decimals(&self) -> u32 {
+        self.price_decimals
+    }
+
+    /// Moment credit days → DK+ payment term code. Empty (the default) means payment terms are
+    /// not sent, as in Moment's own integration.
+    pub fn payment_terms(&self) -> &BTreeMap<i64, String> {
+        &self.payment_terms
+    }
+
+    /// How many objects a backfill transfers at the same time.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    /// Invoice text of a credit note; `{original}` is replaced by the credited invoice's number.
+    pub fn credit_note_text(&self) -> &str {
+        &self.credit_note_text
+    }
+}
+
+/// Builder of [`IntegrationConfig`]. Every setter is optional; see [`IntegrationConfig::builder`]
+/// for the defaults.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct IntegrationConfigBuilder {
+    transfer_customers: bool,
+    transfer_projects: bool,
+    transfer_invoices: bool,
+    sales_person: Option<String>,
+    error_email: Option<String>,
+    item_code_fallback: ItemCodeFallback,
+    create_missing_products: bool,
+    new_product_item_class: Option<ItemClass>,
+    price_decimals: u32,
+    payment_terms: BTreeMap<i64, String>,
+    concurrency: usize,
+    credit_note_text: String,
+}
+
+/// The default credit-note invoice text (Icelandic: "Credit note for invoice no. {original}").
+pub const DEFAULT_CREDIT_NOTE_TEXT: &str = "Kreditreikningur vegna reiknings nr. {original}";
+
+/// Largest number of decimals accepted for unit prices.
+pub const MAX_PRICE_DECIMALS: u32 = 10;
+
+/// Largest backfill concurrency accepted.
+pub const MAX_CONCURRENCY: usize = 64;
+
+impl Default for IntegrationConfigBuilder {
+    fn default() -> Self {
+        Self {
+            transfer_customers: true,
+            transfer_projects: true,
+            transfer_invoices: true,
+            sales_person: None,
+            error_email: None,
+            item_code_fallback: ItemCodeFallback::default(),
+            create_missing_products: true,
+            new_product_item_class: Some(ItemClass::ServiceItem),
+            price_decimals: 2,
+            payment_terms: BTreeMap::new(),
+            concurrency: 4,
+            credit_note_text: DEFAULT_CREDIT_NOTE_TEXT.to_owned(),
+        }
+    }
+}
+
+impl IntegrationConfigBuilder {
+    /// Turns the transfer of customers on or off (default on).
+    pub fn transfer_customers(mut self, on: bool) -> Self {
+        self.transfer_customers = on;
+        self
+    }
+
+    /// Turns the transfer of projects on or off (default on).
+    pub fn transfer_projects(mut self, on: bool) -> Self {
+        self.transfer_projects = on;
+        self
+    }
+
+    /// Turns the transfer of invoices on or off (default on).
+    pub fn transfer_invoices(mut self, on: bool) -> Self {
+        self.transfer_invoices = on;
+        self
+    }
+
+    /// The DK+ sales person number put on every invoice. Required when invoices are on.
+    pub fn sales_person(mut self, number: impl Into<String>) -> Self {
+        self.sales_person = Some(number.into());
+        self
+    }
+
+    /// The e-mail address that receives failure reports.
+    pub fn error_email(mut self, address: impl Into<String>) -> Self {
+        self.error_email = Some(address.into());
+        self
+    }
+
+    /// Where item codes come from for lines without a product (default: the account VAT code).
+    pub fn item_code_fallback(mut self, fallback: ItemCodeFallback) -> Self {
+        self.item_code_fallback = fallback;
+        self
+    }
+
+    /// Whether item codes missing in DK+ are created as products (default on).
+    pub fn create_missing_products(mut self, on: bool) -> Self {
+        self.create_missing_products = on;
+        self
+    }
+
+    /// The item class of products the integration creates; `None` leaves it to DK+.
+    pub fn new_product_item_class(mut self, class: Option<ItemClass>) -> Self {
+        self.new_product_item_class = class;
+        self
+    }
+
+    /// Decimals of the unit price after the surcharge is folded in (default 2, at most 10).
+    pub fn price_decimals(mut self, decimals: u32) -> Self {
+        self.price_decimals = decimals;
+        self
+    }
+
+    /// Maps Moment credit days to a DK+ payment term code (e.g. `30 → "m30"`). Off by default.
+    pub fn payment_term(mut self, credit_days: i64, dkplus_code: impl Into<String>) -> Self {
+        self.payment_terms.insert(credit_days, dkplus_code.into());
+        self
+    }
+
+    /// How many objects a backfill transfers at the same time (default 4, 1 to 64).
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency;
+        self
+    }
+
+    /// The invoice text of credit notes; must contain `{original}`.
+    pub fn credit_note_text(mut self, template: impl Into<String>) -> Self {
+        self.credit_note_text = template.into();
+        self
+    }
+
+    /// Checks the combination and builds the configuration; lists every problem found.
+    pub fn build(self) -> Result<IntegrationConfig, ConfigError> {
+        let mut problems = Vec::new();
+        if !self.transfer_customers && !self.transfer_projects && !self.transfer_invoices {
+            problems.push(ConfigProblem::NothingToTransfer);
+        }
+        let sales_person = match self.sales_person.as_deref().map(str::trim) {
+            Some("") => {
+                problems.push(ConfigProblem::SalesPersonBlank);
+                None
+            }
+            Some(number) if has_control_chars(number) => {
+                problems.push(ConfigProblem::SalesPersonBlank);
+                None
+            }
+            Some(number) => Some(SalesPersonNumber::new(number)),
+            None => None,
+        };
+        if self.transfer_invoices && sales_person.is_none() && self.sales_person.is_none() {
+            problems.push(ConfigProblem::SalesPersonMissing);
+        }
+        let error_email = match self.error_email.map(|e| e.trim().to_owned()) {
+            Some(address) if !looks_like_email(&address) => {
+                problems.push(ConfigProblem::ErrorEmailInvalid(address));
+                None
+            }
+            other => other,
+        };
+        if self.price_decimals > MAX_PRICE_DECIMALS {
+            problems.push(ConfigProblem::PriceDecimalsTooMany(self.price_decimals));
+        }
+        if self.concurrency == 0 || self.concurrency > MAX_CONCURRENCY {
+            problems.push(ConfigProblem::ConcurrencyOutOfRange(self.concurrency));
+        }
+        for (days, code) in &self.payment_terms {
+            if *days < 0 || code.trim().is_empty() {
+                problems.push(ConfigProblem::PaymentTermInvalid {
+                    credit_days: *days,
+                    code: code.clone(),
+                });
+            }
+        }
+        if self.transfer_invoices && !self.credit_note_text.contains("{original}") {
+            problems.push(ConfigProblem::CreditNoteTextWithoutPlaceholder);
+        }
+        if !problems.is_empty() {
+            return Err(ConfigError { problems });
+        }
+        Ok(IntegrationConfig {
+            transfer_customers: self.transfer_customers,
+            transfer_projects: self.transfer_projects,
+            transfer_invoices: self.transfer_invoices,
+            sales_person,
+            error_email,
+            item_code_fallback: self.item_code_fallback,
+            create_missing_products: self.create_missing_products,
+            new_product_item_class: self.new_product_item_class,
+            price_decimals: self.price_decimals,
+            payment_terms: self.payment_terms,
+            concurrency: self.concurrency,
+            credit_note_text: self.credit_note_text,
+        })
+    }
+}
+
+fn has_control_chars(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// A deliberately small check: one `@` with text on both sides, a dot in the domain, no spaces.
+fn looks_like_email(address: &str) -> bool {
+    let mut parts = address.split('@');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(local), Some(domain), None) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !address.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        _ => false,
+    }
+}
+
+/// The configuration was refused; [`ConfigError::problems`] lists every reason.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    problems: Vec<ConfigProblem>,
+}
+
+impl ConfigError {
+    /// Every problem found, in a stable order.
+    pub fn problems(&self) -> &[ConfigProblem] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid integration configuration:")?;
+        for problem in &self.problems {
+            write!(f, "\n  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One reason a configuration was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigProblem {
+    /// Customers, projects and invoices are all off.
+    #[error("customers, projects and invoices are all turned off: turn on at least one")]
+    NothingToTransfer,
+    /// Invoices are on but no sales person is set.
+    #[error(
+        "invoices are on but no sales person is set: set the DK+ sales person number \
+         (it must exist under Sales persons in DK+)"
+    )]
+    SalesPersonMissing,
+    /// The sales person number is blank or holds control characters.
+    #[error("the sales person number is blank or holds control characters")]
+    SalesPersonBlank,
+    /// The error e-mail address does not look like one.
+    #[error("the error e-mail address {0:?} is not a valid e-mail address")]
+    ErrorEmailInvalid(String),
+    /// Too many price decimals.
+    #[error("price decimals is {0}; use 0 to {MAX_PRICE_DECIMALS}")]
+    PriceDecimalsTooMany(u32),
+    /// Concurrency outside 1..=64.
+    #[error("concurrency is {0}; use 1 to {MAX_CONCURRENCY}")]
+    ConcurrencyOutOfRange(usize),
+    /// A payment term mapping with negative days or a blank code.
+    #[error(
+        "payment term mapping {credit_days} days → {code:?} is invalid: days must be ≥ 0 and the code non-blank"
+    )]
+    PaymentTermInvalid {
+        /// The Moment credit days.
+        credit_days: i64,
+        /// The DK+ payment term code.
+        code: String,
+    },
+    /// The credit-note text has no `{original}` placeholder.
+    #[error(
+        "the credit-note text must contain {{original}} where the credited invoice number goes"
+    )]
+    CreditNoteTextWithoutPlaceholder,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_only_a_sales_person() {
+        let config = IntegrationConfig::builder()
+            .sales_person("vef")
+            .build()
+            .unwrap();
+        assert!(
+            config.transfer_customers() && config.transfer_projects() && config.transfer_invoices()
+        );
+        assert_eq!(config.sales_person().map(|s| s.as_str()), Some("vef"));
+        assert_eq!(config.price_decimals(), 2);
+        assert_eq!(config.concurrency(), 4);
+        assert!(config.create_missing_products());
+        assert!(config.payment_terms().is_empty());
+        assert_eq!(
+            config.item_code_fallback(),
+            ItemCodeFallback::AccountVatCode
+        );
+    }
+
+    #[test]
+    fn invoices_without_sales_person_are_refused_at_build() {
+        let err = IntegrationConfig::builder().build().unwrap_err();
+        assert_eq!(err.problems(), &[ConfigProblem::SalesPersonMissing]);
+        assert!(err.to_string().contains("sales person"));
+    }
+
+    #[test]
+    fn sales_person_not_needed_without_invoices() {
+        let config = IntegrationConfig::builder()
+            .transfer_invoices(false)
+            .build()
+            .unwrap();
+        assert!(config.sales_person().is_none());
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let err = IntegrationConfig::builder()
+            .sales_person("  ")
+            .error_email("not an address")
+            .price_decimals(11)
+            .concurrency(0)
+            .payment_term(-1, "m30")
+            .credit_note_text("Credit")
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err.problems(),
+            &[
+                ConfigProblem::SalesPersonBlank,
+                ConfigProblem::ErrorEmailInvalid("not an address".into()),
+                ConfigProblem::PriceDecimalsTooMany(11),
+                ConfigProblem::ConcurrencyOutOfRange(0),
+                ConfigProblem::PaymentTermInvalid {
+                    credit_days: -1,
+                    code: "m30".into()
+                },
+                ConfigProblem::CreditNoteTextWithoutPlaceholder,
+            ]
+        );
+        assert_eq!(err.to_string().lines().count(), 7);
+    }
+
+    #[test]
+    fn all_off_is_refused() {
+        let err = IntegrationConfig::builder()
+            .transfer_customers(false)
+            .transfer_projects(false)
+            .transfer_invoices(false)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.problems(), &[ConfigProblem::NothingToTransfer]);
+    }
+
+    #[test]
+    fn email_check_table() {
+        for (address, ok) in [
+            ("bokhald@firma.is", true),
+            ("a.b+c@sub.example.com", true),
+            ("no-at.example.com", false),
+            ("two@@example.com", false),
+            ("@example.com", false),
+            ("x@localhost", false),
+            ("x@.is", false),
+            ("x y@firma.is", false),
+        ] {
+            assert_eq!(looks_like_email(address), ok, "{address}");
+        }
+    }
+
+    #[test]
+    fn sales_person_is_trimmed_and_concurrency_bounds() {
+        let config = IntegrationConfig::builder()
+            .sales_person(" 12 ")
+            .concurrency(MAX_CONCURRENCY)
+            .build()
+            .unwrap();
+        assert_eq!(config.sales_person().map(|s| s.as_str()), Some("12"));
+        let err = IntegrationConfig::builder()
+            .sales_person("12")
+            .concurrency(MAX_CONCURRENCY + 1)
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err.problems(),
+            &[ConfigProblem::ConcurrencyOutOfRange(MAX_CONCURRENCY + 1)]
+        );
+    }
+}

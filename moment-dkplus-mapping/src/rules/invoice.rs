@@ -1,0 +1,510 @@
+//! Invoices and credit notes: one posted DK+ sales invoice per finalized Moment invoice.
+
+use std::collections::BTreeSet;
+
+use dkplus_client::{
+    CustomerNumber, InvoiceCustomer, ItemCode, ProductCreate, ProjectNumber, SalesInvoiceCreate,
+    SalesInvoiceLineCreate,
+};
+use moment_client::{Customer, Invoice, InvoiceLine, Project};
+use rust_decimal::Decimal;
+
+use super::item_code::resolve_item_code;
+use super::kennitala::invoice_kennitala;
+use super::line::{fold_surcharge, line_tolerance, line_total};
+use super::text::{DKPLUS_PRODUCT_DESCRIPTION_MAX, check_text, cut_chars, excerpt, non_blank};
+use super::{ItemCodeSource, LineRef, MappingError, MomentObjectRef, Problem, ReferenceData};
+use crate::config::IntegrationConfig;
+use crate::warning::Warning;
+
+/// Largest quantity accepted on a line (absolute value).
+const MAX_QUANTITY: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+/// Largest unit price accepted on a line (absolute value): 10^12.
+const MAX_UNIT_PRICE: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+/// Largest surcharge accepted, in percent.
+const MAX_SURCHARGE: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+
+/// What [`map_invoice`] needs: the invoice with its lines, its customer's full record (for the
+/// kennitala), its project (for the number, when the invoice only links the id), and the
+/// accounts and products its lines point to.
+#[derive(Clone, Copy, Debug)]
+pub struct InvoiceInputs<'a> {
+    /// The Moment invoice or credit note, with its lines.
+    pub invoice: &'a Invoice,
+    /// The invoice's customer as Moment returns it; `None` when the invoice has none.
+    pub customer: Option<&'a Customer>,
+    /// The invoice's project, when it has one and it was loaded.
+    pub project: Option<&'a Project>,
+    /// Financial accounts and products the lines point to.
+    pub reference_data: &'a ReferenceData,
+}
+
+/// An item code the invoice uses, and how to create it as a DK+ product if DK+ lacks it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequiredProduct {
+    /// The product to create when missing: item code, description (product or account name,
+    /// at most 40 characters), VAT percent from the account when known, item class.
+    pub create: ProductCreate,
+    /// Where the item code came from.
+    pub source: ItemCodeSource,
+    /// Set when the description had to be shortened to DK+'s 40 characters; reported only if
+    /// the product is actually created.
+    pub description_truncated: Option<Warning>,
+}
+
+/// An invoice ready for DK+.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MappedInvoice {
+    /// The body of `POST /sales/invoice`.
+    pub create: SalesInvoiceCreate,
+    /// The DK+ `Reference`: Moment's invoice number.
+    pub reference: String,
+    /// The DK+ customer number.
+    pub customer_number: CustomerNumber,
+    /// The DK+ project number, when the invoice has a project.
+    pub project_number: Option<ProjectNumber>,
+    /// The total without VAT as DK+ will compute it (sum of the line totals).
+    pub total: Decimal,
+    /// How far DK+'s total may be from [`total`](Self::total) by rounding alone.
+    pub total_tolerance: Decimal,
+    /// Every distinct item code of the lines, in line order.
+    pub products: Vec<RequiredProduct>,
+    /// Things worth a look that did not stop the invoice.
+    pub warnings: Vec<Warning>,
+}
+
+/// Maps a finalized Moment invoice (or credit note) to a DK+ sales invoice.
+///
+/// Rules (see `docs/integration-rules.md`): draft invoices are refused; `Reference` = Moment's
+/// invoice number (DK+ assigns its own number); the customer must have a valid kennitala, sent
+/// as `Customer.SSN`; the configured sales person is set; each line keeps its quantity and gets
+/// the unit price with the surcharge folded in (rounded to the configured decimals), its
+/// discount percent, `IncludingVAT = false` and an item code from [`resolve_item_code`];
+/// a credit note is sent with negative quantities and the credited invoice's number in `Text1`.
+/// Line totals and the invoice total are checked against Moment's, a larger difference than
+/// rounding allows is a warning.
+///
+/// # Errors
+/// A [`MappingError`] with **every** problem found (header and all lines), each saying what to
+/// fix in Moment. Nothing has been written anywhere when it is returned.
+pub fn map_invoice(
+    inputs: InvoiceInputs<'_>,
+    config: &IntegrationConfig,
+) -> Result<MappedInvoice, MappingError> {
+    let invoice = inputs.invoice;
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+
+    // Header.
+    if !invoice.is_finalized() {
+        problems.push(Problem::InvoiceNotFinalized);
+    }
+    let reference = invoice
+        .invoice_number
+        .as_ref()
+        .map(|n| n.as_str().trim().to_owned())
+        .filter(|n| !n.is_empty());
+    if reference.is_none() && invoice.is_finalized() {
+        problems.push(Problem::InvoiceNumberMissing);
+    }
+    if invoice.invoice_date.is_none() {
+        problems.push(Problem::InvoiceDateMissing);
+    }
+    let (customer_number, kennitala) = match inputs.customer {
+        None => {
+            problems.push(Problem::InvoiceCustomerMissing);
+            (None, None)
+        }
+        Some(customer) => {
+            let number = customer
+                .customer_number
+                .as_ref()
+                .or_else(|| invoice.customer_number())
+                .map(|n| n.as_str())
+                .filter(|n| !n.trim().is_empty());
+            if number.is_none() {
+                problems.push(Problem::InvoiceCustomerNumberMissing);
+            }
+            let kennitala = invoice_kennitala(customer)
+                .map_err(|p| problems.push(p))
+                .ok();
+            (number.map(CustomerNumber::new), kennitala)
+        }
+    };
+    let project_number = if invoice.project.is_some() || inputs.project.is_some() {
+        let number = invoice
+            .project_number()
+            .or_else(|| inputs.project.and_then(|p| p.project_number.as_ref()))
+            .map(|n| n.as_str())
+            .filter(|n| !n.trim().is_empty());
+        if number.is_none() {
+            problems.push(Problem::InvoiceProjectNumberMissing);
+        }
+        number.map(ProjectNumber::new)
+    } else {
+        None
+    };
+    let currency = match non_blank(invoice.currency_code.as_deref()) {
+        Some(code) if code.len() == 3 && code.chars().all(|c| c.is_ascii_alphabetic()) => {
+            Some(code.to_ascii_uppercase())
+        }
+        Some(code) => {
+            problems.push(Problem::CurrencyCodeInvalid(code.to_owned()));
+            None
+        }
+        None => None,
+    };
+    if invoice.lines.is_empty() {
+        problems.push(Problem::InvoiceHasNoLines);
+    }
+
+    // Lines.
+    let mut lines = Vec::with_capacity(invoice.lines.len());
+    let mut products: Vec<RequiredProduct> = Vec::new();
+    let mut seen_codes = BTreeSet::new();
+    let mut total = Decimal::ZERO;
+    let mut total_tolerance = Decimal::ZERO;
+    let mut moment_lines_total = Some(Decimal::ZERO);
+    for (index, line) in invoice.lines.iter().enumerate() {
+        let line_ref = LineRef {
+            position: index + 1,
+            description: line
+                .description
+                .as_deref()
+                .map(excerpt)
+                .filter(|d| !d.is_empty()),
+        };
+        let Some(mapped) = map_line(
+            line,
+            &line_ref,
+            &inputs,
+            config,
+            &mut problems,
+            &mut warnings,
+        ) else {
+            continue;
+        };
+        if seen_codes.insert(mapped.line.item_code.clone()) {
+            products.push(required_product(&mapped, line, config));
+        }
+        total += mapped.total;
+        total_tolerance += mapped.tolerance;
+        moment_lines_total = moment_lines_total.zip(line.line_total).map(|(a, b)| a + b);
+        lines.push(mapped.line);
+    }
+
+    // Credit notes go to DK+ with negative quantities. Moment may store a credit note's lines
+    // with negated amounts or as positive amounts under the credit-note type: both end up
+    // negative here.
+    let credit_note = invoice.is_credit_note();
+    let mut text1 = None;
+    if credit_note {
+        if total > Decimal::ZERO {
+            for line in &mut lines {
+                line.quantity = -line.quantity;
+                line.total = line.total.map(|t| -t);
+            }
+            total = -total;
+        }
+        match invoice
+            .credited_invoice
+            .as_ref()
+            .and_then(|r| r.invoice_number.as_ref())
+        {
+            Some(original) => {
+                text1 = Some(
+                    config
+                        .credit_note_text()
+                        .replace("{original}", original.as_str()),
+                );
+            }
+            None => warnings.push(Warning::CreditNoteWithoutOriginal),
+        }
+    } else if total < Decimal::ZERO {
+        problems.push(Problem::InvoiceTotalNegative { total });
+    }
+
+    // Totals: compare with Moment's total without VAT (sign-insensitive for credit notes,
+    // whose totals Moment may keep as positive amounts).
+    let moment_total = invoice
+        .total_excluding_vat
+        .or(moment_lines_total.filter(|_| !invoice.lines.is_empty()));
+    if let Some(moment_total) = moment_total {
+        let comparable = if credit_note && moment_total > Decimal::ZERO {
+            -moment_total
+        } else {
+            moment_total
+        };
+        let difference = total - comparable;
+        if difference.abs() > total_tolerance {
+            warnings.push(Warning::InvoiceTotalMismatch {
+                moment: comparable,
+                mapped: total,
+                difference,
+            });
+        }
+    }
+
+    check_text(
+        invoice.invoice_number.as_ref().map(|n| n.as_str()),
+        || "the invoice number".into(),
+        &mut problems,
+    );
+
+    let (Some(reference), Some(customer_number), Some(kennitala), true) =
+        (reference, customer_number, kennitala, problems.is_empty())
+    else {
+        return Err(MappingError {
+            object: MomentObjectRef::Invoice {
+                id: invoice.id.get(),
+                number: invoice.invoice_number.as_ref().map(|n| n.to_string()),
+            },
+            problems,
+        });
+    };
+
+    let create = SalesInvoiceCreate {
+        customer: InvoiceCustomer {
+            number: customer_number.clone(),
+            ssn: Some(kennitala.as_str().to_owned()),
+            ..InvoiceCustomer::default()
+        },
+        sales_person: config.sales_person().cloned(),
+        reference: Some(reference.clone()),
+        date: invoice.invoice_date,
+        due_date: invoice.due_date,
+        project: project_number.clone(),
+        text1,
+        currency,
+        lines,
+        ..SalesInvoiceCreate::default()
+    };
+    Ok(MappedInvoice {
+        create,
+        reference,
+        customer_number,
+        project_number,
+        total,
+        total_tolerance,
+        products,
+        warnings,
+    })
+}
+
+struct MappedLine {
+    line: SalesInvoiceLineCreate,
+    total: Decimal,
+    tolerance: Decimal,
+    source: ItemCodeSource,
+    resolved_product: Option<moment_client::Product>,
+    resolved_account: Option<moment_client::FinancialAccount>,
+}
+
+fn in_range(value: Decimal, max: Decimal) -> bool {
+    value.abs() <= max
+}
+
+/// Maps one line; pushes its problems and returns `None` when it cannot be mapped.
+fn map_line(
+    line: &InvoiceLine,
+    line_ref: &LineRef,
+    inputs: &InvoiceInputs<'_>,
+    config: &IntegrationConfig,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Warning>,
+) -> Option<MappedLine> {
+    let before = problems.len();
+    let out_of_range = |field, value, range| Problem::LineValueOutOfRange {
+        line: line_ref.clone(),
+        field,
+        value,
+        range,
+    };
+    check_text(
+        line.description.as_deref(),
+        || format!("{line_ref} description"),
+        problems,
+    );
+
+    let quantity = line.quantity;
+    match quantity {
+        None => problems.push(Problem::LineQuantityMissing {
+            line: line_ref.clone(),
+        }),
+        Some(q) if !in_range(q, MAX_QUANTITY) => problems.push(out_of_range(
+            "quantity",
+            q,
+            "-1 000 000 000 to 1 000 000 000",
+        )),
+        Some(_) => {}
+    }
+    let unit_price = line.unit_price;
+    match unit_price {
+        None => problems.push(Problem::LineUnitPriceMissing {
+            line: line_ref.clone(),
+        }),
+        Some(p) if !in_range(p, MAX_UNIT_PRICE) => problems.push(out_of_range(
+            "unit price",
+            p,
+            "-1 000 000 000 000 to 1 000 000 000 000",
+        )),
+        Some(_) => {}
+    }
+    let discount = line.discount_percent.filter(|d| !d.is_zero());
+    if let Some(d) = discount {
+        if d < Decimal::ZERO || d > Decimal::ONE_HUNDRED {
+            problems.push(out_of_range("discount percent", d, "0 to 100"));
+        }
+    }
+    let surcharge = line.surcharge_percent.filter(|s| !s.is_zero());
+    if let Some(s) = surcharge {
+        if s <= -Decimal::ONE_HUNDRED || s > MAX_SURCHARGE {
+            problems.push(out_of_range(
+                "surcharge percent",
+                s,
+                "above -100 and at most 1000",
+            ));
+        }
+    }
+    // Amount-style discount or surcharge: Moment's meaning (per unit or per line) is not
+    // known, so such a line is refused rather than guessed, unless the percentage is also given.
+    if discount.is_none() {
+        if let Some(amount) = line.discount_amount.filter(|a| !a.is_zero()) {
+            problems.push(out_of_range(
+                "discount amount (without a discount percent)",
+                amount,
+                "0: give the discount as a percent in Moment",
+            ));
+        }
+    }
+    if surcharge.is_none() {
+        if let Some(amount) = line.surcharge_amount.filter(|a| !a.is_zero()) {
+            problems.push(out_of_range(
+                "surcharge amount (without a surcharge percent)",
+                amount,
+                "0: give the surcharge as a percent in Moment",
+            ));
+        }
+    }
+
+    let resolved = resolve_item_code(
+        line,
+        line_ref,
+        inputs.reference_data,
+        config.item_code_fallback(),
+    )
+    .map_err(|p| problems.push(p))
+    .ok();
+
+    if problems.len() > before {
+        return None;
+    }
+    let (Some(quantity), Some(unit_price), Some(resolved)) = (quantity, unit_price, resolved)
+    else {
+        return None;
+    };
+    // Both in range, so neither fold nor total can overflow; a `None` is still handled.
+    let Some(price) = fold_surcharge(unit_price, surcharge, config.price_decimals()) else {
+        problems.push(out_of_range(
+            "unit price",
+            unit_price,
+            "a value whose surcharge can be computed",
+        ));
+        return None;
+    };
+    // DK+ receives non-negative prices: a negative price becomes a negative quantity.
+    let (quantity, price) = if price < Decimal::ZERO {
+        (-quantity, -price)
+    } else {
+        (quantity, price)
+    };
+    let Some(total) = line_total(quantity, price, discount) else {
+        problems.push(out_of_range(
+            "quantity",
+            quantity,
+            "a value whose total can be computed",
+        ));
+        return None;
+    };
+    let tolerance = line_tolerance(quantity, discount, config.price_decimals());
+    if let Some(moment_total) = line.line_total {
+        // Moment may keep a credit note's line totals as positive amounts.
+        let comparable = if inputs.invoice.is_credit_note()
+            && total.is_sign_negative() != moment_total.is_sign_negative()
+        {
+            -moment_total
+        } else {
+            moment_total
+        };
+        let difference = total - comparable;
+        if difference.abs() > tolerance {
+            warnings.push(Warning::LineTotalMismatch {
+                line: line_ref.clone(),
+                moment: moment_total,
+                mapped: total,
+                difference,
+            });
+        }
+    }
+    let item_code: ItemCode = resolved.code;
+    Some(MappedLine {
+        line: SalesInvoiceLineCreate {
+            item_code,
+            quantity,
+            price,
+            text: non_blank(line.description.as_deref()).map(str::to_owned),
+            discount,
+            including_vat: Some(false),
+            total: Some(total),
+            ..SalesInvoiceLineCreate::default()
+        },
+        total,
+        tolerance,
+        source: resolved.source,
+        resolved_product: resolved.product,
+        resolved_account: resolved.account,
+    })
+}
+
+fn required_product(
+    mapped: &MappedLine,
+    line: &InvoiceLine,
+    config: &IntegrationConfig,
+) -> RequiredProduct {
+    let code = mapped.line.item_code.clone();
+    let full = mapped
+        .resolved_product
+        .as_ref()
+        .and_then(|p| non_blank(p.name.as_deref()).or(non_blank(p.description.as_deref())))
+        .or_else(|| {
+            mapped
+                .resolved_account
+                .as_ref()
+                .and_then(|a| non_blank(a.name.as_deref()))
+        })
+        .or_else(|| non_blank(line.description.as_deref()))
+        .unwrap_or(code.as_str())
+        .replace(['\n', '\r', '\t'], " ");
+    let (description, cut) = cut_chars(&full, DKPLUS_PRODUCT_DESCRIPTION_MAX);
+    let description_truncated = cut.then(|| Warning::ProductDescriptionTruncated {
+        item_code: code.to_string(),
+        full: full.clone(),
+        sent: description.clone(),
+    });
+    let tax_percent = mapped
+        .resolved_account
+        .as_ref()
+        .and_then(|a| a.current_vat_percentage)
+        .or(line.vat_percent);
+    RequiredProduct {
+        create: ProductCreate {
+            item_code: code,
+            description: Some(description),
+            tax_percent,
+            item_class: config.new_product_item_class().cloned(),
+            ..ProductCreate::default()
+        },
+        source: mapped.source.clone(),
+        description_truncated,
+    }
+}

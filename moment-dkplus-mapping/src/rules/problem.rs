@@ -1,0 +1,285 @@
+//! Why a Moment object cannot be mapped: [`MappingError`] lists **every** [`Problem`] found.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+/// Which Moment object a mapping error is about, as a person would look it up in Moment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MomentObjectRef {
+    /// A customer: Moment id and customer number (when it has one).
+    Customer {
+        /// Moment's internal id.
+        id: i64,
+        /// The customer number.
+        number: Option<String>,
+        /// The customer name.
+        name: Option<String>,
+    },
+    /// A project.
+    Project {
+        /// Moment's internal id.
+        id: i64,
+        /// The project number.
+        number: Option<String>,
+    },
+    /// An invoice or credit note.
+    Invoice {
+        /// Moment's internal id.
+        id: i64,
+        /// The invoice number (finalized invoices have one).
+        number: Option<String>,
+    },
+}
+
+impl fmt::Display for MomentObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Customer { id, number, name } => {
+                write!(f, "customer ")?;
+                match (number, name) {
+                    (Some(n), Some(name)) => write!(f, "{n} ({name})")?,
+                    (Some(n), None) => write!(f, "{n}")?,
+                    (None, Some(name)) => write!(f, "\"{name}\"")?,
+                    (None, None) => write!(f, "without number")?,
+                }
+                write!(f, " [Moment id {id}]")
+            }
+            Self::Project { id, number } => match number {
+                Some(n) => write!(f, "project {n} [Moment id {id}]"),
+                None => write!(f, "project without number [Moment id {id}]"),
+            },
+            Self::Invoice { id, number } => match number {
+                Some(n) => write!(f, "invoice {n} [Moment id {id}]"),
+                None => write!(f, "invoice without number [Moment id {id}]"),
+            },
+        }
+    }
+}
+
+/// Identifies an invoice line the way it appears in Moment: its 1-based position and the
+/// beginning of its description.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineRef {
+    /// 1-based position of the line on the invoice.
+    pub position: usize,
+    /// The first characters of the line's description, if it has one.
+    pub description: Option<String>,
+}
+
+impl fmt::Display for LineRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}", self.position)?;
+        if let Some(d) = &self.description {
+            write!(f, " (\"{d}\")")?;
+        }
+        Ok(())
+    }
+}
+
+/// One thing that stops a Moment object from being sent to DK+, with what to fix in Moment.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Problem {
+    /// The customer has no customer number.
+    #[error(
+        "the customer has no customer number: give it one in Moment (Moment is master of customer numbers)"
+    )]
+    CustomerNumberMissing,
+    /// The customer has no name.
+    #[error("the customer has no name: enter the name in Moment")]
+    CustomerNameMissing,
+    /// The invoice's customer has no kennitala.
+    #[error(
+        "customer {customer} has no kennitala: enter the organization number (kennitala) on the \
+         customer in Moment; DK+ requires it on invoices"
+    )]
+    KennitalaMissing {
+        /// The customer, as "number (name)".
+        customer: String,
+    },
+    /// The kennitala fails the check.
+    #[error(
+        "customer {customer} has the kennitala {value:?}, which is not valid ({reason}): correct the \
+         organization number on the customer in Moment"
+    )]
+    KennitalaInvalid {
+        /// The customer, as "number (name)".
+        customer: String,
+        /// The value as stored in Moment.
+        value: String,
+        /// Why it is not valid.
+        reason: String,
+    },
+    /// The country code is not two letters.
+    #[error(
+        "the country code {0:?} is not an ISO 3166 two-letter code (e.g. IS): correct it in Moment"
+    )]
+    CountryCodeInvalid(String),
+    /// A text holds control characters DK+ cannot store.
+    #[error("{field} holds control characters: remove them in Moment")]
+    ControlCharacters {
+        /// Which field, e.g. "the customer name" or "line 3 (\"Consulting\") description".
+        field: String,
+    },
+    /// A text is longer than DK+ stores.
+    #[error("{field} is {length} characters long; DK+ stores at most {max}: shorten it in Moment")]
+    TextTooLong {
+        /// Which field.
+        field: String,
+        /// Its length in characters.
+        length: usize,
+        /// DK+'s limit.
+        max: usize,
+    },
+    /// The project has no project number.
+    #[error(
+        "the project has no project number: give it one in Moment (Moment is master of project numbers)"
+    )]
+    ProjectNumberMissing,
+    /// The project has no name.
+    #[error("the project has no name: enter the name in Moment")]
+    ProjectNameMissing,
+    /// The invoice is a draft.
+    #[error(
+        "the invoice is not finalized: finalize it in Moment; only finalized invoices are sent to DK+"
+    )]
+    InvoiceNotFinalized,
+    /// The invoice has no number.
+    #[error("the invoice has no invoice number: finalize it in Moment so it gets one")]
+    InvoiceNumberMissing,
+    /// The invoice has no invoice date.
+    #[error("the invoice has no invoice date: set it in Moment")]
+    InvoiceDateMissing,
+    /// The invoice has no customer.
+    #[error("the invoice has no customer: choose the customer on the invoice in Moment")]
+    InvoiceCustomerMissing,
+    /// The invoice's customer has no customer number.
+    #[error("the invoice's customer has no customer number: give the customer one in Moment")]
+    InvoiceCustomerNumberMissing,
+    /// The invoice has no lines.
+    #[error("the invoice has no lines: add at least one line in Moment")]
+    InvoiceHasNoLines,
+    /// The invoice's project has no number.
+    #[error("the invoice's project has no project number: give the project one in Moment")]
+    InvoiceProjectNumberMissing,
+    /// The currency code is not three letters.
+    #[error(
+        "the currency code {0:?} is not an ISO 4217 three-letter code (e.g. ISK): correct it in Moment"
+    )]
+    CurrencyCodeInvalid(String),
+    /// An invoice (not a credit note) adds up to less than zero.
+    #[error(
+        "the invoice adds up to {total}, less than zero: make it a credit note in Moment \
+         (DK+ receives credits as credit notes)"
+    )]
+    InvoiceTotalNegative {
+        /// The mapped total without VAT.
+        total: Decimal,
+    },
+    /// A credit note adds up to more than zero.
+    #[error(
+        "the credit note adds up to {total}, more than zero: check the credit note's lines in Moment"
+    )]
+    CreditNoteTotalPositive {
+        /// The mapped total without VAT.
+        total: Decimal,
+    },
+    /// A line has no quantity.
+    #[error("{line} has no quantity: enter it in Moment")]
+    LineQuantityMissing {
+        /// The line.
+        line: LineRef,
+    },
+    /// A line has no unit price.
+    #[error("{line} has no unit price: enter it in Moment")]
+    LineUnitPriceMissing {
+        /// The line.
+        line: LineRef,
+    },
+    /// A number on a line is outside what an invoice can sensibly hold.
+    #[error("{line} has {field} {value}, outside the accepted range {range}: correct it in Moment")]
+    LineValueOutOfRange {
+        /// The line.
+        line: LineRef,
+        /// "quantity", "unit price", "discount percent" or "surcharge percent".
+        field: &'static str,
+        /// The value.
+        value: Decimal,
+        /// The accepted range, in words.
+        range: &'static str,
+    },
+    /// Neither a product number nor a fallback gives the line an item code.
+    #[error(
+        "{line} has no item code: link the line to a product with a product number, or set the \
+         accounting VAT code on {account} in Moment (Setup > Accounting > Bookkeeping accounts)"
+    )]
+    ItemCodeMissing {
+        /// The line.
+        line: LineRef,
+        /// The line's financial account, e.g. "account 3000 (Sala)", or "no account".
+        account: String,
+    },
+    /// The line's financial account could not be found in Moment.
+    #[error(
+        "{line} uses financial account {account}, which Moment does not return: check the line's account in Moment"
+    )]
+    AccountNotFound {
+        /// The line.
+        line: LineRef,
+        /// The account as referenced by the line.
+        account: String,
+    },
+    /// The item code is longer than DK+ allows.
+    #[error(
+        "{line}: item code {code:?} is {length} characters long; DK+ allows at most 20: shorten the \
+         {source_field} in Moment (it is never cut automatically)"
+    )]
+    ItemCodeTooLong {
+        /// The line.
+        line: LineRef,
+        /// The code.
+        code: String,
+        /// Its length.
+        length: usize,
+        /// Where the code came from, e.g. "product number of product 17".
+        source_field: String,
+    },
+    /// The item code holds characters that cannot be used.
+    #[error(
+        "{line}: item code {code:?} holds control characters: correct the {source_field} in Moment"
+    )]
+    ItemCodeInvalid {
+        /// The line.
+        line: LineRef,
+        /// The code.
+        code: String,
+        /// Where the code came from.
+        source_field: String,
+    },
+}
+
+/// A Moment object cannot be sent to DK+: every problem found, each saying what to fix in Moment.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct MappingError {
+    /// The object.
+    pub object: MomentObjectRef,
+    /// Every problem found (never empty).
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for MappingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(
+            f,
+            "{} cannot be sent to DK+ ({n} problem{}):",
+            self.object,
+            if n == 1 { "" } else { "s" }
+        )?;
+        for problem in &self.problems {
+            write!(f, "\n  - {problem}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,81 @@
+//! Small checks on text that is about to be written to DK+.
+
+use super::Problem;
+
+/// DK+ item codes hold at most this many characters.
+pub const DKPLUS_ITEM_CODE_MAX: usize = 20;
+
+/// DK+ product descriptions hold at most this many characters.
+pub const DKPLUS_PRODUCT_DESCRIPTION_MAX: usize = 40;
+
+/// `true` when the text holds a control character other than line breaks and tabs.
+pub(crate) fn has_forbidden_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// A text field that is present and non-blank, trimmed; `None` for missing or blank.
+pub(crate) fn non_blank(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Checks an optional text for control characters; pushes a problem naming `field`.
+pub(crate) fn check_text(
+    value: Option<&str>,
+    field: impl FnOnce() -> String,
+    problems: &mut Vec<Problem>,
+) {
+    if let Some(v) = value {
+        if has_forbidden_control(v) {
+            problems.push(Problem::ControlCharacters { field: field() });
+        }
+    }
+}
+
+/// The first `max` characters of `text` (on a character boundary), and whether it was cut.
+pub(crate) fn cut_chars(text: &str, max: usize) -> (String, bool) {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => (text[..at].trim_end().to_owned(), true),
+        None => (text.to_owned(), false),
+    }
+}
+
+/// A short excerpt of a description, to name a line in a message.
+pub(crate) fn excerpt(text: &str) -> String {
+    let one_line = text.lines().next().unwrap_or("").trim();
+    let (cut, was_cut) = cut_chars(one_line, 40);
+    if was_cut { format!("{cut}…") } else { cut }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_except_line_breaks_and_tabs() {
+        assert!(!has_forbidden_control("Ráðgjöf\nlína 2\tflipi\r"));
+        assert!(has_forbidden_control("bad\u{0}"));
+        assert!(has_forbidden_control("bell\u{7}"));
+        assert!(has_forbidden_control("del\u{7f}"));
+    }
+
+    #[test]
+    fn cut_respects_characters() {
+        assert_eq!(cut_chars("þjónusta", 3), ("þjó".to_owned(), true));
+        assert_eq!(cut_chars("abc", 3), ("abc".to_owned(), false));
+        assert_eq!(cut_chars("ab cd", 3), ("ab".to_owned(), true));
+    }
+
+    #[test]
+    fn excerpt_takes_first_line() {
+        assert_eq!(excerpt("  Ráðgjöf \nmore"), "Ráðgjöf");
+        assert_eq!(excerpt(&"x".repeat(50)), format!("{}…", "x".repeat(40)));
+    }
+
+    #[test]
+    fn non_blank_trims() {
+        assert_eq!(non_blank(Some("  a ")), Some("a"));
+        assert_eq!(non_blank(Some("   ")), None);
+        assert_eq!(non_blank(None), None);
+    }
+}

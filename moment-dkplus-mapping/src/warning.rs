@@ -1,0 +1,137 @@
+//! [`Warning`]: something a person should look at, although the object was transferred.
+
+use rust_decimal::Decimal;
+
+use crate::rules::LineRef;
+
+/// Something worth a look that did not stop the transfer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Warning {
+    /// The project already exists in DK+ and differs from Moment; DK+ cannot update projects.
+    #[error(
+        "project {project} differs in DK+: {field} is {dkplus:?} in DK+ but {moment:?} in Moment; \
+         DK+ cannot update projects through its API, so update it by hand in DK+"
+    )]
+    ProjectDrift {
+        /// The project number.
+        project: String,
+        /// "name" or "customer".
+        field: &'static str,
+        /// The value in Moment.
+        moment: String,
+        /// The value in DK+.
+        dkplus: String,
+    },
+    /// DK+ assigned an invoice number different from Moment's.
+    #[error(
+        "DK+ numbered Moment invoice {moment} as {dkplus}: the number series are out of step; \
+         Moment recommends the same invoice number series in both systems (Moment's number is \
+         kept as the DK+ Reference)"
+    )]
+    NumberSeriesOutOfStep {
+        /// Moment's invoice number.
+        moment: String,
+        /// The number DK+ assigned.
+        dkplus: String,
+    },
+    /// A mapped line total differs from Moment's by more than the rounding allows.
+    #[error(
+        "{line}: the line total sent to DK+ is {mapped} but Moment's line total is {moment} \
+         (difference {difference}); check the line's surcharge and discount"
+    )]
+    LineTotalMismatch {
+        /// The line.
+        line: LineRef,
+        /// Moment's line total.
+        moment: Decimal,
+        /// The total of the line as sent.
+        mapped: Decimal,
+        /// `mapped - moment`.
+        difference: Decimal,
+    },
+    /// The invoice total sent differs from Moment's total without VAT.
+    #[error(
+        "the invoice total without VAT sent to DK+ is {mapped} but Moment's is {moment} \
+         (difference {difference})"
+    )]
+    InvoiceTotalMismatch {
+        /// Moment's total without VAT.
+        moment: Decimal,
+        /// The sum of the lines as sent.
+        mapped: Decimal,
+        /// `mapped - moment`.
+        difference: Decimal,
+    },
+    /// A product description was longer than DK+'s 40 characters and was shortened.
+    #[error(
+        "the description of new DK+ product {item_code} was shortened to 40 characters: \
+         {sent:?} (full text {full:?})"
+    )]
+    ProductDescriptionTruncated {
+        /// The product's item code.
+        item_code: String,
+        /// The full description.
+        full: String,
+        /// What was sent.
+        sent: String,
+    },
+    /// The customer's kennitala is invalid; the customer was sent without it.
+    #[error(
+        "customer {customer} has the kennitala {value:?}, which is not valid ({reason}); the customer \
+         was sent to DK+ without it and its invoices will be refused until it is corrected in Moment"
+    )]
+    CustomerKennitalaInvalid {
+        /// The customer, as "number (name)".
+        customer: String,
+        /// The value in Moment.
+        value: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// The customer has no kennitala; invoices to it will be refused.
+    #[error(
+        "customer {customer} has no kennitala; its invoices will be refused until the \
+         organization number is entered in Moment"
+    )]
+    CustomerKennitalaMissing {
+        /// The customer, as "number (name)".
+        customer: String,
+    },
+    /// The customer's Moment status is not one we know; `Blocked` was not sent.
+    #[error(
+        "customer {customer} has the status {status:?}, which is not known; DK+ Blocked was left as it is"
+    )]
+    CustomerStatusUnknown {
+        /// The customer.
+        customer: String,
+        /// The status as Moment sent it.
+        status: String,
+    },
+    /// Payment terms are mapped but not the customer's credit days.
+    #[error(
+        "customer {customer} has {credit_days} credit days, which have no DK+ payment term in the \
+         configuration; the customer was sent without a payment term"
+    )]
+    PaymentTermNotMapped {
+        /// The customer.
+        customer: String,
+        /// The credit days.
+        credit_days: i64,
+    },
+    /// A credit note that names no credited invoice.
+    #[error(
+        "the credit note does not name the invoice it credits; the DK+ invoice text says nothing about it"
+    )]
+    CreditNoteWithoutOriginal,
+    /// An existing DK+ invoice with the same reference and customer was accepted although DK+
+    /// returned no total to compare.
+    #[error(
+        "DK+ invoice {dkplus} has the same reference and customer but DK+ returned no total to \
+         compare; it was taken as this invoice and nothing was posted"
+    )]
+    ExistingInvoiceWithoutTotal {
+        /// The DK+ invoice number.
+        dkplus: String,
+    },
+}
