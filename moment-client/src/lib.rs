@@ -14,12 +14,28 @@
 //! * [`webhook::parse`] turns a notification body into a [`webhook::WebhookEvent`].
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod client;
 mod error;
 mod ids;
 pub mod models;
 mod numbers;
+pub mod paging;
+pub mod resources;
+pub mod retry;
 pub mod webhook;
 mod wire;
+
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
+
+pub use client::{
+    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_PAGE_SIZE,
+    DEFAULT_TIMEOUT, MomentClient, MomentClientBuilder,
+};
+pub use paging::{ListRequest, Page, PageBase, PageShape};
+pub use resources::{Resource, ResourceHandler};
+pub use retry::{RetryDecision, RetryPolicy};
 
 pub use error::{ApiError, Error, Result};
 pub use ids::{CustomerId, FinancialAccountId, InvoiceId, InvoiceLineId, ProductId, ProjectId};
