@@ -33,7 +33,7 @@ pub use client::{
     DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT, MomentClient, MomentClientBuilder,
 };
-pub use paging::{ListRequest, Page, PageBase, PageShape};
+pub use paging::{ItemStream, ListRequest, Page, PageBase, PageShape, PageStream};
 pub use resources::{Resource, ResourceHandler};
 pub use retry::{RetryDecision, RetryPolicy};
 

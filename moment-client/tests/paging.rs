@@ -183,7 +183,7 @@ async fn an_error_mid_listing_ends_the_stream_after_the_error() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let mut stream = Box::pin(client.customers().list().stream());
+    let mut stream = client.customers().list().stream();
     for _ in 0..10 {
         stream.try_next().await.unwrap().unwrap();
     }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::pin::Pin;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_core::Stream;
@@ -24,6 +25,12 @@ pub(crate) mod param {
     pub(crate) const QUERY: &str = "query";
     pub(crate) const SORT: &str = "sort";
 }
+
+/// A stream of every item of a listing (boxed, so `try_next()` works without pinning).
+pub type ItemStream<T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'static>>;
+
+/// A stream of every page of a listing (boxed, so `try_next()` works without pinning).
+pub type PageStream<T> = Pin<Box<dyn Stream<Item = Result<Page<T>>> + Send + 'static>>;
 
 /// A list request for one resource: set filters, then [`send`](Self::send) for one page,
 /// [`pages`](Self::pages) for every page or [`stream`](Self::stream) for every item.
@@ -178,9 +185,9 @@ impl<T: Resource> ListRequest<T> {
 
     /// Every page, in order, until the last one. Ends after the first error; a page that
     /// repeats its predecessor yields [`Error::RepeatedPage`] and ends the stream.
-    pub fn pages(self) -> impl Stream<Item = Result<Page<T>>> + Send + 'static {
+    pub fn pages(self) -> PageStream<T> {
         let start = self.check().map(|()| Pager::<T>::new(self));
-        stream::once(async move { start })
+        let pages = stream::once(async move { start })
             .map_ok(|pager| {
                 stream::try_unfold(Some(pager), |state| async move {
                     let Some(mut pager) = state else {
@@ -190,14 +197,17 @@ impl<T: Resource> ListRequest<T> {
                     Ok(Some((page, more.then_some(pager))))
                 })
             })
-            .try_flatten()
+            .try_flatten();
+        Box::pin(pages)
     }
 
     /// Every item of every page, in order (see [`pages`](Self::pages)).
-    pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + 'static {
-        self.pages()
-            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
-            .try_flatten()
+    pub fn stream(self) -> ItemStream<T> {
+        Box::pin(
+            self.pages()
+                .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+                .try_flatten(),
+        )
     }
 
     /// Collects every item of every page.

@@ -4,7 +4,7 @@
 mod list;
 mod page;
 
-pub use list::ListRequest;
+pub use list::{ItemStream, ListRequest, PageStream};
 pub(crate) use page::PageBody;
 pub use page::{Page, PageBase, PageShape};
 
