@@ -287,12 +287,12 @@ fn route_miss(path: &str) -> ResponseTemplate {
     )
 }
 
-fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ResponseTemplate> {
+fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Box<ResponseTemplate>> {
     serde_json::from_slice(body).map_err(|e| {
-        json(
+        Box::new(json(
             StatusCode::BAD_REQUEST,
             &json!({ "Message": "The request is invalid.", "ModelState": { "model": [e.to_string()] } }),
-        )
+        ))
     })
 }
 
@@ -380,11 +380,11 @@ fn dispatch(
                     &format!("Product '{code}' not found."),
                 ),
             },
-            Err(response) => response,
+            Err(response) => *response,
         },
         Route::ProductUpdate(code) => match product_code(call, &code) {
             Ok(code) => product_update(state, call, &code),
-            Err(response) => response,
+            Err(response) => *response,
         },
         Route::ProductDelete(code) => match product_code(call, &code) {
             Ok(code) => match state.products.remove(&key(&code)) {
@@ -394,7 +394,7 @@ fn dispatch(
                     &format!("Product '{code}' not found."),
                 ),
             },
-            Err(response) => response,
+            Err(response) => *response,
         },
         Route::SalesPersonPage(page, count) => {
             let all: Vec<_> = state.sales_persons.values().cloned().collect();
@@ -433,7 +433,7 @@ fn dispatch(
     (response, None)
 }
 
-fn product_code(call: &Call<'_>, raw: &str) -> Result<String, ResponseTemplate> {
+fn product_code(call: &Call<'_>, raw: &str) -> Result<String, Box<ResponseTemplate>> {
     if call.flag("isBase64") != Some(true) {
         return Ok(raw.to_owned());
     }
@@ -442,10 +442,10 @@ fn product_code(call: &Call<'_>, raw: &str) -> Result<String, ResponseTemplate> 
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or_else(|| {
-            message(
+            Box::new(message(
                 StatusCode::BAD_REQUEST,
                 "The item code is not valid base64.",
-            )
+            ))
         })
 }
 
@@ -516,7 +516,7 @@ fn apply_customer_write(customer: &mut Customer, write: &CustomerWrite) {
 fn customer_create(state: &mut State, call: &Call<'_>) -> ResponseTemplate {
     let write: CustomerWrite = match parse_body(call.body) {
         Ok(w) => w,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let Some(number) = write
         .number
@@ -544,7 +544,7 @@ fn customer_create(state: &mut State, call: &Call<'_>) -> ResponseTemplate {
 fn customer_update(state: &mut State, call: &Call<'_>, number: &str) -> ResponseTemplate {
     let write: CustomerWrite = match parse_body(call.body) {
         Ok(w) => w,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     match state.customers.get_mut(&key(number)) {
         Some(customer) => {
@@ -586,7 +586,7 @@ fn project_page(state: &State, call: &Call<'_>, page: &str, count: &str) -> Resp
 fn project_create(state: &mut State, call: &Call<'_>) -> ResponseTemplate {
     let create: ProjectCreate = match parse_body(call.body) {
         Ok(p) => p,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let number = create.number.clone();
     if number.as_str().trim().is_empty() {
@@ -689,7 +689,7 @@ fn apply_product_update(product: &mut Product, update: &ProductUpdate) {
 fn product_create(state: &mut State, call: &Call<'_>) -> ResponseTemplate {
     let create: ProductCreate = match parse_body(call.body) {
         Ok(p) => p,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let code = create.item_code.clone();
     if code.as_str().trim().is_empty() {
@@ -731,7 +731,7 @@ fn product_create(state: &mut State, call: &Call<'_>) -> ResponseTemplate {
 fn product_update(state: &mut State, call: &Call<'_>, code: &str) -> ResponseTemplate {
     let update: ProductUpdate = match parse_body(call.body) {
         Ok(u) => u,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     match state.products.get_mut(&key(code)) {
         Some(product) => {
@@ -794,7 +794,7 @@ fn invoice_create(state: &mut State, call: &Call<'_>) -> (ResponseTemplate, Opti
     let bad = |text: String| (message(StatusCode::BAD_REQUEST, &text), None);
     let create: SalesInvoiceCreate = match parse_body(call.body) {
         Ok(i) => i,
-        Err(response) => return (response, None),
+        Err(response) => return (*response, None),
     };
     let Some(customer) = state
         .customers
