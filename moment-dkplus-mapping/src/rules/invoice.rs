@@ -187,9 +187,11 @@ pub fn map_invoice(
         if seen_codes.insert(mapped.line.item_code.clone()) {
             products.push(required_product(&mapped, line, config));
         }
-        total += mapped.total;
-        total_tolerance += mapped.tolerance;
-        moment_lines_total = moment_lines_total.zip(line.line_total).map(|(a, b)| a + b);
+        total = total.saturating_add(mapped.total);
+        total_tolerance = total_tolerance.saturating_add(mapped.tolerance);
+        moment_lines_total = moment_lines_total
+            .zip(line.line_total)
+            .and_then(|(a, b)| a.checked_add(b));
         lines.push(mapped.line);
     }
 
@@ -436,7 +438,7 @@ fn map_line(
         } else {
             moment_total
         };
-        let difference = total - comparable;
+        let difference = total.saturating_sub(comparable);
         if difference.abs() > tolerance {
             warnings.push(Warning::LineTotalMismatch {
                 line: line_ref.clone(),

@@ -121,7 +121,10 @@ mod tests {
     fn overflow_is_none_not_a_panic() {
         assert_eq!(fold_surcharge(Decimal::MAX, Some(dec!(50)), 2), None);
         assert_eq!(line_total(Decimal::MAX, dec!(2), None), None);
-        assert_eq!(line_tolerance(Decimal::MAX, None, 2), Decimal::MAX);
+        for decimals in [0, 2, 28, 40, u32::MAX] {
+            assert!(line_tolerance(Decimal::MAX, None, decimals) > Decimal::ZERO);
+            assert!(line_tolerance(Decimal::MIN, Some(dec!(300)), decimals) > Decimal::ZERO);
+        }
     }
 
     #[test]
