@@ -52,3 +52,8 @@ pub use ids::{CustomerNumber, InvoiceNumber, ItemCode, ProjectNumber, SalesPerso
 pub use kennitala::{Kennitala, KennitalaError};
 pub use models::*;
 pub use wire::EnumValue;
+
+/// Compiles the README's example as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

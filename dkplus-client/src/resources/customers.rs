@@ -12,7 +12,7 @@ use crate::paging::{Listing, flag, list_builder_common};
 use crate::validation;
 use crate::wire::dates::format_query_timestamp;
 
-use super::{decode_many, decode_optional};
+use super::{decode_echo, decode_many, decode_optional};
 
 /// Customer calls, from [`DkPlusClient::customers`].
 #[derive(Debug, Clone)]
@@ -42,7 +42,8 @@ impl Customers {
     }
 
     /// `POST /Customer`. `number` and `name` are required. DK+'s documented answer is empty, so
-    /// the result is `Some` only when it echoes the customer.
+    /// the result is `Some` only when it echoes the customer (an answer that is not a customer is
+    /// logged and read as `None`: the customer was created either way).
     ///
     /// Creating a number that already exists is refused by DK+ with an error (it is not an upsert):
     /// look the customer up first and use [`update`](Self::update) for existing ones.
@@ -51,7 +52,7 @@ impl Customers {
         let request = ApiRequest::new(Method::POST, ["Customer"]).json_body(customer)?;
         let response = self.client.execute(&request).await?;
         tracing::info!(number = ?customer.number, "created DK+ customer");
-        decode_optional(Some(response))
+        Ok(decode_echo(response))
     }
 
     /// `PUT /Customer/{number}` with only the fields that are set. `Number` is never sent in the
@@ -80,7 +81,7 @@ impl Customers {
         let request =
             ApiRequest::new(Method::PUT, ["Customer", number.as_str()]).json_body(&body)?;
         let response = self.client.execute(&request).await?;
-        decode_optional(Some(response))
+        Ok(decode_echo(response))
     }
 
     /// `DELETE /Customer/{number}`. A missing customer is [`Error::NotFound`].

@@ -30,6 +30,21 @@ pub(crate) fn decode_optional<T: DeserializeOwned>(
     }
 }
 
+/// Decodes the record a write may echo. The write succeeded either way, so an answer that is not
+/// the expected record (`true`, `"OK"`, an odd shape) gives `None` instead of failing the call.
+pub(crate) fn decode_echo<T: DeserializeOwned>(response: ApiResponse) -> Option<T> {
+    if response.is_empty() {
+        return None;
+    }
+    match response.json() {
+        Ok(record) => Some(record),
+        Err(error) => {
+            tracing::warn!(%error, "DK+ accepted the write; its answer is not the record");
+            None
+        }
+    }
+}
+
 /// Decodes a JSON array that DK+ might also send as a single object.
 pub(crate) fn decode_many<T: DeserializeOwned>(response: Option<ApiResponse>) -> Result<Vec<T>> {
     match response {
