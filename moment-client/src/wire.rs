@@ -9,12 +9,13 @@
 //! * [`pick`] / [`agree`]: choose between alternative wire names for one field; `agree` refuses
 //!   two different values so a wrong number is never picked silently.
 //!
-//! Money uses `rust_decimal::Decimal`'s own `serde` support, which accepts a JSON number or a
-//! string; a JSON number is read from its shortest decimal text, so `12.1` is exactly `12.1`.
+//! * [`Money`]: an amount, quantity or percentage as `Decimal`, from a string (exact) or a JSON
+//!   number (exact up to 15 significant digits, refused beyond).
 
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
 use serde::Deserializer;
 use serde::de::{self, Deserialize, Visitor};
 
@@ -102,6 +103,75 @@ impl<'de> Deserialize<'de> for Timestamp {
                     .and_then(DateTime::from_timestamp_millis)
                     .map(Timestamp)
                     .ok_or_else(|| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// An amount, a quantity or a percentage: a JSON string (read exactly, also in scientific
+/// notation) or a JSON number.
+///
+/// A JSON number reaches us as an `f64`; any number with at most 15 significant digits
+/// survives that exactly and is read from its shortest decimal text (`12.1` is exactly `12.1`).
+/// When that text needs more than 15 digits the number has been rounded in transit, so it is
+/// refused with a decode error instead of risking a wrong amount. (A source number with more
+/// than 15 digits that rounds to a shorter one, e.g. `0.1000000000000000055`, is read as the
+/// shorter one: the difference is below one part in 10^15.) Strings are always read exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Money(pub(crate) Decimal);
+
+/// The most significant digits an `f64` carries exactly (`f64::DIGITS`).
+const EXACT_DIGITS: usize = f64::DIGITS as usize;
+
+/// Digits that carry precision in a plain decimal text: from the first non-zero digit to the
+/// last non-zero fractional digit, or to the decimal point (zeros before it count).
+fn significant_digits(text: &str) -> usize {
+    let unsigned = text.trim_start_matches(['-', '+']);
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let int = int.trim_start_matches('0');
+    let frac = frac.trim_end_matches('0');
+    if int.is_empty() {
+        frac.trim_start_matches('0').len()
+    } else {
+        int.len() + frac.len()
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Money;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a decimal number (JSON number or string)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Money, E> {
+                Decimal::from_str_exact(v)
+                    .or_else(|_| Decimal::from_scientific(v))
+                    .map(Money)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Money, E> {
+                Ok(Money(Decimal::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Money, E> {
+                Ok(Money(Decimal::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Money, E> {
+                if !v.is_finite() {
+                    return Err(E::invalid_value(de::Unexpected::Float(v), &self));
+                }
+                let text = v.to_string();
+                if significant_digits(&text) > EXACT_DIGITS {
+                    return Err(E::custom(format!(
+                        "the JSON number {text} has more than {EXACT_DIGITS} significant digits \
+                         and may have been rounded in transit; refusing to guess the amount"
+                    )));
+                }
+                Decimal::from_str_exact(&text)
+                    .map(Money)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Float(v), &self))
             }
         }
         deserializer.deserialize_any(V)
@@ -248,6 +318,11 @@ pub(crate) fn timestamp(t: Option<Timestamp>) -> Option<DateTime<Utc>> {
     t.map(|t| t.0)
 }
 
+/// Unwraps an optional [`Money`].
+pub(crate) fn money(m: Option<Money>) -> Option<Decimal> {
+    m.map(|m| m.0)
+}
+
 /// Unwraps an optional [`Int`].
 pub(crate) fn int(i: Option<Int>) -> Option<i64> {
     i.map(|i| i.0)
@@ -391,6 +466,41 @@ mod tests {
         assert_eq!(agree::<Decimal, 2>([("a", None), ("b", None)]), Ok(None));
         let err = agree([("a", Some(ten)), ("b", Some(Decimal::ONE))]).unwrap_err();
         assert!(err.0.contains("`a`") && err.0.contains("`b`"), "{err}");
+    }
+
+    #[test]
+    fn money_from_numbers_and_strings() {
+        use rust_decimal_macros::dec;
+        let m = |json: &str| serde_json::from_str::<Money>(json).map(|m| m.0);
+        assert_eq!(m("0.1").unwrap(), dec!(0.1));
+        assert_eq!(m("12.10").unwrap(), dec!(12.1));
+        assert_eq!(m("-48000").unwrap(), dec!(-48000));
+        assert_eq!(m("123456789012.345").unwrap(), dec!(123456789012.345));
+        assert_eq!(
+            m("\"1234567890.123456789\"").unwrap(),
+            dec!(1234567890.123456789)
+        );
+        assert_eq!(m("\"1.5e3\"").unwrap(), dec!(1500));
+        assert_eq!(
+            m("18446744073709551615").unwrap(),
+            dec!(18446744073709551615)
+        );
+        assert!(
+            m("1234567890.123456789").is_err(),
+            "17 digits cannot be exact"
+        );
+        assert!(m("\"ten\"").is_err());
+        assert!(m("\"\"").is_err());
+        assert!(m("true").is_err());
+    }
+
+    #[test]
+    fn significant_digit_count() {
+        assert_eq!(significant_digits("0.000120"), 2);
+        assert_eq!(significant_digits("-1200"), 4);
+        assert_eq!(significant_digits("100.001"), 6);
+        assert_eq!(significant_digits("4793578645143550"), 16);
+        assert_eq!(significant_digits("0"), 0);
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub struct MomentClientBuilder {
     api_key: Option<SecretString>,
     base_url: Option<String>,
     timeout: Option<Duration>,
-    connect_timeout: Duration,
+    connect_timeout: Option<Duration>,
     user_agent: Option<String>,
     retry: RetryPolicy,
     page_base: PageBase,
@@ -62,7 +62,7 @@ impl Default for MomentClientBuilder {
             api_key: None,
             base_url: None,
             timeout: Some(DEFAULT_TIMEOUT),
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             user_agent: None,
             retry: RetryPolicy::default(),
             page_base: PageBase::default(),
@@ -121,15 +121,17 @@ impl MomentClientBuilder {
         self
     }
 
-    /// Removes the per-attempt timeout (not recommended outside tests).
-    pub fn without_timeout(mut self) -> Self {
-        self.timeout = None;
+    /// Connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
         self
     }
 
-    /// Connect timeout (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+    /// Removes both timeouts. Only for tests that run on a paused clock (where a timer
+    /// would fire as soon as the runtime waits for the network); never in production.
+    pub fn without_timeouts(mut self) -> Self {
+        self.timeout = None;
+        self.connect_timeout = None;
         self
     }
 
@@ -214,11 +216,13 @@ impl MomentClientBuilder {
         let mut http = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(user_agent_header)
-            .connect_timeout(self.connect_timeout)
             .redirect(redirects)
             .https_only(base_url.scheme() == "https");
         if let Some(timeout) = self.timeout {
             http = http.timeout(timeout);
+        }
+        if let Some(timeout) = self.connect_timeout {
+            http = http.connect_timeout(timeout);
         }
         let http = http.build().map_err(|e| {
             config(

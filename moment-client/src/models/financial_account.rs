@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::FinancialAccountId;
 use crate::models::link::Link;
 use crate::numbers::AccountNumber;
-use crate::wire::{self, Conflict, Int, Text, Timestamp, text_enum};
+use crate::wire::{self, Conflict, Int, Money, Text, Timestamp, text_enum};
 
 text_enum!(
     /// Whether the account is used for sales or purchases (`"sales"` / `"purchases"` in the
@@ -93,7 +93,7 @@ struct FinancialAccountWire {
     account_number: Option<AccountNumber>,
     name: Option<Text>,
     comment: Option<Text>,
-    current_vat_percentage: Option<Decimal>,
+    current_vat_percentage: Option<Money>,
     vat_category_code: Option<Text>,
     external_tax_code: Option<Text>,
     external_revenue_class: Option<Text>,
@@ -118,7 +118,7 @@ impl TryFrom<FinancialAccountWire> for FinancialAccount {
             account_number: w.account_number,
             name: t(w.name),
             comment: t(w.comment),
-            current_vat_percentage: w.current_vat_percentage,
+            current_vat_percentage: wire::money(w.current_vat_percentage),
             vat_category_code: t(w.vat_category_code),
             external_tax_code: t(w.external_tax_code),
             external_revenue_class: t(w.external_revenue_class),

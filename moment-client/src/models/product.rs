@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{FinancialAccountId, ProductId};
 use crate::models::refs::FinancialAccountRef;
 use crate::numbers::{AccountNumber, ProductNumber};
-use crate::wire::{self, Conflict, Text, Timestamp, agree, pick};
+use crate::wire::{self, Conflict, Money, Text, Timestamp, agree, pick};
 
 /// A Moment product. The product number is the DK+ item code of lines linked to the product.
 ///
@@ -62,12 +62,12 @@ struct ProductWire {
     number: Option<ProductNumber>,
     name: Option<Text>,
     description: Option<Text>,
-    price: Option<Decimal>,
-    selling_price: Option<Decimal>,
-    sales_price: Option<Decimal>,
-    cost_price: Option<Decimal>,
-    discount_percent: Option<Decimal>,
-    discount: Option<Decimal>,
+    price: Option<Money>,
+    selling_price: Option<Money>,
+    sales_price: Option<Money>,
+    cost_price: Option<Money>,
+    discount_percent: Option<Money>,
+    discount: Option<Money>,
     product_group: Option<Text>,
     group: Option<Text>,
     financial_account: Option<FinancialAccountRef>,
@@ -98,14 +98,14 @@ impl TryFrom<ProductWire> for Product {
             name: t(w.name),
             description: t(w.description),
             price: agree([
-                ("price", w.price),
-                ("sellingPrice", w.selling_price),
-                ("salesPrice", w.sales_price),
+                ("price", wire::money(w.price)),
+                ("sellingPrice", wire::money(w.selling_price)),
+                ("salesPrice", wire::money(w.sales_price)),
             ])?,
-            cost_price: w.cost_price,
+            cost_price: wire::money(w.cost_price),
             discount_percent: agree([
-                ("discountPercent", w.discount_percent),
-                ("discount", w.discount),
+                ("discountPercent", wire::money(w.discount_percent)),
+                ("discount", wire::money(w.discount)),
             ])?,
             product_group: pick([t(w.product_group), t(w.group)]),
             financial_account: FinancialAccountRef::merge(
