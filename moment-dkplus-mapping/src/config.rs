@@ -44,7 +44,6 @@ pub struct IntegrationConfig {
 impl IntegrationConfig {
     /// Starts a builder with the defaults: all three object types on, product creation on,
     /// unit prices rounded to 2 decimals, concurrency 4.
-    #[must_use]
     pub fn builder() -> IntegrationConfigBuilder {
         IntegrationConfigBuilder::default()
     }

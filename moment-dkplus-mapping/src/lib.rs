@@ -3,14 +3,23 @@
 //!
 //! - [`rules`]: Moment models in, DK+ write models out, or a [`rules::MappingError`] that lists
 //!   every problem with what to fix in Moment.
+//! - [`SyncEngine`]: transfers objects by id, handles webhooks, backfills, verifies the setup;
+//!   talks to the systems through [`MomentSource`] and [`DkPlusTarget`].
 //! - [`IntegrationConfig`]: what is transferred and how; invalid combinations are refused when
 //!   it is built.
 
 pub mod config;
+pub mod ports;
 pub mod rules;
+pub mod sync;
 pub mod warning;
 
 pub use config::{
     ConfigError, ConfigProblem, IntegrationConfig, IntegrationConfigBuilder, ItemCodeFallback,
+};
+pub use ports::{DkPlusTarget, MomentSource, PortError, PortErrorKind};
+pub use sync::{
+    CollectingNotifier, FailureReport, Notifier, ObjectKind, ObjectOutcome, OutcomeStatus,
+    Retention, SyncEngine, SyncFailure, SyncReport,
 };
 pub use warning::Warning;

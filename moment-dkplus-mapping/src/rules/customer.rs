@@ -160,3 +160,43 @@ pub fn map_customer(
         warnings,
     })
 }
+
+/// The fields of `wanted` that differ from the DK+ record, as a partial update (never the
+/// number); `None` when DK+ already has everything Moment sends. Fields Moment does not send
+/// are left as they are in DK+.
+pub fn customer_changes(
+    wanted: &CustomerWrite,
+    existing: &dkplus_client::Customer,
+) -> Option<CustomerWrite> {
+    fn text(want: &Option<String>, have: &Option<String>) -> Option<String> {
+        let want = want.as_deref()?;
+        (have.as_deref().map(str::trim) != Some(want.trim())).then(|| want.to_owned())
+    }
+    let changes = CustomerWrite {
+        number: None,
+        name: text(&wanted.name, &existing.name),
+        ss_number: text(&wanted.ss_number, &existing.ss_number),
+        address1: text(&wanted.address1, &existing.address1),
+        address2: text(&wanted.address2, &existing.address2),
+        zip_code: text(&wanted.zip_code, &existing.zip_code),
+        city: text(&wanted.city, &existing.city),
+        country_code: wanted
+            .country_code
+            .as_ref()
+            .filter(|want| {
+                !existing
+                    .country_code
+                    .as_deref()
+                    .is_some_and(|have| have.eq_ignore_ascii_case(want))
+            })
+            .cloned(),
+        phone: text(&wanted.phone, &existing.phone),
+        email: text(&wanted.email, &existing.email),
+        blocked: wanted
+            .blocked
+            .filter(|want| existing.blocked != Some(*want)),
+        payment_term: text(&wanted.payment_term, &existing.payment_term),
+        ..CustomerWrite::default()
+    };
+    (changes != CustomerWrite::default()).then_some(changes)
+}

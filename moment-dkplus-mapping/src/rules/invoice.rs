@@ -353,40 +353,40 @@ fn map_line(
         Some(_) => {}
     }
     let discount = line.discount_percent.filter(|d| !d.is_zero());
-    if let Some(d) = discount {
-        if d < Decimal::ZERO || d > Decimal::ONE_HUNDRED {
-            problems.push(out_of_range("discount percent", d, "0 to 100"));
-        }
+    if let Some(d) = discount
+        && (d < Decimal::ZERO || d > Decimal::ONE_HUNDRED)
+    {
+        problems.push(out_of_range("discount percent", d, "0 to 100"));
     }
     let surcharge = line.surcharge_percent.filter(|s| !s.is_zero());
-    if let Some(s) = surcharge {
-        if s <= -Decimal::ONE_HUNDRED || s > MAX_SURCHARGE {
-            problems.push(out_of_range(
-                "surcharge percent",
-                s,
-                "above -100 and at most 1000",
-            ));
-        }
+    if let Some(s) = surcharge
+        && (s <= -Decimal::ONE_HUNDRED || s > MAX_SURCHARGE)
+    {
+        problems.push(out_of_range(
+            "surcharge percent",
+            s,
+            "above -100 and at most 1000",
+        ));
     }
     // Amount-style discount or surcharge: Moment's meaning (per unit or per line) is not
     // known, so such a line is refused rather than guessed, unless the percentage is also given.
-    if discount.is_none() {
-        if let Some(amount) = line.discount_amount.filter(|a| !a.is_zero()) {
-            problems.push(out_of_range(
-                "discount amount (without a discount percent)",
-                amount,
-                "0: give the discount as a percent in Moment",
-            ));
-        }
+    if discount.is_none()
+        && let Some(amount) = line.discount_amount.filter(|a| !a.is_zero())
+    {
+        problems.push(out_of_range(
+            "discount amount (without a discount percent)",
+            amount,
+            "0: give the discount as a percent in Moment",
+        ));
     }
-    if surcharge.is_none() {
-        if let Some(amount) = line.surcharge_amount.filter(|a| !a.is_zero()) {
-            problems.push(out_of_range(
-                "surcharge amount (without a surcharge percent)",
-                amount,
-                "0: give the surcharge as a percent in Moment",
-            ));
-        }
+    if surcharge.is_none()
+        && let Some(amount) = line.surcharge_amount.filter(|a| !a.is_zero())
+    {
+        problems.push(out_of_range(
+            "surcharge amount (without a surcharge percent)",
+            amount,
+            "0: give the surcharge as a percent in Moment",
+        ));
     }
 
     let resolved = resolve_item_code(

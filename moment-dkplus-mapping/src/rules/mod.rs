@@ -19,7 +19,7 @@ mod project;
 mod reference_data;
 mod text;
 
-pub use customer::{MappedCustomer, map_customer};
+pub use customer::{MappedCustomer, customer_changes, map_customer};
 pub use invoice::{InvoiceInputs, MappedInvoice, RequiredProduct, map_invoice};
 pub use item_code::{ItemCodeSource, ResolvedItemCode, resolve_item_code};
 pub use kennitala::invoice_kennitala;

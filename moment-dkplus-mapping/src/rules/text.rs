@@ -25,10 +25,10 @@ pub(crate) fn check_text(
     field: impl FnOnce() -> String,
     problems: &mut Vec<Problem>,
 ) {
-    if let Some(v) = value {
-        if has_forbidden_control(v) {
-            problems.push(Problem::ControlCharacters { field: field() });
-        }
+    if let Some(v) = value
+        && has_forbidden_control(v)
+    {
+        problems.push(Problem::ControlCharacters { field: field() });
     }
 }
 

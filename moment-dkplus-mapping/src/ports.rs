@@ -1,0 +1,398 @@
+//! The two systems as the sync engine sees them: [`MomentSource`] and [`DkPlusTarget`].
+//!
+//! The engine talks to Moment and DK+ only through these traits. They are implemented for
+//! [`moment_client::MomentClient`] and [`dkplus_client::DkPlusClient`]; implement them yourself to
+//! plug in a cache, a different transport, or an in-memory fake.
+
+use std::fmt;
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt, TryStreamExt};
+
+use dkplus_client::{
+    CustomerNumber, CustomerWrite, DkPlusClient, ItemCode, ProductCreate, ProjectCreate,
+    ProjectNumber, SalesInvoice, SalesInvoiceCreate, SalesPerson, SalesPersonNumber,
+};
+use moment_client::{
+    Customer, CustomerId, FinancialAccount, FinancialAccountId, Invoice, InvoiceId, InvoiceState,
+    MomentClient, Product, ProductId, Project, ProjectId,
+};
+
+/// A boxed, sendable stream, as the listing methods return.
+pub type BoxStream<'a, T> = Pin<Box<dyn Stream<Item = T> + Send + 'a>>;
+
+/// Which system an error came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum System {
+    /// Moment.
+    Moment,
+    /// DK+.
+    DkPlus,
+}
+
+impl fmt::Display for System {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Moment => "Moment",
+            Self::DkPlus => "DK+",
+        })
+    }
+}
+
+/// What kind of failure a call to one of the systems had; decides what the engine does next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PortErrorKind {
+    /// The system could not be reached or asked us to wait (timeouts, 429, 502–504, broken
+    /// connections before anything was sent). A later run will try again.
+    Unavailable,
+    /// The system refused the request (4xx). Trying again without changing something won't help.
+    Rejected,
+    /// The credentials were refused (401/403).
+    Unauthorized,
+    /// A write may have been carried out although no clean answer came back (a timeout after
+    /// sending, a 5xx, an unreadable success answer). The engine checks before writing again.
+    OutcomeUnknown,
+    /// Anything else: an answer that could not be read, a configuration error.
+    Other,
+}
+
+/// An error from one of the two systems, stripped to what the engine needs. Its message never
+/// holds a token or API key (the clients guarantee that for theirs).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{system}: {message}")]
+pub struct PortError {
+    /// Which system.
+    pub system: System,
+    /// What kind of failure.
+    pub kind: PortErrorKind,
+    /// The HTTP status, when there was an answer.
+    pub status: Option<u16>,
+    /// The error's description (for DK+ including its `Message`).
+    pub message: String,
+}
+
+impl PortError {
+    /// A new error.
+    pub fn new(system: System, kind: PortErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            system,
+            kind,
+            status: None,
+            message: message.into(),
+        }
+    }
+
+    /// Sets the HTTP status.
+    #[must_use]
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// `true` when a later attempt may succeed without anyone changing anything.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.kind,
+            PortErrorKind::Unavailable | PortErrorKind::OutcomeUnknown
+        )
+    }
+
+    /// `true` when a write may have been carried out: check before writing again.
+    pub fn may_have_been_applied(&self) -> bool {
+        self.kind == PortErrorKind::OutcomeUnknown
+    }
+}
+
+impl From<dkplus_client::Error> for PortError {
+    fn from(err: dkplus_client::Error) -> Self {
+        let kind = if err.may_have_been_applied() {
+            PortErrorKind::OutcomeUnknown
+        } else if matches!(err.status().map(|s| s.as_u16()), Some(401 | 403)) {
+            PortErrorKind::Unauthorized
+        } else if err.is_retryable() {
+            PortErrorKind::Unavailable
+        } else if err.status().is_some_and(|s| s.is_client_error()) {
+            PortErrorKind::Rejected
+        } else {
+            PortErrorKind::Other
+        };
+        Self {
+            system: System::DkPlus,
+            kind,
+            status: err.status().map(|s| s.as_u16()),
+            message: err.to_string(),
+        }
+    }
+}
+
+impl From<moment_client::Error> for PortError {
+    fn from(err: moment_client::Error) -> Self {
+        let kind = if err.is_unauthorized() {
+            PortErrorKind::Unauthorized
+        } else if err.is_retryable() {
+            PortErrorKind::Unavailable
+        } else if err.status().is_some_and(|s| (400..500).contains(&s)) {
+            PortErrorKind::Rejected
+        } else {
+            PortErrorKind::Other
+        };
+        Self {
+            system: System::Moment,
+            kind,
+            status: err.status(),
+            message: err.to_string(),
+        }
+    }
+}
+
+/// Result of a port call.
+pub type PortResult<T> = Result<T, PortError>;
+
+/// What the engine reads from Moment. Every lookup returns `Ok(None)` when the object does not
+/// exist.
+#[async_trait]
+pub trait MomentSource: Send + Sync {
+    /// Checks that Moment answers and the API key is accepted.
+    async fn check_access(&self) -> PortResult<()>;
+    /// One customer.
+    async fn customer(&self, id: CustomerId) -> PortResult<Option<Customer>>;
+    /// One project.
+    async fn project(&self, id: ProjectId) -> PortResult<Option<Project>>;
+    /// One invoice **with its lines**.
+    async fn invoice(&self, id: InvoiceId) -> PortResult<Option<Invoice>>;
+    /// One product.
+    async fn product(&self, id: ProductId) -> PortResult<Option<Product>>;
+    /// One financial account.
+    async fn financial_account(
+        &self,
+        id: FinancialAccountId,
+    ) -> PortResult<Option<FinancialAccount>>;
+    /// All financial accounts (used when a line names its account by number only).
+    async fn financial_accounts(&self) -> PortResult<Vec<FinancialAccount>>;
+    /// Customers changed at or after `since`, streamed page by page.
+    fn customers_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Customer>>;
+    /// Projects changed at or after `since`.
+    fn projects_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Project>>;
+    /// Finalized invoices and credit notes changed at or after `since`. Items may come without
+    /// their lines; the engine then fetches each with [`MomentSource::invoice`].
+    fn finalized_invoices_changed_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> BoxStream<'_, PortResult<Invoice>>;
+}
+
+/// What the engine reads from and writes to DK+. Lookups return `Ok(None)` for a missing record.
+#[async_trait]
+pub trait DkPlusTarget: Send + Sync {
+    /// Checks the token: `Ok(true)` when DK+ reaches its company data.
+    async fn check_connection(&self) -> PortResult<bool>;
+    /// One sales person.
+    async fn sales_person(&self, number: &SalesPersonNumber) -> PortResult<Option<SalesPerson>>;
+    /// One customer.
+    async fn customer(
+        &self,
+        number: &CustomerNumber,
+    ) -> PortResult<Option<dkplus_client::Customer>>;
+    /// Creates a customer.
+    async fn create_customer(&self, customer: &CustomerWrite) -> PortResult<()>;
+    /// Updates the fields set in `changes` (never the number).
+    async fn update_customer(
+        &self,
+        number: &CustomerNumber,
+        changes: &CustomerWrite,
+    ) -> PortResult<()>;
+    /// One project.
+    async fn project(&self, number: &ProjectNumber) -> PortResult<Option<dkplus_client::Project>>;
+    /// Creates a project.
+    async fn create_project(&self, project: &ProjectCreate) -> PortResult<()>;
+    /// One product.
+    async fn product(&self, item_code: &ItemCode) -> PortResult<Option<dkplus_client::Product>>;
+    /// Creates a product.
+    async fn create_product(&self, product: &ProductCreate) -> PortResult<()>;
+    /// The sales invoices carrying this `Reference`.
+    async fn invoices_by_reference(&self, reference: &str) -> PortResult<Vec<SalesInvoice>>;
+    /// Creates and posts a sales invoice; the answer carries the DK+-assigned number. Must not be
+    /// retried automatically: the engine decides after a failure.
+    async fn create_invoice(&self, invoice: &SalesInvoiceCreate) -> PortResult<SalesInvoice>;
+}
+
+#[async_trait]
+impl MomentSource for MomentClient {
+    async fn check_access(&self) -> PortResult<()> {
+        self.customers().list().page_size(1).send().await?;
+        Ok(())
+    }
+
+    async fn customer(&self, id: CustomerId) -> PortResult<Option<Customer>> {
+        Ok(self.customers().get(id).await?)
+    }
+
+    async fn project(&self, id: ProjectId) -> PortResult<Option<Project>> {
+        Ok(self.projects().get(id).await?)
+    }
+
+    async fn invoice(&self, id: InvoiceId) -> PortResult<Option<Invoice>> {
+        Ok(self.invoices().get(id).await?)
+    }
+
+    async fn product(&self, id: ProductId) -> PortResult<Option<Product>> {
+        Ok(self.products().get(id).await?)
+    }
+
+    async fn financial_account(
+        &self,
+        id: FinancialAccountId,
+    ) -> PortResult<Option<FinancialAccount>> {
+        Ok(self.financial_accounts().get(id).await?)
+    }
+
+    async fn financial_accounts(&self) -> PortResult<Vec<FinancialAccount>> {
+        Ok(MomentClient::financial_accounts(self)
+            .list()
+            .collect_all()
+            .await?)
+    }
+
+    fn customers_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Customer>> {
+        self.customers()
+            .list()
+            .modified_since(since)
+            .stream()
+            .map_err(PortError::from)
+            .boxed()
+    }
+
+    fn projects_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Project>> {
+        self.projects()
+            .list()
+            .modified_since(since)
+            .stream()
+            .map_err(PortError::from)
+            .boxed()
+    }
+
+    fn finalized_invoices_changed_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> BoxStream<'_, PortResult<Invoice>> {
+        self.invoices()
+            .list()
+            .modified_since(since)
+            .state(InvoiceState::Finalized)
+            .stream()
+            .map_err(PortError::from)
+            .boxed()
+    }
+}
+
+#[async_trait]
+impl DkPlusTarget for DkPlusClient {
+    async fn check_connection(&self) -> PortResult<bool> {
+        Ok(self.company().check_connection().await?)
+    }
+
+    async fn sales_person(&self, number: &SalesPersonNumber) -> PortResult<Option<SalesPerson>> {
+        Ok(self.sales_persons().get(number).await?)
+    }
+
+    async fn customer(
+        &self,
+        number: &CustomerNumber,
+    ) -> PortResult<Option<dkplus_client::Customer>> {
+        Ok(self.customers().get(number).await?)
+    }
+
+    async fn create_customer(&self, customer: &CustomerWrite) -> PortResult<()> {
+        self.customers().create(customer).await?;
+        Ok(())
+    }
+
+    async fn update_customer(
+        &self,
+        number: &CustomerNumber,
+        changes: &CustomerWrite,
+    ) -> PortResult<()> {
+        self.customers().update(number, changes).await?;
+        Ok(())
+    }
+
+    async fn project(&self, number: &ProjectNumber) -> PortResult<Option<dkplus_client::Project>> {
+        Ok(self.projects().get(number).await?)
+    }
+
+    async fn create_project(&self, project: &ProjectCreate) -> PortResult<()> {
+        self.projects().create(project).await?;
+        Ok(())
+    }
+
+    async fn product(&self, item_code: &ItemCode) -> PortResult<Option<dkplus_client::Product>> {
+        Ok(self.products().get(item_code).await?)
+    }
+
+    async fn create_product(&self, product: &ProductCreate) -> PortResult<()> {
+        self.products().create(product).await?;
+        Ok(())
+    }
+
+    async fn invoices_by_reference(&self, reference: &str) -> PortResult<Vec<SalesInvoice>> {
+        Ok(self.sales_invoices().by_reference(reference).await?)
+    }
+
+    async fn create_invoice(&self, invoice: &SalesInvoiceCreate) -> PortResult<SalesInvoice> {
+        Ok(self.sales_invoices().create(invoice).send().await?)
+    }
+}
+
+// Shared references and smart pointers work wherever the value does.
+macro_rules! forward {
+    ($($ptr:ty),*) => {$(
+        #[async_trait]
+        impl<T: MomentSource + ?Sized> MomentSource for $ptr {
+            async fn check_access(&self) -> PortResult<()> { (**self).check_access().await }
+            async fn customer(&self, id: CustomerId) -> PortResult<Option<Customer>> { (**self).customer(id).await }
+            async fn project(&self, id: ProjectId) -> PortResult<Option<Project>> { (**self).project(id).await }
+            async fn invoice(&self, id: InvoiceId) -> PortResult<Option<Invoice>> { (**self).invoice(id).await }
+            async fn product(&self, id: ProductId) -> PortResult<Option<Product>> { (**self).product(id).await }
+            async fn financial_account(&self, id: FinancialAccountId) -> PortResult<Option<FinancialAccount>> { (**self).financial_account(id).await }
+            async fn financial_accounts(&self) -> PortResult<Vec<FinancialAccount>> { (**self).financial_accounts().await }
+            fn customers_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Customer>> { (**self).customers_changed_since(since) }
+            fn projects_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Project>> { (**self).projects_changed_since(since) }
+            fn finalized_invoices_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Invoice>> { (**self).finalized_invoices_changed_since(since) }
+        }
+
+        #[async_trait]
+        impl<T: DkPlusTarget + ?Sized> DkPlusTarget for $ptr {
+            async fn check_connection(&self) -> PortResult<bool> { (**self).check_connection().await }
+            async fn sales_person(&self, number: &SalesPersonNumber) -> PortResult<Option<SalesPerson>> { (**self).sales_person(number).await }
+            async fn customer(&self, number: &CustomerNumber) -> PortResult<Option<dkplus_client::Customer>> { (**self).customer(number).await }
+            async fn create_customer(&self, customer: &CustomerWrite) -> PortResult<()> { (**self).create_customer(customer).await }
+            async fn update_customer(&self, number: &CustomerNumber, changes: &CustomerWrite) -> PortResult<()> { (**self).update_customer(number, changes).await }
+            async fn project(&self, number: &ProjectNumber) -> PortResult<Option<dkplus_client::Project>> { (**self).project(number).await }
+            async fn create_project(&self, project: &ProjectCreate) -> PortResult<()> { (**self).create_project(project).await }
+            async fn product(&self, item_code: &ItemCode) -> PortResult<Option<dkplus_client::Product>> { (**self).product(item_code).await }
+            async fn create_product(&self, product: &ProductCreate) -> PortResult<()> { (**self).create_product(product).await }
+            async fn invoices_by_reference(&self, reference: &str) -> PortResult<Vec<SalesInvoice>> { (**self).invoices_by_reference(reference).await }
+            async fn create_invoice(&self, invoice: &SalesInvoiceCreate) -> PortResult<SalesInvoice> { (**self).create_invoice(invoice).await }
+        }
+    )*};
+}
+
+forward!(std::sync::Arc<T>, &T, Box<T>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_error_kinds() {
+        let e = PortError::new(System::DkPlus, PortErrorKind::OutcomeUnknown, "timed out")
+            .with_status(504);
+        assert!(e.may_have_been_applied() && e.is_transient());
+        assert_eq!(e.to_string(), "DK+: timed out");
+        let e = PortError::new(System::Moment, PortErrorKind::Rejected, "400");
+        assert!(!e.may_have_been_applied() && !e.is_transient());
+    }
+}

@@ -1,0 +1,74 @@
+//! Customer transfer: upsert by number (Moment is master of the number).
+
+use moment_client::{Customer, CustomerId};
+
+use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus, SyncFailure};
+use super::run::Run;
+use crate::ports::{DkPlusTarget, MomentSource};
+use crate::rules::{customer_changes, map_customer};
+
+impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
+    pub(crate) async fn transfer_customer_by_id(&self, id: CustomerId) -> ObjectOutcome {
+        let base = ObjectOutcome::new(ObjectKind::Customer, id.get(), None);
+        if !self.engine.config.transfer_customers() {
+            return base.with(OutcomeStatus::Skipped(
+                "customer transfer is turned off".into(),
+            ));
+        }
+        match self.moment_customer(id).await {
+            Ok(Some(customer)) => self.transfer_customer(customer).await,
+            Ok(None) => base.with(OutcomeStatus::Failed(SyncFailure::NotInMoment {
+                kind: ObjectKind::Customer,
+                id: id.get(),
+            })),
+            Err(failure) => base.with(OutcomeStatus::Failed(failure)),
+        }
+    }
+
+    pub(crate) async fn transfer_customer(&self, customer: Customer) -> ObjectOutcome {
+        let span = tracing::info_span!("customer", moment_id = customer.id.get());
+        let _entered = span.enter();
+        let mut outcome = ObjectOutcome::new(
+            ObjectKind::Customer,
+            customer.id.get(),
+            customer.customer_number.as_ref().map(|n| n.to_string()),
+        );
+        let mapped = match map_customer(&customer, &self.engine.config) {
+            Ok(mapped) => mapped,
+            Err(e) => return outcome.with(OutcomeStatus::Failed(SyncFailure::Mapping(e))),
+        };
+        outcome.warnings = mapped.warnings.clone();
+        outcome.dkplus_number = Some(mapped.number.to_string());
+        let dk = &self.engine.dkplus;
+        let status = match dk.customer(&mapped.number).await {
+            Err(error) => OutcomeStatus::Failed(SyncFailure::DkPlus {
+                what: format!("customer {} lookup", mapped.number),
+                error,
+            }),
+            Ok(None) => match dk.create_customer(&mapped.write).await {
+                Ok(()) => OutcomeStatus::Created,
+                Err(error) => OutcomeStatus::Failed(SyncFailure::DkPlus {
+                    what: format!("new customer {}", mapped.number),
+                    error,
+                }),
+            },
+            Ok(Some(existing)) => match customer_changes(&mapped.write, &existing) {
+                None => OutcomeStatus::Unchanged,
+                Some(changes) => match dk.update_customer(&mapped.number, &changes).await {
+                    Ok(()) => OutcomeStatus::Updated,
+                    Err(error) => OutcomeStatus::Failed(SyncFailure::DkPlus {
+                        what: format!("update of customer {}", mapped.number),
+                        error,
+                    }),
+                },
+            },
+        };
+        if matches!(
+            status,
+            OutcomeStatus::Created | OutcomeStatus::Updated | OutcomeStatus::Unchanged
+        ) {
+            self.mark_dk_customer(&mapped.number);
+        }
+        outcome.with(status)
+    }
+}

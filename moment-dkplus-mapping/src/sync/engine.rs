@@ -1,0 +1,392 @@
+//! [`SyncEngine`]: the public operations and what they share.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
+use moment_client::webhook::{self, WebhookError, WebhookEventKind, WebhookObject};
+use moment_client::{Customer, Invoice, Project};
+
+use super::cache::KeyedLocks;
+use super::notify::{FailureReport, Notifier};
+use super::outcome::{
+    ListingFailure, ObjectKind, ObjectOutcome, OutcomeSink, OutcomeStatus, ReportBuilder,
+    Retention, SyncReport,
+};
+use super::run::Run;
+use crate::config::IntegrationConfig;
+use crate::ports::{DkPlusTarget, MomentSource, PortError, PortResult};
+
+/// Runs the integration: Moment → DK+ through the two ports, with the rules of
+/// [`rules`](crate::rules) and the configuration it was built with.
+///
+/// Each public operation is one *run*: within a run, Moment's financial accounts, products,
+/// customers and projects, DK+'s product and customer existence and the sales-person check are
+/// looked up once. Invoices with the same reference never post concurrently within one engine
+/// (share one engine between your webhook handler and your backfill).
+///
+/// ```no_run
+/// use moment_dkplus_mapping::{IntegrationConfig, SyncEngine};
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let moment = moment_client::MomentClient::builder()
+///     .company_code("acme")
+///     .api_key(std::env::var("MOMENT_API_KEY")?)
+///     .build()?;
+/// let dkplus = dkplus_client::DkPlusClient::new(std::env::var("DKPLUS_TOKEN")?)?;
+/// let config = IntegrationConfig::builder().sales_person("vef").error_email("bokhald@acme.is").build()?;
+/// let engine = SyncEngine::new(moment, dkplus, config);
+/// engine.verify().await?;
+/// let since = chrono::Utc::now() - chrono::Duration::days(7);
+/// let report = engine.backfill(since).await;
+/// println!("{}", report.counts);
+/// # Ok(()) }
+/// ```
+pub struct SyncEngine<M, D> {
+    pub(crate) moment: M,
+    pub(crate) dkplus: D,
+    pub(crate) config: IntegrationConfig,
+    notifier: Option<Arc<dyn Notifier>>,
+    pub(crate) invoice_locks: KeyedLocks,
+}
+
+impl<M, D> std::fmt::Debug for SyncEngine<M, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncEngine")
+            .field("config", &self.config)
+            .field("notifier", &self.notifier.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why [`SyncEngine::verify`] failed: every problem found.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the integration is not ready:{}", problems.iter().map(|p| format!("\n  - {p}")).collect::<String>())]
+pub struct VerifyError {
+    /// Every problem found.
+    pub problems: Vec<VerifyProblem>,
+}
+
+/// One problem found by [`SyncEngine::verify`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyProblem {
+    /// DK+ could not be reached or refused the token.
+    #[error(
+        "DK+ refused the token or could not be reached ({0}): create a new API token in DK+ under Menu / Settings, tokens"
+    )]
+    DkPlusAccess(PortError),
+    /// DK+ answered that it cannot reach the company's data.
+    #[error(
+        "DK+ answered that it has no connection to the company's data; check the company in dkPlus"
+    )]
+    DkPlusNotConnected,
+    /// The sales person does not exist.
+    #[error(
+        "the sales person {0:?} does not exist in DK+: create it under Sales persons or correct the configuration"
+    )]
+    SalesPersonUnknown(String),
+    /// Moment could not be reached or refused the API key.
+    #[error(
+        "Moment refused the API key or could not be reached ({0}): check the company code and create a key under Company / API keys"
+    )]
+    MomentAccess(PortError),
+}
+
+impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
+    /// An engine over the two systems with a validated configuration.
+    pub fn new(moment: M, dkplus: D, config: IntegrationConfig) -> Self {
+        Self {
+            moment,
+            dkplus,
+            config,
+            notifier: None,
+            invoice_locks: KeyedLocks::default(),
+        }
+    }
+
+    /// Hands the failure report of every operation that had failures to `notifier`.
+    #[must_use]
+    pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.notifier = Some(notifier);
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &IntegrationConfig {
+        &self.config
+    }
+
+    /// The Moment side.
+    pub fn moment(&self) -> &M {
+        &self.moment
+    }
+
+    /// The DK+ side.
+    pub fn dkplus(&self) -> &D {
+        &self.dkplus
+    }
+
+    /// Checks the configuration against the two systems: the DK+ token works, the sales person
+    /// exists (when invoices are on) and Moment accepts the API key. Lists every problem.
+    pub async fn verify(&self) -> Result<(), VerifyError> {
+        let mut problems = Vec::new();
+        match self.dkplus.check_connection().await {
+            Ok(true) => {
+                if let Some(number) = self
+                    .config
+                    .sales_person()
+                    .filter(|_| self.config.transfer_invoices())
+                {
+                    match self.dkplus.sales_person(number).await {
+                        Ok(Some(_)) => {}
+                        Ok(None) => {
+                            problems.push(VerifyProblem::SalesPersonUnknown(number.to_string()))
+                        }
+                        Err(e) => problems.push(VerifyProblem::DkPlusAccess(e)),
+                    }
+                }
+            }
+            Ok(false) => problems.push(VerifyProblem::DkPlusNotConnected),
+            Err(e) => problems.push(VerifyProblem::DkPlusAccess(e)),
+        }
+        if let Err(e) = self.moment.check_access().await {
+            problems.push(VerifyProblem::MomentAccess(e));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(VerifyError { problems })
+        }
+    }
+
+    /// Transfers one customer by Moment id: created in DK+, or updated when it differs.
+    pub async fn transfer_customer(&self, id: moment_client::CustomerId) -> SyncReport {
+        let run = Run::new(self);
+        let outcome = run.transfer_customer_by_id(id).await;
+        self.single(outcome).await
+    }
+
+    /// Transfers one project by Moment id: created in DK+ when missing (DK+ cannot update
+    /// projects; differences are warnings).
+    pub async fn transfer_project(&self, id: moment_client::ProjectId) -> SyncReport {
+        let run = Run::new(self);
+        let outcome = run.transfer_project_by_id(id).await;
+        self.single(outcome).await
+    }
+
+    /// Transfers one invoice or credit note by Moment id and returns the DK+ invoice number in
+    /// the outcome. A draft is refused with an error; an invoice already in DK+ (same reference,
+    /// customer and total) is reported as already present and not posted again.
+    pub async fn transfer_invoice(&self, id: moment_client::InvoiceId) -> SyncReport {
+        let run = Run::new(self);
+        let outcome = run.transfer_invoice_by_id(id, DraftPolicy::Refuse).await;
+        self.single(outcome).await
+    }
+
+    /// Handles the body of a Moment webhook end to end: parses it, fetches the object and
+    /// transfers it. Deletions and unknown object types are skipped (DK+ keeps its records);
+    /// a draft invoice is skipped until it is finalized.
+    ///
+    /// # Errors
+    /// A [`WebhookError`] when the body is not a Moment webhook (too large, not JSON, no object).
+    pub async fn handle_webhook(&self, body: &[u8]) -> Result<SyncReport, WebhookError> {
+        let event = webhook::parse(body)?;
+        let run = Run::new(self);
+        let deleted = event.kind == WebhookEventKind::Delete;
+        let outcome = match &event.object {
+            WebhookObject::Invoice {
+                id, invoice_number, ..
+            } if deleted => ObjectOutcome::new(
+                ObjectKind::Invoice,
+                id.get(),
+                invoice_number.as_ref().map(|n| n.to_string()),
+            )
+            .with(OutcomeStatus::Skipped(
+                "deleted in Moment; DK+ invoices are never deleted by the integration".into(),
+            )),
+            WebhookObject::Customer {
+                id,
+                customer_number,
+                ..
+            } if deleted => ObjectOutcome::new(
+                ObjectKind::Customer,
+                id.get(),
+                customer_number.as_ref().map(|n| n.to_string()),
+            )
+            .with(OutcomeStatus::Skipped(
+                "deleted in Moment; the DK+ customer is kept".into(),
+            )),
+            WebhookObject::Project {
+                id, project_number, ..
+            } if deleted => ObjectOutcome::new(
+                ObjectKind::Project,
+                id.get(),
+                project_number.as_ref().map(|n| n.to_string()),
+            )
+            .with(OutcomeStatus::Skipped(
+                "deleted in Moment; the DK+ project is kept".into(),
+            )),
+            WebhookObject::Invoice { id, .. } => {
+                run.transfer_invoice_by_id(*id, DraftPolicy::Skip).await
+            }
+            WebhookObject::Customer { id, .. } => run.transfer_customer_by_id(*id).await,
+            WebhookObject::Project { id, .. } => run.transfer_project_by_id(*id).await,
+            other => {
+                tracing::debug!(
+                    object_type = other.object_type(),
+                    "webhook for an object type that is not transferred"
+                );
+                let report = ReportBuilder::new(Retention::All, None).finish();
+                return Ok(report);
+            }
+        };
+        Ok(self.single(outcome).await)
+    }
+
+    /// Transfers everything changed in Moment since `since`: customers, then projects, then
+    /// finalized invoices and credit notes (each type only when it is on), `concurrency` objects
+    /// at a time. A failed object never stops the others; the report lists it with its reason.
+    /// Give the next run [`SyncReport::next_backfill_since`].
+    pub async fn backfill(&self, since: DateTime<Utc>) -> SyncReport {
+        self.backfill_with(since, Retention::All, None).await
+    }
+
+    /// [`backfill`](Self::backfill) that hands each outcome to `sink` as soon as it is known and
+    /// keeps only what `retention` says in the report — for long backfills whose memory must
+    /// stay flat, or for progress display.
+    pub async fn backfill_with(
+        &self,
+        since: DateTime<Utc>,
+        retention: Retention,
+        sink: Option<&dyn OutcomeSink>,
+    ) -> SyncReport {
+        let report = ReportBuilder::new(retention, sink);
+        let run = Run::new(self);
+        let concurrency = self.config.concurrency();
+        if self.config.transfer_customers() {
+            let customers = self.moment.customers_changed_since(since);
+            drain(
+                ObjectKind::Customer,
+                customers,
+                concurrency,
+                &report,
+                |c: Customer| {
+                    let run = &run;
+                    async move {
+                        run.remember_customer(&c);
+                        run.transfer_customer(c).await
+                    }
+                },
+            )
+            .await;
+        }
+        if self.config.transfer_projects() {
+            let projects = self.moment.projects_changed_since(since);
+            drain(
+                ObjectKind::Project,
+                projects,
+                concurrency,
+                &report,
+                |p: Project| {
+                    let run = &run;
+                    async move {
+                        run.remember_project(&p);
+                        run.transfer_project(p).await
+                    }
+                },
+            )
+            .await;
+        }
+        if self.config.transfer_invoices() {
+            let invoices = self.moment.finalized_invoices_changed_since(since);
+            drain(
+                ObjectKind::Invoice,
+                invoices,
+                concurrency,
+                &report,
+                |i: Invoice| {
+                    let run = &run;
+                    async move { run.transfer_listed_invoice(i).await }
+                },
+            )
+            .await;
+        }
+        self.finish(report.finish()).await
+    }
+
+    async fn single(&self, outcome: ObjectOutcome) -> SyncReport {
+        let report = ReportBuilder::new(Retention::All, None);
+        report.record(outcome);
+        self.finish(report.finish()).await
+    }
+
+    async fn finish(&self, mut report: SyncReport) -> SyncReport {
+        for outcome in &report.outcomes {
+            match &outcome.status {
+                OutcomeStatus::Failed(failure) => {
+                    tracing::warn!(%outcome, retry_later = failure.retry_later(), "not transferred")
+                }
+                _ => tracing::info!(%outcome, "transferred"),
+            }
+        }
+        if let (Some(notifier), Some(failure_report)) = (
+            &self.notifier,
+            FailureReport::from_report(&report, self.config.error_email()),
+        ) && let Err(e) = notifier.notify(&failure_report).await
+        {
+            tracing::error!(error = %e, "failure report not delivered");
+            report.notify_error = Some(e.to_string());
+        }
+        report
+    }
+}
+
+/// What to do with a draft invoice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DraftPolicy {
+    /// Asked for explicitly: a draft is an error ("finalize it in Moment").
+    Refuse,
+    /// Webhooks and backfills: a draft is skipped until it is finalized.
+    Skip,
+}
+
+/// Runs `transfer` over a listing with bounded concurrency; a listing error stops the listing
+/// (recorded), never the objects already under way.
+async fn drain<T, S, F, Fut>(
+    kind: ObjectKind,
+    items: S,
+    concurrency: usize,
+    report: &ReportBuilder<'_>,
+    transfer: F,
+) where
+    S: Stream<Item = PortResult<T>>,
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = ObjectOutcome>,
+{
+    let listing_error = std::sync::Mutex::new(None);
+    items
+        .take_while(|item| {
+            let ok = match item {
+                Ok(_) => true,
+                Err(e) => {
+                    *listing_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.clone());
+                    false
+                }
+            };
+            std::future::ready(ok)
+        })
+        .filter_map(|item| std::future::ready(item.ok()))
+        .map(&transfer)
+        .buffer_unordered(concurrency)
+        .for_each(|outcome| {
+            report.record(outcome);
+            std::future::ready(())
+        })
+        .await;
+    if let Some(error) = listing_error
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+    {
+        report.listing_failed(ListingFailure { kind, error });
+    }
+}

@@ -1,0 +1,273 @@
+//! Invoice transfer, exactly once: look the invoice up by `Reference` before posting, and never
+//! post again after an ambiguous failure without looking it up first.
+
+use dkplus_client::SalesInvoice;
+use moment_client::{Invoice, InvoiceId};
+use rust_decimal::Decimal;
+
+use super::engine::DraftPolicy;
+use super::outcome::{ExistingInvoice, ObjectKind, ObjectOutcome, OutcomeStatus, SyncFailure};
+use super::run::Run;
+use crate::ports::{DkPlusTarget, MomentSource};
+use crate::rules::{InvoiceInputs, MappedInvoice, map_invoice};
+use crate::warning::Warning;
+
+/// What DK+ already has under an invoice's reference.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Existing {
+    /// Nothing with this reference.
+    Absent,
+    /// This invoice: same reference, customer and total.
+    Same {
+        number: Option<String>,
+        warning: Option<Warning>,
+    },
+    /// Something else carries the reference.
+    Conflict(Vec<ExistingInvoice>),
+}
+
+/// Extra leeway when comparing with the total DK+ computed itself (it may round the total to
+/// whole units of the currency).
+const DKPLUS_TOTAL_LEEWAY: Decimal = Decimal::ONE;
+
+/// Decides whether an invoice DK+ returned for the reference is the one being sent.
+pub(crate) fn classify(candidates: &[SalesInvoice], mapped: &MappedInvoice) -> Existing {
+    let same_reference: Vec<&SalesInvoice> = candidates
+        .iter()
+        .filter(|c| {
+            c.reference
+                .as_deref()
+                .is_none_or(|r| r.trim() == mapped.reference)
+        })
+        .collect();
+    if same_reference.is_empty() {
+        return Existing::Absent;
+    }
+    let tolerance = mapped.total_tolerance + DKPLUS_TOTAL_LEEWAY;
+    let matching = same_reference.iter().find(|c| {
+        let customer_ok = c
+            .customer_number
+            .as_ref()
+            .is_some_and(|n| n.as_str() == mapped.customer_number.as_str());
+        let total_ok = c
+            .total_amount
+            .is_none_or(|t| (t - mapped.total).abs() <= tolerance);
+        customer_ok && total_ok
+    });
+    match matching {
+        Some(found) => {
+            let number = found.number.as_ref().map(|n| n.to_string());
+            let warning =
+                found
+                    .total_amount
+                    .is_none()
+                    .then(|| Warning::ExistingInvoiceWithoutTotal {
+                        dkplus: number.clone().unwrap_or_else(|| "?".into()),
+                    });
+            Existing::Same { number, warning }
+        }
+        None => Existing::Conflict(
+            same_reference
+                .into_iter()
+                .map(|c| ExistingInvoice {
+                    number: c.number.as_ref().map(|n| n.to_string()),
+                    customer: c.customer_number.as_ref().map(|n| n.to_string()),
+                    total: c.total_amount,
+                })
+                .collect(),
+        ),
+    }
+}
+
+impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
+    pub(crate) async fn transfer_invoice_by_id(
+        &self,
+        id: InvoiceId,
+        drafts: DraftPolicy,
+    ) -> ObjectOutcome {
+        let base = ObjectOutcome::new(ObjectKind::Invoice, id.get(), None);
+        if !self.engine.config.transfer_invoices() {
+            return base.with(OutcomeStatus::Skipped(
+                "invoice transfer is turned off".into(),
+            ));
+        }
+        match self.engine.moment.invoice(id).await {
+            Ok(Some(invoice)) => self.transfer_invoice(invoice, drafts).await,
+            Ok(None) => base.with(OutcomeStatus::Failed(SyncFailure::NotInMoment {
+                kind: ObjectKind::Invoice,
+                id: id.get(),
+            })),
+            Err(e) => base.with(OutcomeStatus::Failed(SyncFailure::Moment(e))),
+        }
+    }
+
+    /// An invoice from a listing: fetched again when the listing left out its lines.
+    pub(crate) async fn transfer_listed_invoice(&self, invoice: Invoice) -> ObjectOutcome {
+        if invoice.lines.is_empty() {
+            return self
+                .transfer_invoice_by_id(invoice.id, DraftPolicy::Skip)
+                .await;
+        }
+        self.transfer_invoice(invoice, DraftPolicy::Skip).await
+    }
+
+    async fn transfer_invoice(&self, invoice: Invoice, drafts: DraftPolicy) -> ObjectOutcome {
+        let span = tracing::info_span!("invoice", moment_id = invoice.id.get());
+        let _entered = span.enter();
+        let outcome = ObjectOutcome::new(
+            ObjectKind::Invoice,
+            invoice.id.get(),
+            invoice.invoice_number.as_ref().map(|n| n.to_string()),
+        );
+        if drafts == DraftPolicy::Skip && !invoice.is_finalized() {
+            return outcome.with(OutcomeStatus::Skipped(
+                "not finalized in Moment; it is sent when finalized".into(),
+            ));
+        }
+        match self.send_invoice(&invoice, outcome.clone()).await {
+            Ok(done) => done,
+            Err(failure) => outcome.with(OutcomeStatus::Failed(failure)),
+        }
+    }
+
+    async fn send_invoice(
+        &self,
+        invoice: &Invoice,
+        mut outcome: ObjectOutcome,
+    ) -> Result<ObjectOutcome, SyncFailure> {
+        let customer =
+            match invoice.customer_id() {
+                Some(id) => Some(self.moment_customer(id).await?.ok_or(
+                    SyncFailure::NotInMoment {
+                        kind: ObjectKind::Customer,
+                        id: id.get(),
+                    },
+                )?),
+                None => None,
+            };
+        let project = match (invoice.project_number(), invoice.project_id()) {
+            (None, Some(id)) => self.moment_project(id).await?,
+            _ => None,
+        };
+        let data = self.reference_data(invoice).await?;
+        let mapped = map_invoice(
+            InvoiceInputs {
+                invoice,
+                customer: customer.as_ref(),
+                project: project.as_ref(),
+                reference_data: &data,
+            },
+            &self.engine.config,
+        )
+        .map_err(SyncFailure::Mapping)?;
+        outcome.warnings.extend(mapped.warnings.iter().cloned());
+
+        // One invoice per reference at a time in this engine: the look-up and the post belong together.
+        let _guard = self.engine.invoice_locks.lock(&mapped.reference).await;
+        if let Some(done) = self.already_in_dkplus(&mapped, &mut outcome).await? {
+            return Ok(done);
+        }
+
+        self.check_sales_person().await?;
+        if let Some(customer) = &customer {
+            self.ensure_dk_customer(customer).await?;
+        }
+        if let Some(number) = &mapped.project_number {
+            self.ensure_dk_project(number, invoice.project_id()).await?;
+        }
+        for required in &mapped.products {
+            if let Some(warning) = self.ensure_product(required).await? {
+                outcome.warnings.push(warning);
+            }
+        }
+
+        tracing::info!(reference = %mapped.reference, total = %mapped.total, "posting invoice to DK+");
+        match self.engine.dkplus.create_invoice(&mapped.create).await {
+            Ok(created) => {
+                let number = created.number.as_ref().map(|n| n.to_string());
+                Ok(self.posted(outcome, &mapped, number))
+            }
+            Err(error) if error.may_have_been_applied() => {
+                tracing::warn!(reference = %mapped.reference, %error, "no clear answer to the invoice post; looking it up by reference");
+                let candidates = self
+                    .engine
+                    .dkplus
+                    .invoices_by_reference(&mapped.reference)
+                    .await
+                    .map_err(|_| SyncFailure::OutcomeUnknown {
+                        reference: mapped.reference.clone(),
+                        error: error.clone(),
+                    })?;
+                match classify(&candidates, &mapped) {
+                    Existing::Same { number, warning } => {
+                        outcome.warnings.extend(warning);
+                        Ok(self.posted(outcome, &mapped, number))
+                    }
+                    Existing::Absent => Err(SyncFailure::OutcomeUnknown {
+                        reference: mapped.reference.clone(),
+                        error,
+                    }),
+                    Existing::Conflict(existing) => Err(conflict(&mapped, existing)),
+                }
+            }
+            Err(error) => Err(SyncFailure::DkPlus {
+                what: "invoice".into(),
+                error,
+            }),
+        }
+    }
+
+    /// Looks the invoice up by reference; `Some(outcome)` when it is already there.
+    async fn already_in_dkplus(
+        &self,
+        mapped: &MappedInvoice,
+        outcome: &mut ObjectOutcome,
+    ) -> Result<Option<ObjectOutcome>, SyncFailure> {
+        let candidates = self
+            .engine
+            .dkplus
+            .invoices_by_reference(&mapped.reference)
+            .await
+            .map_err(|error| SyncFailure::DkPlus {
+                what: format!("invoice look-up by reference {}", mapped.reference),
+                error,
+            })?;
+        match classify(&candidates, mapped) {
+            Existing::Absent => Ok(None),
+            Existing::Same { number, warning } => {
+                let mut done = outcome.clone();
+                done.warnings.extend(warning);
+                done.dkplus_number = number;
+                Ok(Some(done.with(OutcomeStatus::AlreadyPresent)))
+            }
+            Existing::Conflict(existing) => Err(conflict(mapped, existing)),
+        }
+    }
+
+    fn posted(
+        &self,
+        mut outcome: ObjectOutcome,
+        mapped: &MappedInvoice,
+        number: Option<String>,
+    ) -> ObjectOutcome {
+        if let Some(n) = &number
+            && n.trim() != mapped.reference
+        {
+            outcome.warnings.push(Warning::NumberSeriesOutOfStep {
+                moment: mapped.reference.clone(),
+                dkplus: n.clone(),
+            });
+        }
+        outcome.dkplus_number = number;
+        outcome.with(OutcomeStatus::Created)
+    }
+}
+
+fn conflict(mapped: &MappedInvoice, existing: Vec<ExistingInvoice>) -> SyncFailure {
+    SyncFailure::ReferenceConflict {
+        reference: mapped.reference.clone(),
+        customer: mapped.customer_number.to_string(),
+        total: mapped.total,
+        existing,
+    }
+}

@@ -1,0 +1,168 @@
+//! The failure report for the configured error e-mail, and the [`Notifier`] that delivers it.
+//!
+//! The library renders the report as plain text; sending the e-mail is the embedding
+//! application's job (its SMTP relay, its mail API), behind the [`Notifier`] trait.
+
+use std::fmt::Write as _;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::outcome::SyncReport;
+
+/// A rendered failure report: who it is for, a subject line and a plain-text body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailureReport {
+    /// The configured error e-mail address, if any.
+    pub to: Option<String>,
+    /// One line, e.g. "Moment → DK+: 2 objects failed".
+    pub subject: String,
+    /// The readable body: each failure with what to fix, then the warnings.
+    pub body: String,
+    /// How many objects failed.
+    pub failed: usize,
+}
+
+impl FailureReport {
+    /// Renders the report of a sync, or `None` when nothing failed.
+    pub fn from_report(report: &SyncReport, to: Option<&str>) -> Option<Self> {
+        if report.is_clean() {
+            return None;
+        }
+        let failed = report.counts.failed;
+        let listing = report.listing_failures.len();
+        let subject = match (failed, listing) {
+            (0, _) => "Moment → DK+: the transfer stopped early".to_owned(),
+            (1, _) => "Moment → DK+: 1 object was not transferred".to_owned(),
+            (n, _) => format!("Moment → DK+: {n} objects were not transferred"),
+        };
+        let mut body = String::new();
+        let _ = writeln!(
+            body,
+            "The Moment → DK+ transfer that started {} UTC finished with problems.",
+            report.started_at.format("%Y-%m-%d %H:%M:%S")
+        );
+        let _ = writeln!(body, "Summary: {}.", report.counts);
+        let _ = writeln!(body);
+        if failed > 0 {
+            let _ = writeln!(body, "Not transferred ({failed}):");
+            for (i, outcome) in report.failures().enumerate() {
+                let _ = writeln!(
+                    body,
+                    "\n{}. {} {} [Moment id {}]",
+                    i + 1,
+                    capitalize(&outcome.kind.to_string()),
+                    outcome.moment_number.as_deref().unwrap_or("(no number)"),
+                    outcome.moment_id
+                );
+                if let Some(failure) = outcome.failure() {
+                    for line in failure.to_string().lines() {
+                        let _ = writeln!(body, "   {line}");
+                    }
+                    let _ = writeln!(
+                        body,
+                        "   {}",
+                        if failure.retry_later() {
+                            "Nothing to fix in Moment: the next run tries again."
+                        } else {
+                            "Fix this, then the next run (or a new change in Moment) sends it again."
+                        }
+                    );
+                }
+            }
+            let kept = report.failures().count();
+            if kept < failed {
+                let _ = writeln!(
+                    body,
+                    "\n({} more failures were not kept in this report.)",
+                    failed - kept
+                );
+            }
+            let _ = writeln!(body);
+        }
+        if listing > 0 {
+            let _ = writeln!(body, "Stopped early:");
+            for l in &report.listing_failures {
+                let _ = writeln!(body, " - {l}; the next run continues from the same point.");
+            }
+            let _ = writeln!(body);
+        }
+        let warned: Vec<_> = report
+            .outcomes
+            .iter()
+            .filter(|o| !o.warnings.is_empty())
+            .collect();
+        if !warned.is_empty() {
+            let _ = writeln!(body, "Warnings (transferred, but worth a look):");
+            for outcome in warned {
+                for warning in &outcome.warnings {
+                    let _ = writeln!(
+                        body,
+                        " - {} {}: {warning}",
+                        outcome.kind,
+                        outcome.moment_number.as_deref().unwrap_or("(no number)")
+                    );
+                }
+            }
+        }
+        Some(Self {
+            to: to.map(str::to_owned),
+            subject,
+            body,
+            failed,
+        })
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Could not deliver a failure report.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("could not deliver the failure report: {0}")]
+pub struct NotifyError(pub String);
+
+/// Delivers failure reports, e.g. by e-mail to the configured error address.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// Delivers one report. Called once per sync operation that had failures.
+    async fn notify(&self, report: &FailureReport) -> Result<(), NotifyError>;
+}
+
+/// A [`Notifier`] that keeps the reports in memory: for tests, demos, and applications that
+/// collect reports to send them later.
+#[derive(Debug, Default)]
+pub struct CollectingNotifier {
+    reports: Mutex<Vec<FailureReport>>,
+}
+
+impl CollectingNotifier {
+    /// An empty collector.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The reports received so far.
+    pub fn reports(&self) -> Vec<FailureReport> {
+        self.reports
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+#[async_trait]
+impl Notifier for CollectingNotifier {
+    async fn notify(&self, report: &FailureReport) -> Result<(), NotifyError> {
+        self.reports
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(report.clone());
+        Ok(())
+    }
+}

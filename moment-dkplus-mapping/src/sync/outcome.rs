@@ -1,0 +1,460 @@
+//! What a sync did, object by object: [`ObjectOutcome`], [`SyncFailure`] and [`SyncReport`].
+
+use std::fmt;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::ports::PortError;
+use crate::rules::MappingError;
+use crate::warning::Warning;
+
+/// The three object types the integration transfers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ObjectKind {
+    /// A customer.
+    Customer,
+    /// A project.
+    Project,
+    /// An invoice or credit note.
+    Invoice,
+}
+
+impl fmt::Display for ObjectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Customer => "customer",
+            Self::Project => "project",
+            Self::Invoice => "invoice",
+        })
+    }
+}
+
+/// An existing DK+ invoice that carries the same reference as the one being sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExistingInvoice {
+    /// Its DK+ number.
+    pub number: Option<String>,
+    /// Its customer number.
+    pub customer: Option<String>,
+    /// Its total without VAT.
+    pub total: Option<Decimal>,
+}
+
+impl fmt::Display for ExistingInvoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
+        write!(
+            f,
+            "DK+ invoice {} (customer {}, total without VAT {})",
+            or_unknown(&self.number),
+            or_unknown(&self.customer),
+            self.total
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "?".into())
+        )
+    }
+}
+
+/// Why an object was not transferred, with what to do about it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SyncFailure {
+    /// The Moment data breaks a rule; every problem is listed with what to fix in Moment.
+    #[error("{0}")]
+    Mapping(MappingError),
+    /// Moment has no such object (deleted, or a wrong id).
+    #[error("Moment has no {kind} with id {id}: it may have been deleted")]
+    NotInMoment {
+        /// The object type.
+        kind: ObjectKind,
+        /// The id asked for.
+        id: i64,
+    },
+    /// Moment could not be read.
+    #[error("could not read from Moment: {0}; a later run tries again")]
+    Moment(PortError),
+    /// DK+ refused or could not be reached.
+    #[error("DK+ did not accept the {what}: {error}")]
+    DkPlus {
+        /// What was being done, e.g. "invoice" or "customer 10001 lookup".
+        what: String,
+        /// The error.
+        error: PortError,
+    },
+    /// A customer, project or product must already exist in DK+ because its transfer is off.
+    #[error("{what} {number} does not exist in DK+ and {why}: {fix}")]
+    MissingInDkPlus {
+        /// "customer", "project" or "product".
+        what: &'static str,
+        /// Its number or item code.
+        number: String,
+        /// Why it was not created.
+        why: &'static str,
+        /// What to do.
+        fix: &'static str,
+    },
+    /// The configured sales person does not exist in DK+.
+    #[error(
+        "the sales person {0:?} does not exist in DK+: create it under Sales persons in DK+ or \
+         correct the sales person number in the integration configuration; no invoice was sent"
+    )]
+    SalesPersonUnknown(String),
+    /// DK+ already has an invoice with this reference that is not this one (another customer
+    /// or another total): nothing was posted, a person must look.
+    #[error(
+        "DK+ already has an invoice with reference {reference} that does not match this one \
+         (customer {customer}, total without VAT {total}): {}; nothing was posted — check in DK+ \
+         whether Moment's invoice number was reused",
+        existing.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    ReferenceConflict {
+        /// The reference (Moment's invoice number).
+        reference: String,
+        /// The customer of the Moment invoice.
+        customer: String,
+        /// The total of the Moment invoice as sent.
+        total: Decimal,
+        /// What DK+ has.
+        existing: Vec<ExistingInvoice>,
+    },
+    /// The invoice was posted, the answer was lost, and it cannot be found by its reference yet.
+    #[error(
+        "the invoice with reference {reference} was sent to DK+ but no clear answer came back \
+         ({error}) and DK+ does not show it yet; it was not sent again — the next run looks it up \
+         by reference and sends it only if it is still missing"
+    )]
+    OutcomeUnknown {
+        /// The reference.
+        reference: String,
+        /// The error of the POST.
+        error: PortError,
+    },
+    /// Something the object depends on (its customer, project or a product) failed first.
+    #[error("its {dependency} could not be transferred: {failure}")]
+    Dependency {
+        /// What it depends on, e.g. "customer 10001".
+        dependency: String,
+        /// Why that failed.
+        failure: Box<SyncFailure>,
+    },
+}
+
+impl SyncFailure {
+    /// `true` when a later run may succeed without anyone changing anything (DK+ or Moment
+    /// was unreachable, or the outcome of a post is not known yet).
+    pub fn retry_later(&self) -> bool {
+        match self {
+            Self::Moment(e) => e.is_transient(),
+            Self::DkPlus { error, .. } => error.is_transient(),
+            Self::OutcomeUnknown { .. } => true,
+            Self::Dependency { failure, .. } => failure.retry_later(),
+            _ => false,
+        }
+    }
+}
+
+/// What happened to one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OutcomeStatus {
+    /// Created in DK+ (for invoices: posted).
+    Created,
+    /// An existing DK+ record was updated.
+    Updated,
+    /// DK+ already had it exactly so; nothing was written.
+    Unchanged,
+    /// DK+ already had it (for invoices: found by reference); nothing was written.
+    AlreadyPresent,
+    /// Not transferred on purpose (type turned off, draft invoice, deleted object, ...).
+    Skipped(String),
+    /// Not transferred because of a problem; a later run tries again.
+    Failed(SyncFailure),
+}
+
+impl OutcomeStatus {
+    /// A short word for reports.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Unchanged => "unchanged",
+            Self::AlreadyPresent => "already in DK+",
+            Self::Skipped(_) => "skipped",
+            Self::Failed(_) => "FAILED",
+        }
+    }
+}
+
+/// The result for one Moment object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectOutcome {
+    /// The object type.
+    pub kind: ObjectKind,
+    /// Moment's id of the object.
+    pub moment_id: i64,
+    /// Moment's number (customer, project or invoice number), when known.
+    pub moment_number: Option<String>,
+    /// The DK+ number: the same as Moment's for customers and projects; DK+'s own invoice number.
+    pub dkplus_number: Option<String>,
+    /// What happened.
+    pub status: OutcomeStatus,
+    /// Things worth a look.
+    pub warnings: Vec<Warning>,
+}
+
+impl ObjectOutcome {
+    pub(crate) fn new(kind: ObjectKind, moment_id: i64, moment_number: Option<String>) -> Self {
+        Self {
+            kind,
+            moment_id,
+            moment_number,
+            dkplus_number: None,
+            status: OutcomeStatus::Skipped(String::new()),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub(crate) fn with(mut self, status: OutcomeStatus) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// The failure, if the object failed.
+    pub fn failure(&self) -> Option<&SyncFailure> {
+        match &self.status {
+            OutcomeStatus::Failed(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// `true` when the object failed.
+    pub fn is_failed(&self) -> bool {
+        self.failure().is_some()
+    }
+}
+
+impl fmt::Display for ObjectOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}",
+            self.kind,
+            self.moment_number.as_deref().unwrap_or("(no number)")
+        )?;
+        write!(f, " [Moment id {}]", self.moment_id)?;
+        if let Some(n) = &self.dkplus_number {
+            write!(f, " → DK+ {n}")?;
+        }
+        write!(f, ": {}", self.status.label())?;
+        match &self.status {
+            OutcomeStatus::Skipped(reason) if !reason.is_empty() => write!(f, " ({reason})"),
+            OutcomeStatus::Failed(failure) => write!(f, " — {failure}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A listing that could not be completed (for example Moment was down in the middle of a
+/// backfill). The objects it did not reach are retried by the next run with the same `since`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListingFailure {
+    /// What was being listed.
+    pub kind: ObjectKind,
+    /// The error.
+    pub error: PortError,
+}
+
+impl fmt::Display for ListingFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "listing {}s in Moment stopped: {}",
+            self.kind, self.error
+        )
+    }
+}
+
+/// Counts of outcomes by status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Created.
+    pub created: usize,
+    /// Updated.
+    pub updated: usize,
+    /// Unchanged.
+    pub unchanged: usize,
+    /// Already present.
+    pub already_present: usize,
+    /// Skipped.
+    pub skipped: usize,
+    /// Failed.
+    pub failed: usize,
+    /// Warnings over all objects.
+    pub warnings: usize,
+}
+
+impl Counts {
+    fn add(&mut self, outcome: &ObjectOutcome) {
+        match outcome.status {
+            OutcomeStatus::Created => self.created += 1,
+            OutcomeStatus::Updated => self.updated += 1,
+            OutcomeStatus::Unchanged => self.unchanged += 1,
+            OutcomeStatus::AlreadyPresent => self.already_present += 1,
+            OutcomeStatus::Skipped(_) => self.skipped += 1,
+            OutcomeStatus::Failed(_) => self.failed += 1,
+        }
+        self.warnings += outcome.warnings.len();
+    }
+
+    /// All objects counted.
+    pub fn total(&self) -> usize {
+        self.created
+            + self.updated
+            + self.unchanged
+            + self.already_present
+            + self.skipped
+            + self.failed
+    }
+}
+
+impl fmt::Display for Counts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} created, {} updated, {} unchanged, {} already in DK+, {} skipped, {} failed, {} warnings",
+            self.created,
+            self.updated,
+            self.unchanged,
+            self.already_present,
+            self.skipped,
+            self.failed,
+            self.warnings
+        )
+    }
+}
+
+/// Receives each outcome as soon as it is known. [`SyncReport`] keeps them all; implement this
+/// to stream outcomes elsewhere (a log, a database, a progress bar) without keeping them in
+/// memory during a long backfill.
+pub trait OutcomeSink: Send + Sync {
+    /// Called once per object, from any task.
+    fn record(&self, outcome: &ObjectOutcome);
+}
+
+impl<F: Fn(&ObjectOutcome) + Send + Sync> OutcomeSink for F {
+    fn record(&self, outcome: &ObjectOutcome) {
+        self(outcome)
+    }
+}
+
+/// Which outcomes a [`SyncReport`] keeps. Counts are always kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Retention {
+    /// Every outcome (the default).
+    #[default]
+    All,
+    /// Only failed outcomes and outcomes with warnings: memory stays flat in a long backfill.
+    ProblemsOnly,
+}
+
+/// The result of a sync operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncReport {
+    /// When the operation started.
+    pub started_at: DateTime<Utc>,
+    /// When it finished.
+    pub finished_at: DateTime<Utc>,
+    /// Counts by status.
+    pub counts: Counts,
+    /// The outcomes kept (see [`Retention`]), in the order they finished.
+    pub outcomes: Vec<ObjectOutcome>,
+    /// Listings that stopped early.
+    pub listing_failures: Vec<ListingFailure>,
+    /// Set when the failure report could not be handed to the notifier.
+    pub notify_error: Option<String>,
+}
+
+impl SyncReport {
+    /// `true` when nothing failed and every listing completed.
+    pub fn is_clean(&self) -> bool {
+        self.counts.failed == 0 && self.listing_failures.is_empty()
+    }
+
+    /// The failed outcomes.
+    pub fn failures(&self) -> impl Iterator<Item = &ObjectOutcome> {
+        self.outcomes.iter().filter(|o| o.is_failed())
+    }
+
+    /// The `since` to give the next backfill: this run's start when everything went through
+    /// (minus a minute, for clocks that disagree), otherwise the same `since` again so the failed
+    /// objects are picked up.
+    pub fn next_backfill_since(&self, since: DateTime<Utc>) -> DateTime<Utc> {
+        if self.is_clean() {
+            self.started_at - chrono::Duration::minutes(1)
+        } else {
+            since
+        }
+    }
+}
+
+/// Collects outcomes into a report while a sync runs.
+pub(crate) struct ReportBuilder<'s> {
+    started_at: DateTime<Utc>,
+    retention: Retention,
+    sink: Option<&'s dyn OutcomeSink>,
+    inner: Mutex<(Counts, Vec<ObjectOutcome>, Vec<ListingFailure>)>,
+}
+
+impl<'s> ReportBuilder<'s> {
+    pub(crate) fn new(retention: Retention, sink: Option<&'s dyn OutcomeSink>) -> Self {
+        Self {
+            started_at: Utc::now(),
+            retention,
+            sink,
+            inner: Mutex::new((Counts::default(), Vec::new(), Vec::new())),
+        }
+    }
+
+    pub(crate) fn record(&self, outcome: ObjectOutcome) {
+        if let Some(sink) = self.sink {
+            sink.record(&outcome);
+        }
+        let keep = match self.retention {
+            Retention::All => true,
+            Retention::ProblemsOnly => outcome.is_failed() || !outcome.warnings.is_empty(),
+        };
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        inner.0.add(&outcome);
+        if keep {
+            inner.1.push(outcome);
+        }
+    }
+
+    pub(crate) fn listing_failed(&self, failure: ListingFailure) {
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        inner.2.push(failure);
+    }
+
+    pub(crate) fn finish(self) -> SyncReport {
+        let (counts, outcomes, listing_failures) = self
+            .inner
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        SyncReport {
+            started_at: self.started_at,
+            finished_at: Utc::now(),
+            counts,
+            outcomes,
+            listing_failures,
+            notify_error: None,
+        }
+    }
+}
