@@ -28,7 +28,10 @@ pub enum Error {
     #[error(transparent)]
     Api(Box<ApiError>),
     /// The request did not complete (connect error, timeout, connection lost mid-body).
-    #[error("could not complete {method} {path} against Moment: {source}")]
+    #[error(
+        "could not complete {method} {path} against Moment: {}",
+        causes(source)
+    )]
     Transport {
         /// HTTP method.
         method: String,
@@ -106,6 +109,22 @@ pub enum Error {
     /// A webhook body was refused.
     #[error(transparent)]
     Webhook(#[from] WebhookError),
+}
+
+/// An error and its causes on one line (`error sending request: … : connection refused`), so
+/// the root cause shows even where only `Display` is printed.
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn html_hint(content_type: Option<&str>) -> &'static str {

@@ -1,17 +1,10 @@
-//! A typed async client for the REST API of [Moment](https://moment.team), the project,
-//! time-tracking and invoicing tool by Milient Software, plus parsing of Moment's webhooks.
+#![doc = include_str!("../README.md")]
 //!
-//! Moment publishes no schema. This crate is exact where the facts are verified (Basic auth with
-//! user `apikey`, the base URL, the webhook body, the financial-account payload) and tolerant
-//! where they are guessed: every field except `id` is optional, unknown fields are ignored, a
-//! few alternative names are read, and list responses may be a bare array or a
-//! `{content, page}` envelope. The project's `docs/moment-api.md` lists every assumed name with
-//! its status.
+//! ## Modules
 //!
-//! * Ids are typed ([`CustomerId`], [`InvoiceId`], ...); business numbers are text
-//!   ([`CustomerNumber`], [`InvoiceNumber`], ...); money is [`rust_decimal::Decimal`].
-//! * Errors are one [`Error`] enum with `is_not_found()`, `is_retryable()`, `retry_after()`.
-//! * [`webhook::parse`] turns a notification body into a [`webhook::WebhookEvent`].
+//! * [`models`]: the typed objects; [`webhook`]: notification parsing; [`paging`]: pages and
+//!   list requests; [`retry`]: the retry policy; [`resources`]: the per-resource handlers;
+//!   `testing` (feature `testing`): the fake Moment API.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;

@@ -299,9 +299,11 @@ async fn connection_errors_are_transport_errors() {
     let err = c.customers().list().send().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.is_retryable());
+    let text = err.to_string();
+    assert!(text.contains("/customers?page=0&size=100"), "{text}");
     assert!(
-        err.to_string().contains("/customers?page=0&size=100"),
-        "{err}"
+        text.to_lowercase().contains("refused"),
+        "the root cause is shown: {text}"
     );
 }
 

@@ -325,6 +325,14 @@ async fn faults_and_delays() {
     fake.fail_next_with(1, Failure::status(418).body("text/plain", "teapot"));
     let err = client.customers().get(CustomerId(1)).await.unwrap_err();
     assert_eq!(err.as_api().unwrap().body, "teapot");
+    fake.fail_next_with(1, Failure::status(42).retry_after("1\n2"));
+    let err = client.customers().get(CustomerId(1)).await.unwrap_err();
+    assert_eq!(
+        err.status(),
+        Some(500),
+        "an impossible status is served as 500"
+    );
+    assert_eq!(err.retry_after(), None, "an impossible header is not sent");
     fake.fail_next(2, 500);
     fake.clear_faults();
     assert!(

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use reqwest::header::HeaderValue;
 use wiremock::ResponseTemplate;
 
 /// An injected failure: the status, optional `Retry-After`, and the body format.
@@ -28,7 +29,13 @@ enum FailureBody {
 
 impl Failure {
     /// A failure with this status and a small JSON body (`{"status", "error", "message"}`).
+    /// A status outside 100–999 cannot be sent and is served as 500.
     pub fn status(status: u16) -> Self {
+        let status = if (100..=999).contains(&status) {
+            status
+        } else {
+            500
+        };
         Self {
             status,
             retry_after: None,
@@ -42,9 +49,11 @@ impl Failure {
         self
     }
 
-    /// Adds a `Retry-After` header with this exact value (e.g. an HTTP date).
+    /// Adds a `Retry-After` header with this exact value (e.g. an HTTP date). A value that
+    /// cannot be a header (a line break, ...) is not sent.
     pub fn retry_after(mut self, value: impl Into<String>) -> Self {
-        self.retry_after = Some(value.into());
+        let value = value.into();
+        self.retry_after = HeaderValue::from_str(&value).is_ok().then_some(value);
         self
     }
 
@@ -54,9 +63,14 @@ impl Failure {
         self
     }
 
-    /// Answers with this body and content type.
+    /// Answers with this body and content type (a content type that cannot be a header is
+    /// replaced by `text/plain`).
     pub fn body(mut self, content_type: impl Into<String>, body: impl Into<String>) -> Self {
-        self.body = FailureBody::Raw(content_type.into(), body.into());
+        let mut content_type = content_type.into();
+        if HeaderValue::from_str(&content_type).is_err() {
+            content_type = "text/plain".to_owned();
+        }
+        self.body = FailureBody::Raw(content_type, body.into());
         self
     }
 
