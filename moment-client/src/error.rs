@@ -220,6 +220,21 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// An error answer with an empty body, e.g. for a hand-written fake of Moment in tests;
+    /// set the other public fields as needed.
+    pub fn new(status: u16, method: impl Into<String>, path: impl Into<String>) -> Self {
+        Self {
+            status,
+            method: method.into(),
+            path: path.into(),
+            message: None,
+            body: String::new(),
+            body_truncated: false,
+            content_type: None,
+            retry_after: None,
+        }
+    }
+
     fn reason(&self) -> &'static str {
         match self.status {
             400 => "Bad Request",
@@ -294,16 +309,7 @@ mod tests {
     use super::*;
 
     fn api(status: u16) -> ApiError {
-        ApiError {
-            status,
-            method: "GET".into(),
-            path: "/customers/5".into(),
-            message: None,
-            body: String::new(),
-            body_truncated: false,
-            content_type: None,
-            retry_after: None,
-        }
+        ApiError::new(status, "GET", "/customers/5")
     }
 
     #[test]
