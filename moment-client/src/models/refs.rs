@@ -70,8 +70,11 @@ macro_rules! reference {
                 }
                 let nested = nested.unwrap_or_default();
                 Ok(Some(Self {
-                    id: agree([("…id", nested.id), (names[0], id)])?,
-                    $number: agree([($num_wire, nested.$number), (names[1], number)])?,
+                    id: agree([("nested id", nested.id), (names[0], id)])?,
+                    $number: agree([
+                        (concat!("nested ", $num_wire), nested.$number),
+                        (names[1], number),
+                    ])?,
                     name: wire::pick([nested.name, name]),
                 }))
             }
@@ -162,8 +165,11 @@ impl InvoiceRef {
         }
         let nested = nested.unwrap_or_default();
         Ok(Some(Self {
-            id: agree([("…id", nested.id), (names[0], id)])?,
-            invoice_number: agree([("invoiceNumber", nested.invoice_number), (names[1], number)])?,
+            id: agree([("nested id", nested.id), (names[0], id)])?,
+            invoice_number: agree([
+                ("nested invoiceNumber", nested.invoice_number),
+                (names[1], number),
+            ])?,
         }))
     }
 }
