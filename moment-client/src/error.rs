@@ -348,7 +348,7 @@ mod tests {
     }
 
     #[test]
-    fn classification_helpers() {
+    fn classification_methods() {
         let e = Error::Api(Box::new(api(404)));
         assert!(e.is_not_found() && !e.is_retryable() && !e.is_unauthorized());
         let mut a = api(429);

@@ -1,4 +1,4 @@
-//! Tolerant decoding helpers for the parts of Moment's JSON whose exact shape is not published.
+//! Tolerant decoding for the parts of Moment's JSON whose exact shape is not published.
 //!
 //! * [`Text`]: a free-text field; accepts a string, a number or a boolean (kept as text).
 //! * [`Timestamp`]: an audit time; accepts RFC 3339 (`2025-02-01T10:00:00Z`), a date-time without

@@ -330,7 +330,7 @@ impl FakeMoment {
             .map_or(0, |t| t.rows.len())
     }
 
-    typed_helpers! {
+    typed_accessors! {
         Customer, CustomerId, add_customer, update_customer, remove_customer, customer, customers, "a customer";
         Project, ProjectId, add_project, update_project, remove_project, project, projects, "a project";
         Invoice, InvoiceId, add_invoice, update_invoice, remove_invoice, invoice, invoices, "an invoice (with its lines)";

@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests.
+//! Shared setup for the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
 use std::time::Duration;
