@@ -179,7 +179,7 @@ impl std::fmt::Debug for FakeMoment {
     }
 }
 
-macro_rules! typed_helpers {
+macro_rules! typed_accessors {
     ($( $t:ty, $id:ty, $add:ident, $update:ident, $remove:ident, $get:ident, $all:ident, $what:literal; )+) => {
         $(
             #[doc = concat!("Adds (or replaces) ", $what, "; missing audit dates are set to now.")]
