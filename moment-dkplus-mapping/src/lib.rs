@@ -12,6 +12,8 @@ pub mod config;
 pub mod ports;
 pub mod rules;
 pub mod sync;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod warning;
 
 pub use config::{

@@ -321,6 +321,19 @@ impl FakeDkPlus {
         }
     }
 
+    /// Drops every queued fault (failures, delays and a pending lost invoice answer): DK+ is
+    /// healthy again.
+    pub fn clear_faults(&self) {
+        let mut state = self.lock();
+        state.faults.clear();
+        state.after_store = None;
+    }
+
+    /// How many queued faults have not been used yet.
+    pub fn pending_faults(&self) -> usize {
+        self.lock().faults.len()
+    }
+
     /// Delays every answer by `latency` (or stops doing so with `None`).
     pub fn set_latency(&self, latency: Option<Duration>) {
         self.lock().latency = latency;

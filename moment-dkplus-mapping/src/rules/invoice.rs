@@ -237,7 +237,7 @@ pub fn map_invoice(
         } else {
             moment_total
         };
-        let difference = total - comparable;
+        let difference = total.saturating_sub(comparable);
         if difference.abs() > total_tolerance {
             warnings.push(Warning::InvoiceTotalMismatch {
                 moment: comparable,

@@ -43,7 +43,7 @@ pub(crate) fn classify(candidates: &[SalesInvoice], mapped: &MappedInvoice) -> E
     if same_reference.is_empty() {
         return Existing::Absent;
     }
-    let tolerance = mapped.total_tolerance + DKPLUS_TOTAL_LEEWAY;
+    let tolerance = mapped.total_tolerance.saturating_add(DKPLUS_TOTAL_LEEWAY);
     let matching = same_reference.iter().find(|c| {
         let customer_ok = c
             .customer_number
@@ -51,7 +51,7 @@ pub(crate) fn classify(candidates: &[SalesInvoice], mapped: &MappedInvoice) -> E
             .is_some_and(|n| n.as_str() == mapped.customer_number.as_str());
         let total_ok = c
             .total_amount
-            .is_none_or(|t| (t - mapped.total).abs() <= tolerance);
+            .is_none_or(|t| t.saturating_sub(mapped.total).abs() <= tolerance);
         customer_ok && total_ok
     });
     match matching {
@@ -269,5 +269,108 @@ fn conflict(mapped: &MappedInvoice, existing: Vec<ExistingInvoice>) -> SyncFailu
         customer: mapped.customer_number.to_string(),
         total: mapped.total,
         existing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dkplus_client::{CustomerNumber, InvoiceCustomer, InvoiceNumber, SalesInvoiceCreate};
+    use rust_decimal_macros::dec;
+
+    fn mapped(total: Decimal) -> MappedInvoice {
+        MappedInvoice {
+            create: SalesInvoiceCreate {
+                customer: InvoiceCustomer {
+                    number: CustomerNumber::new("10001"),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            reference: "1042".into(),
+            customer_number: CustomerNumber::new("10001"),
+            project_number: None,
+            total,
+            total_tolerance: dec!(0.02),
+            products: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn existing(
+        number: &str,
+        reference: Option<&str>,
+        customer: &str,
+        total: Option<Decimal>,
+    ) -> SalesInvoice {
+        SalesInvoice {
+            number: Some(InvoiceNumber::new(number)),
+            reference: reference.map(Into::into),
+            customer_number: Some(CustomerNumber::new(customer)),
+            total_amount: total,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn classify_table() {
+        let m = mapped(dec!(1500.40));
+        let same = |n: &str| Existing::Same {
+            number: Some(n.into()),
+            warning: None,
+        };
+        let cases: Vec<(Vec<SalesInvoice>, Existing)> = vec![
+            (vec![], Existing::Absent),
+            // another reference that the look-up returned anyway
+            (
+                vec![existing("1", Some("10420"), "10001", Some(dec!(1500.40)))],
+                Existing::Absent,
+            ),
+            (
+                vec![existing("7", Some("1042"), "10001", Some(dec!(1500.40)))],
+                same("7"),
+            ),
+            (
+                vec![existing("7", Some(" 1042 "), "10001", Some(dec!(1500)))],
+                same("7"),
+            ), // DK+ rounded to whole krónur
+            (
+                vec![existing("7", None, "10001", Some(dec!(1500.40)))],
+                same("7"),
+            ),
+            (
+                vec![
+                    existing("8", Some("1042"), "99999", Some(dec!(1500.40))),
+                    existing("7", Some("1042"), "10001", Some(dec!(1500.40))),
+                ],
+                same("7"),
+            ),
+            (
+                vec![existing("7", Some("1042"), "10001", None)],
+                Existing::Same {
+                    number: Some("7".into()),
+                    warning: Some(Warning::ExistingInvoiceWithoutTotal { dkplus: "7".into() }),
+                },
+            ),
+            (
+                vec![existing("9", Some("1042"), "10001", Some(dec!(1600)))],
+                Existing::Conflict(vec![ExistingInvoice {
+                    number: Some("9".into()),
+                    customer: Some("10001".into()),
+                    total: Some(dec!(1600)),
+                }]),
+            ),
+            (
+                vec![existing("9", Some("1042"), "10002", Some(dec!(1500.40)))],
+                Existing::Conflict(vec![ExistingInvoice {
+                    number: Some("9".into()),
+                    customer: Some("10002".into()),
+                    total: Some(dec!(1500.40)),
+                }]),
+            ),
+        ];
+        for (i, (candidates, expected)) in cases.into_iter().enumerate() {
+            assert_eq!(classify(&candidates, &m), expected, "case {i}");
+        }
     }
 }

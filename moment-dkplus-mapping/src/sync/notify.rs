@@ -166,3 +166,74 @@ impl Notifier for CollectingNotifier {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{PortError, PortErrorKind, System};
+    use crate::sync::outcome::{
+        ObjectKind, ObjectOutcome, OutcomeStatus, ReportBuilder, Retention, SyncFailure,
+    };
+    use crate::warning::Warning;
+
+    #[test]
+    fn a_clean_report_renders_nothing() {
+        let builder = ReportBuilder::new(Retention::All, None);
+        builder.record(
+            ObjectOutcome::new(ObjectKind::Invoice, 1, Some("1".into()))
+                .with(OutcomeStatus::Created),
+        );
+        assert_eq!(
+            FailureReport::from_report(&builder.finish(), Some("a@b.is")),
+            None
+        );
+    }
+
+    #[test]
+    fn failures_and_warnings_render_as_readable_text() {
+        let builder = ReportBuilder::new(Retention::All, None);
+        builder.record(
+            ObjectOutcome::new(ObjectKind::Invoice, 501, Some("1001".into())).with(
+                OutcomeStatus::Failed(SyncFailure::DkPlus {
+                    what: "invoice".into(),
+                    error: PortError::new(
+                        System::DkPlus,
+                        PortErrorKind::Unavailable,
+                        "DK+ answered 503",
+                    ),
+                }),
+            ),
+        );
+        builder.record(
+            ObjectOutcome::new(ObjectKind::Customer, 101, Some("10001".into())).with(
+                OutcomeStatus::Failed(SyncFailure::SalesPersonUnknown("XYZ".into())),
+            ),
+        );
+        let mut warned = ObjectOutcome::new(ObjectKind::Invoice, 502, Some("1002".into()))
+            .with(OutcomeStatus::Created);
+        warned.warnings.push(Warning::CreditNoteWithoutOriginal);
+        builder.record(warned);
+        let report =
+            FailureReport::from_report(&builder.finish(), Some("bokhald@firma.is")).unwrap();
+        assert_eq!(report.to.as_deref(), Some("bokhald@firma.is"));
+        assert_eq!(
+            report.subject,
+            "Moment → DK+: 2 objects were not transferred"
+        );
+        assert_eq!(report.failed, 2);
+        let body = &report.body;
+        assert!(body.contains("1. Invoice 1001 [Moment id 501]"), "{body}");
+        assert!(body.contains("DK+ answered 503"), "{body}");
+        assert!(
+            body.contains("Nothing to fix in Moment: the next run tries again."),
+            "{body}"
+        );
+        assert!(body.contains("2. Customer 10001 [Moment id 101]"), "{body}");
+        assert!(body.contains("Fix this, then"), "{body}");
+        assert!(
+            body.contains("Warnings (transferred, but worth a look):\n - invoice 1002:"),
+            "{body}"
+        );
+        assert!(body.contains("1 created, 0 updated"), "{body}");
+    }
+}
