@@ -9,6 +9,7 @@
 //!   it is built.
 
 pub mod config;
+pub mod dry_run;
 pub mod ports;
 pub mod rules;
 pub mod sync;
@@ -19,6 +20,7 @@ pub mod warning;
 pub use config::{
     ConfigError, ConfigProblem, IntegrationConfig, IntegrationConfigBuilder, ItemCodeFallback,
 };
+pub use dry_run::{DryRun, PlannedWrite};
 pub use ports::{DkPlusTarget, MomentSource, PortError, PortErrorKind};
 pub use sync::{
     CollectingNotifier, FailureReport, Notifier, ObjectKind, ObjectOutcome, OutcomeStatus,

@@ -558,3 +558,68 @@ async fn number_series_out_of_step_is_a_warning() {
         assert_eq!(warned, expect_warning, "{:?}", outcome.warnings);
     }
 }
+
+#[tokio::test]
+async fn a_dry_run_reads_dkplus_but_writes_nothing() {
+    let (world, _demo) = world().await;
+    let dry = moment_dkplus_mapping::DryRun::new(world.dkplus.client().unwrap());
+    let engine = SyncEngine::new(world.moment.client().unwrap(), &dry, config());
+    let report = engine.backfill(since()).await;
+    assert!(world.dkplus.customers().is_empty());
+    assert!(world.dkplus.invoices().is_empty());
+    assert_eq!(world.dkplus.count("POST", "/sales/invoice"), 0);
+    assert_eq!(
+        world.dkplus.count("POST", "/Customer") + world.dkplus.count("POST", "/Product"),
+        0
+    );
+    let planned = dry.planned();
+    let kinds: Vec<String> = planned.iter().map(|w| w.describe().0).collect();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| k.starts_with("POST /Customer"))
+            .count(),
+        3,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| k.starts_with("POST /project"))
+            .count(),
+        2,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| k.starts_with("POST /Product"))
+            .count(),
+        2,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| k.starts_with("POST /sales/invoice"))
+            .count(),
+        3,
+        "{kinds:?}"
+    );
+    let invoice_bodies: Vec<String> = planned
+        .iter()
+        .map(|w| w.describe())
+        .filter(|(line, _)| line.starts_with("POST /sales/invoice"))
+        .map(|(_, body)| body)
+        .collect();
+    assert!(
+        invoice_bodies
+            .iter()
+            .any(|b| b.contains("\"Reference\": \"1001\"")),
+        "{invoice_bodies:?}"
+    );
+    assert_eq!(report.counts.created, 3 + 2 + 3);
+    // Running the same plan again in the same dry run sees its own planned writes.
+    let again = engine.backfill(since()).await;
+    assert_eq!(again.counts.created, 0, "{:#?}", again.outcomes);
+}

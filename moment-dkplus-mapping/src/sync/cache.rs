@@ -7,17 +7,38 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
 
+/// How many finished values a [`SingleFlight`] keeps before it forgets them, so a backfill of
+/// a hundred thousand customers runs in flat memory. A forgotten value is simply looked up again.
+pub(crate) const CACHE_CAPACITY: usize = 4096;
+
 /// A map of lazily computed values. Concurrent callers for the same key wait for one
-/// computation; a failed computation is not kept, so the next caller tries again.
+/// computation; a failed computation is not kept, so the next caller tries again. At most
+/// [`CACHE_CAPACITY`] finished values are kept; computations under way are never dropped.
 pub(crate) struct SingleFlight<K, V> {
     cells: Mutex<HashMap<K, Arc<OnceCell<V>>>>,
+    capacity: usize,
 }
 
 impl<K, V> Default for SingleFlight<K, V> {
     fn default() -> Self {
+        Self::with_capacity(CACHE_CAPACITY)
+    }
+}
+
+impl<K, V> SingleFlight<K, V> {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
             cells: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
         }
+    }
+}
+
+/// Makes room for one more entry: when full, forgets every finished value (cells still being
+/// computed, or waited for, stay).
+fn make_room<K, V>(cells: &mut HashMap<K, Arc<OnceCell<V>>>, capacity: usize) {
+    if cells.len() >= capacity {
+        cells.retain(|_, cell| !cell.initialized() || Arc::strong_count(cell) > 1);
     }
 }
 
@@ -29,6 +50,9 @@ impl<K: Eq + Hash + Clone, V: Clone> SingleFlight<K, V> {
     {
         let cell = {
             let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+            if !cells.contains_key(key) {
+                make_room(&mut cells, self.capacity);
+            }
             cells.entry(key.clone()).or_default().clone()
         };
         cell.get_or_try_init(init).await.cloned()
@@ -37,8 +61,16 @@ impl<K: Eq + Hash + Clone, V: Clone> SingleFlight<K, V> {
     /// Stores a value computed elsewhere (e.g. an object that came with a listing).
     pub(crate) fn insert(&self, key: K, value: V) {
         let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+        if !cells.contains_key(&key) {
+            make_room(&mut cells, self.capacity);
+        }
         let cell = cells.entry(key).or_default();
         let _ = cell.set(value);
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.cells.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 }
 
@@ -116,6 +148,22 @@ mod tests {
         assert_eq!(failed, Err("down"));
         let ok: Result<u32, &str> = flight.get_or_try_init(&2, || async { Ok(5) }).await;
         assert_eq!(ok, Ok(5), "a failure is not cached");
+    }
+
+    #[tokio::test]
+    async fn single_flight_stays_bounded() {
+        let flight: SingleFlight<u32, u32> = SingleFlight::with_capacity(8);
+        for key in 0..1000 {
+            let v: Result<u32, ()> = flight
+                .get_or_try_init(&key, || async move { Ok(key * 2) })
+                .await;
+            assert_eq!(v, Ok(key * 2));
+            flight.insert(key + 10_000, key);
+            assert!(flight.len() <= 8, "{}", flight.len());
+        }
+        // A forgotten value is computed again, correctly.
+        let v: Result<u32, ()> = flight.get_or_try_init(&0, || async { Ok(0) }).await;
+        assert_eq!(v, Ok(0));
     }
 
     #[tokio::test]
