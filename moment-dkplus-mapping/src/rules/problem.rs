@@ -177,14 +177,6 @@ pub enum Problem {
         /// The mapped total without VAT.
         total: Decimal,
     },
-    /// A credit note adds up to more than zero.
-    #[error(
-        "the credit note adds up to {total}, more than zero: check the credit note's lines in Moment"
-    )]
-    CreditNoteTotalPositive {
-        /// The mapped total without VAT.
-        total: Decimal,
-    },
     /// A line has no quantity.
     #[error("{line} has no quantity: enter it in Moment")]
     LineQuantityMissing {
