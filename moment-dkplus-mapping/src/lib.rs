@@ -27,3 +27,8 @@ pub use sync::{
     Retention, SyncEngine, SyncFailure, SyncReport,
 };
 pub use warning::Warning;
+
+// The README's examples compile as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
