@@ -2,6 +2,8 @@
 
 use moment_client::{Customer, CustomerId};
 
+use tracing::Instrument;
+
 use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus, SyncFailure};
 use super::run::Run;
 use crate::ports::{DkPlusTarget, MomentSource};
@@ -27,7 +29,12 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
 
     pub(crate) async fn transfer_customer(&self, customer: Customer) -> ObjectOutcome {
         let span = tracing::info_span!("customer", moment_id = customer.id.get());
-        let _entered = span.enter();
+        self.transfer_customer_in_span(customer)
+            .instrument(span)
+            .await
+    }
+
+    async fn transfer_customer_in_span(&self, customer: Customer) -> ObjectOutcome {
         let mut outcome = ObjectOutcome::new(
             ObjectKind::Customer,
             customer.id.get(),

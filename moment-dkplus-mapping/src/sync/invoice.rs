@@ -6,6 +6,8 @@ use moment_client::{Invoice, InvoiceId};
 use rust_decimal::Decimal;
 
 use super::engine::DraftPolicy;
+use tracing::Instrument;
+
 use super::outcome::{ExistingInvoice, ObjectKind, ObjectOutcome, OutcomeStatus, SyncFailure};
 use super::run::Run;
 use crate::ports::{DkPlusTarget, MomentSource};
@@ -113,7 +115,16 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
 
     async fn transfer_invoice(&self, invoice: Invoice, drafts: DraftPolicy) -> ObjectOutcome {
         let span = tracing::info_span!("invoice", moment_id = invoice.id.get());
-        let _entered = span.enter();
+        self.transfer_invoice_in_span(invoice, drafts)
+            .instrument(span)
+            .await
+    }
+
+    async fn transfer_invoice_in_span(
+        &self,
+        invoice: Invoice,
+        drafts: DraftPolicy,
+    ) -> ObjectOutcome {
         let outcome = ObjectOutcome::new(
             ObjectKind::Invoice,
             invoice.id.get(),

@@ -2,6 +2,8 @@
 
 use moment_client::{Project, ProjectId};
 
+use tracing::Instrument;
+
 use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus, SyncFailure};
 use super::run::Run;
 use crate::ports::{DkPlusTarget, MomentSource};
@@ -27,7 +29,12 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
 
     pub(crate) async fn transfer_project(&self, project: Project) -> ObjectOutcome {
         let span = tracing::info_span!("project", moment_id = project.id.get());
-        let _entered = span.enter();
+        self.transfer_project_in_span(project)
+            .instrument(span)
+            .await
+    }
+
+    async fn transfer_project_in_span(&self, project: Project) -> ObjectOutcome {
         let mut outcome = ObjectOutcome::new(
             ObjectKind::Project,
             project.id.get(),
