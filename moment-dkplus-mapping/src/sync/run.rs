@@ -175,10 +175,20 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
     }
 
     /// Makes sure the Moment customer exists in DK+ (creating it when customers are on).
-    /// Does not update an existing customer: that is the customer transfer's job.
+    /// Does not update an existing customer: that is the customer transfer's job, so a customer
+    /// that DK+ already has is not mapped (or refused) again here.
     pub(crate) async fn ensure_dk_customer(&self, customer: &Customer) -> Result<(), SyncFailure> {
-        let mapped = map_customer(customer, &self.engine.config).map_err(SyncFailure::Mapping)?;
-        let number = mapped.number.clone();
+        let Some(number) = customer
+            .customer_number
+            .as_ref()
+            .filter(|n| !n.as_str().trim().is_empty())
+            .map(|n| CustomerNumber::new(n.as_str()))
+        else {
+            // map_customer names the problem (no customer number) with what to fix.
+            return map_customer(customer, &self.engine.config)
+                .map(|_| ())
+                .map_err(SyncFailure::Mapping);
+        };
         let wrap = |failure: SyncFailure| SyncFailure::Dependency {
             dependency: format!("customer {number}"),
             failure: Box::new(failure),
@@ -203,6 +213,8 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
                         fix: "create the customer in DK+ or turn on customer transfer",
                     });
                 }
+                let mapped =
+                    map_customer(customer, &self.engine.config).map_err(SyncFailure::Mapping)?;
                 tracing::info!(customer = %number, "creating customer in DK+");
                 self.engine
                     .dkplus
