@@ -623,3 +623,33 @@ async fn a_dry_run_reads_dkplus_but_writes_nothing() {
     let again = engine.backfill(since()).await;
     assert_eq!(again.counts.created, 0, "{:#?}", again.outcomes);
 }
+
+#[tokio::test]
+async fn a_customer_dkplus_already_has_is_not_remapped_for_an_invoice() {
+    let (world, _demo) = world().await;
+    world.dkplus.add_customer(dkplus_client::Customer {
+        number: Some(dkplus_client::CustomerNumber::new("10002")),
+        name: Some("Jón Jónsson".into()),
+        ..Default::default()
+    });
+    // A customer-record problem (not an invoice rule) that would stop a customer transfer.
+    world.moment.update_customer(CustomerId::new(102), |c| {
+        c.country_code = Some("ISL".into())
+    });
+    let report = world.engine.transfer_invoice(InvoiceId::new(502)).await;
+    assert_eq!(
+        report.outcomes[0].status,
+        OutcomeStatus::Created,
+        "{}",
+        report.outcomes[0]
+    );
+    assert_eq!(world.dkplus.count("POST", "/Customer"), 0);
+    let customer = world.engine.transfer_customer(CustomerId::new(102)).await;
+    assert!(
+        customer.outcomes[0]
+            .failure()
+            .unwrap()
+            .to_string()
+            .contains("\"ISL\"")
+    );
+}
