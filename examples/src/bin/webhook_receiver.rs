@@ -1,0 +1,195 @@
+//! Receives Moment's webhooks and transfers each changed customer, project and invoice to DK+.
+//!
+//! ```sh
+//! export MOMENT_COMPANY=acme MOMENT_API_KEY=… DKPLUS_TOKEN=… DKPLUS_SALES_PERSON=vef
+//! export WEBHOOK_SECRET=$(openssl rand -hex 24) WEBHOOK_LISTEN=0.0.0.0:8080
+//! cargo run --bin webhook_receiver
+//! ```
+//!
+//! In Moment (*Setup → Settings → Integrations → New integration*) add one webhook each for
+//! Invoices, Customers and Projects with the URL
+//! `https://<your host>/webhooks/moment?secret=<WEBHOOK_SECRET>` (serve it over https, e.g.
+//! behind a reverse proxy: the secret is in the URL). A proxy may instead send the secret in
+//! the `X-Webhook-Secret` header (`WEBHOOK_SECRET_HEADER` renames it). `GET /health` answers
+//! `ok`.
+//!
+//! How it keeps every event it acknowledged:
+//! 1. a request without the secret gets `401`, a body over `WEBHOOK_MAX_BODY_BYTES` (64 KiB)
+//!    `413` before it is read whole, a body that is not a Moment notification `400`;
+//! 2. the body is written to the spool directory (`WEBHOOK_SPOOL_DIR`, default
+//!    `webhook-spool`) and flushed to disk, and only then answered `202 Accepted` — within
+//!    milliseconds, before anything is sent to DK+; when it cannot be stored the answer is
+//!    `503`, so Moment can send it again;
+//! 3. a worker hands stored events to the sync engine (`CONCURRENCY` at a time) and removes
+//!    each once it is handled. When Moment or DK+ cannot be reached it stays and is tried
+//!    again after 30 s, doubling up to 15 min; events left over from a stop or a crash are
+//!    picked up at the next start. Duplicate and out-of-order deliveries are harmless: the
+//!    engine reads the object's current state and never posts an invoice DK+ already has.
+//! 4. a safety-net backfill runs at start and every `WEBHOOK_BACKFILL_MINUTES` (default 60,
+//!    `0` turns it off) for what webhooks miss; it remembers where to start in the spool
+//!    directory.
+//!
+//! Failure reports (what to fix in Moment) go to the log through
+//! `moment_dkplus_examples::notify::LogNotifier`; put your own `Notifier` there to e-mail them
+//! to `ERROR_EMAIL`. `RUST_LOG` sets the log level (default `info`). The variables are
+//! described in `examples/src/setup.rs` and `examples/src/webhook/mod.rs`.
+//!
+//! Stop it with Ctrl-C or SIGTERM: it stops accepting, lets the events under way finish (up to
+//! 30 s) and leaves the rest in the spool. One receiver per spool directory.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use moment_dkplus_examples::notify::LogNotifier;
+use moment_dkplus_examples::setup::{Setup, init_logging};
+use moment_dkplus_examples::webhook::ReceiverSettings;
+use moment_dkplus_examples::webhook::safety_net::SafetyNet;
+use moment_dkplus_examples::webhook::server::{ReceiverState, WEBHOOK_PATH, router};
+use moment_dkplus_examples::webhook::spool::Spool;
+use moment_dkplus_examples::webhook::worker::{Worker, queue};
+use moment_dkplus_mapping::sync::VerifyProblem;
+use moment_dkplus_mapping::{Notifier, SyncEngine};
+use tokio::sync::watch;
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("stopping: no new webhooks are accepted");
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_logging("info");
+    if std::env::args().nth(1).is_some() {
+        eprintln!("usage: webhook_receiver (settings come from environment variables)");
+        return ExitCode::from(2);
+    }
+    let (setup, settings) = match (Setup::from_env(), ReceiverSettings::from_env()) {
+        (Ok(setup), Ok(settings)) => (setup, settings),
+        (setup, settings) => {
+            for e in [setup.err(), settings.err()].into_iter().flatten() {
+                eprintln!("{e}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let concurrency = setup.config.concurrency();
+    let engine = Arc::new(SyncEngine::new(setup.moment, setup.dkplus, setup.config));
+
+    // Wrong credentials stop it here; a service that is down only delays the work.
+    if let Err(e) = engine.verify().await {
+        let fatal = e.problems.iter().any(|p| match p {
+            VerifyProblem::DkPlusAccess(err) | VerifyProblem::MomentAccess(err) => {
+                !err.is_transient()
+            }
+            _ => true,
+        });
+        if fatal {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+        tracing::warn!("{e}; starting anyway, events wait in the spool until it can be reached");
+    }
+
+    let spool = match Spool::open(&settings.spool_dir) {
+        Ok(spool) => Arc::new(spool),
+        Err(e) => {
+            eprintln!(
+                "cannot use the spool directory {}: {e}",
+                settings.spool_dir.display()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let notifier: Arc<dyn Notifier> = Arc::new(LogNotifier);
+    let (sender, receiver) = queue();
+    match spool.pending() {
+        Ok(left_over) => {
+            if !left_over.is_empty() {
+                tracing::info!(
+                    count = left_over.len(),
+                    "handling events left from the last run"
+                );
+            }
+            for id in left_over {
+                let _ = sender.send(id);
+            }
+        }
+        Err(e) => {
+            eprintln!("cannot read the spool directory: {e}");
+            return ExitCode::from(2);
+        }
+    }
+
+    let (stop, stopped) = watch::channel(false);
+    let worker = Arc::new(Worker::new(engine.clone(), spool.clone(), notifier.clone()));
+    let worker_task =
+        tokio::spawn(worker.run(sender.clone(), receiver, stopped.clone(), concurrency));
+    let safety_net_task = settings.backfill_every.map(|every| {
+        let net = SafetyNet::new(engine.clone(), notifier.clone(), spool.dir(), every);
+        tokio::spawn(net.run(stopped.clone()))
+    });
+
+    let listener = match tokio::net::TcpListener::bind(settings.listen).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("cannot listen on {}: {e}", settings.listen);
+            return ExitCode::from(2);
+        }
+    };
+    let address = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| settings.listen.to_string());
+    // The first line on stdout says where it listens (scripts and tests read it).
+    println!("listening on http://{address}{WEBHOOK_PATH}");
+    let app = router(ReceiverState {
+        spool,
+        queue: sender,
+        secret: settings.secret,
+        secret_header: settings.secret_header,
+        max_body_bytes: settings.max_body_bytes,
+    });
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(stop_signal())
+        .await;
+
+    let _ = stop.send(true);
+    let finish = async {
+        let _ = worker_task.await;
+        if let Some(task) = safety_net_task {
+            let _ = task.await;
+        }
+    };
+    if tokio::time::timeout(Duration::from_secs(30), finish)
+        .await
+        .is_err()
+    {
+        tracing::warn!("events still under way after 30 s; they are tried again at the next start");
+    }
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("the server stopped: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! The real-service programs' settings, read from environment variables.
+//!
+//! | variable | required | meaning |
+//! |---|---|---|
+//! | `MOMENT_COMPANY` | yes | the company code in Moment's address (`app.moment.team/<code>/…`) |
+//! | `MOMENT_API_KEY` | yes | an API key from Moment's *Company / API keys* |
+//! | `DKPLUS_TOKEN` | yes | an API token from dkPlus (*Menu / Settings*, tokens) |
+//! | `DKPLUS_SALES_PERSON` | yes | the DK+ sales person number put on every invoice |
+//! | `ERROR_EMAIL` | no | the address failure reports are meant for |
+//! | `CONCURRENCY` | no | objects a backfill transfers at the same time (1 to 64, default 4) |
+//! | `MOMENT_BASE_URL` | no | another Moment API root (a sandbox; loopback for tests) |
+//! | `MOMENT_PAGE_BASE` | no | `0` (default) or `1`: the number of Moment's first page |
+//! | `DKPLUS_BASE_URL` | no | another DK+ API root (loopback for tests) |
+//!
+//! Secrets are handed straight to the clients, which never show them; nothing here prints them.
+
+use std::fmt;
+
+use dkplus_client::DkPlusClient;
+use moment_client::{MomentClient, PageBase};
+use moment_dkplus_mapping::{ConfigProblem, IntegrationConfig};
+
+/// The two clients and the integration configuration, built from the environment.
+#[derive(Debug)]
+pub struct Setup {
+    /// The Moment client.
+    pub moment: MomentClient,
+    /// The DK+ client.
+    pub dkplus: DkPlusClient,
+    /// The integration configuration.
+    pub config: IntegrationConfig,
+}
+
+/// The environment does not describe a usable setup; lists every problem with what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetupError {
+    /// Every problem found, one sentence each.
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the settings are not complete:")?;
+        for problem in &self.problems {
+            write!(f, "\n  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+/// Reads one variable: unset and blank are the same, surrounding whitespace is dropped (a key
+/// pasted with a trailing newline still works).
+fn read(lookup: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    lookup(name)
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+/// Reads a required variable, or records what to do when it is missing.
+fn require(
+    lookup: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+    what: &str,
+    problems: &mut Vec<String>,
+) -> Option<String> {
+    let value = read(lookup, name);
+    if value.is_none() {
+        problems.push(format!("{name} is not set: {what}"));
+    }
+    value
+}
+
+impl Setup {
+    /// Reads the process environment (see the module docs for the variables).
+    pub fn from_env() -> Result<Self, SetupError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SetupError> {
+        let lookup: &dyn Fn(&str) -> Option<String> = &lookup;
+        let mut problems = Vec::new();
+        let company = require(
+            lookup,
+            "MOMENT_COMPANY",
+            "the company code from Moment's address, app.moment.team/<code>/…",
+            &mut problems,
+        );
+        let api_key = require(
+            lookup,
+            "MOMENT_API_KEY",
+            "create an API key in Moment under Company / API keys",
+            &mut problems,
+        );
+        let token = require(
+            lookup,
+            "DKPLUS_TOKEN",
+            "create an API token in dkPlus under Menu / Settings, tokens",
+            &mut problems,
+        );
+        let sales_person = require(
+            lookup,
+            "DKPLUS_SALES_PERSON",
+            "the number of the DK+ sales person put on every invoice (see Sales persons in DK+)",
+            &mut problems,
+        );
+        let concurrency = read(lookup, "CONCURRENCY").and_then(|raw| match raw.parse::<usize>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                problems.push(format!(
+                    "CONCURRENCY is {raw:?}, not a whole number: use 1 to 64"
+                ));
+                None
+            }
+        });
+        let page_base = match read(lookup, "MOMENT_PAGE_BASE").as_deref() {
+            None | Some("0") => PageBase::Zero,
+            Some("1") => PageBase::One,
+            Some(other) => {
+                problems.push(format!(
+                    "MOMENT_PAGE_BASE is {other:?}: use 0 or 1 (the number of Moment's first page)"
+                ));
+                PageBase::Zero
+            }
+        };
+
+        let mut config = IntegrationConfig::builder();
+        if let Some(number) = &sales_person {
+            config = config.sales_person(number.clone());
+        }
+        if let Some(address) = read(lookup, "ERROR_EMAIL") {
+            config = config.error_email(address);
+        }
+        if let Some(n) = concurrency {
+            config = config.concurrency(n);
+        }
+        let config = match config.build() {
+            Ok(config) => Some(config),
+            Err(e) => {
+                // A missing sales person is already reported by its variable's name.
+                problems.extend(
+                    e.problems()
+                        .iter()
+                        .filter(|p| !matches!(p, ConfigProblem::SalesPersonMissing))
+                        .map(|p| format!("configuration: {p}")),
+                );
+                None
+            }
+        };
+
+        let moment = match (&company, &api_key) {
+            (Some(company), Some(key)) => {
+                let mut builder = MomentClient::builder()
+                    .company_code(company.clone())
+                    .api_key(key.clone())
+                    .page_base(page_base);
+                if let Some(url) = read(lookup, "MOMENT_BASE_URL") {
+                    builder = builder.base_url(url);
+                }
+                match builder.build() {
+                    Ok(client) => Some(client),
+                    Err(e) => {
+                        problems.push(format!("Moment settings (MOMENT_*): {e}"));
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let dkplus = token.and_then(|token| {
+            let mut builder = DkPlusClient::builder().token(token);
+            if let Some(url) = read(lookup, "DKPLUS_BASE_URL") {
+                builder = builder.base_url(url);
+            }
+            match builder.build() {
+                Ok(client) => Some(client),
+                Err(e) => {
+                    problems.push(format!("DK+ settings (DKPLUS_*): {e}"));
+                    None
+                }
+            }
+        });
+
+        match (moment, dkplus, config) {
+            (Some(moment), Some(dkplus), Some(config)) if problems.is_empty() => Ok(Self {
+                moment,
+                dkplus,
+                config,
+            }),
+            _ => Err(SetupError { problems }),
+        }
+    }
+}
+
+/// Sends log lines to stderr. `RUST_LOG` overrides `default_filter` (e.g. `RUST_LOG=info`).
+pub fn init_logging(default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    // A second call (tests) keeps the first subscriber.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    const COMPLETE: [(&str, &str); 4] = [
+        ("MOMENT_COMPANY", "acme"),
+        ("MOMENT_API_KEY", "moment-secret-key-123"),
+        ("DKPLUS_TOKEN", "dkplus-secret-token-456"),
+        ("DKPLUS_SALES_PERSON", "vef"),
+    ];
+
+    #[test]
+    fn a_complete_environment_builds_clients_and_config() {
+        let setup = Setup::from_lookup(lookup(&COMPLETE)).unwrap();
+        assert_eq!(setup.moment.company_code(), "acme");
+        assert_eq!(setup.config.sales_person().map(|s| s.as_str()), Some("vef"));
+        assert_eq!(setup.config.concurrency(), 4);
+        let shown = format!("{setup:?}");
+        assert!(!shown.contains("moment-secret-key-123"), "{shown}");
+        assert!(!shown.contains("dkplus-secret-token-456"), "{shown}");
+    }
+
+    #[test]
+    fn every_missing_variable_is_named_with_what_to_do() {
+        let err = Setup::from_lookup(lookup(&[("MOMENT_API_KEY", "  ")])).unwrap_err();
+        let names: Vec<&str> = err
+            .problems
+            .iter()
+            .filter_map(|p| p.split(' ').next())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "MOMENT_COMPANY",
+                "MOMENT_API_KEY",
+                "DKPLUS_TOKEN",
+                "DKPLUS_SALES_PERSON"
+            ]
+        );
+        assert!(err.to_string().contains("Company / API keys"), "{err}");
+    }
+
+    #[test]
+    fn bad_optional_values_are_refused_with_their_range() {
+        let mut pairs = COMPLETE.to_vec();
+        pairs.extend([
+            ("CONCURRENCY", "many"),
+            ("MOMENT_PAGE_BASE", "2"),
+            ("ERROR_EMAIL", "not an address"),
+        ]);
+        let err = Setup::from_lookup(lookup(&pairs)).unwrap_err();
+        assert_eq!(err.problems.len(), 3, "{err}");
+        assert!(err.problems[0].contains("use 1 to 64"), "{err}");
+        assert!(err.problems[1].contains("use 0 or 1"), "{err}");
+        assert!(
+            err.problems[2].contains("not a valid e-mail address"),
+            "{err}"
+        );
+
+        let mut pairs = COMPLETE.to_vec();
+        pairs.push(("CONCURRENCY", "0"));
+        let err = Setup::from_lookup(lookup(&pairs)).unwrap_err();
+        assert!(err.problems[0].contains("concurrency is 0"), "{err}");
+    }
+
+    #[test]
+    fn plain_http_to_a_remote_host_is_refused_without_showing_the_token() {
+        let mut pairs = COMPLETE.to_vec();
+        pairs.push(("DKPLUS_BASE_URL", "http://dkplus.example.com/api/v1"));
+        let err = Setup::from_lookup(lookup(&pairs)).unwrap_err();
+        assert_eq!(err.problems.len(), 1, "{err}");
+        assert!(err.problems[0].starts_with("DK+ settings"), "{err}");
+        assert!(!err.to_string().contains("dkplus-secret-token-456"));
+    }
+}

@@ -1,0 +1,218 @@
+//! The webhook receiver's parts: [`server`] (HTTP), [`spool`] (durable storage before the
+//! answer), [`worker`] (hands stored events to the engine, retries), [`safety_net`] (a periodic
+//! backfill), [`secret`] (the shared secret), and [`ReceiverSettings`] from the environment.
+//!
+//! | variable | required | meaning |
+//! |---|---|---|
+//! | `WEBHOOK_SECRET` | yes | at least 16 characters (letters, digits, `-`, `_`, `.`) |
+//! | `WEBHOOK_SECRET_HEADER` | no | the header that may carry the secret (default `X-Webhook-Secret`) |
+//! | `WEBHOOK_LISTEN` | no | address to listen on (default `127.0.0.1:8080`) |
+//! | `WEBHOOK_SPOOL_DIR` | no | where received events wait (default `webhook-spool`) |
+//! | `WEBHOOK_MAX_BODY_BYTES` | no | largest body accepted (default 65536) |
+//! | `WEBHOOK_BACKFILL_MINUTES` | no | minutes between safety-net backfills (default 60, `0` turns it off) |
+
+pub mod safety_net;
+pub mod secret;
+pub mod server;
+pub mod spool;
+pub mod worker;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::http::HeaderName;
+
+use crate::setup::SetupError;
+use secret::SharedSecret;
+
+/// The default header that may carry the secret.
+pub const DEFAULT_SECRET_HEADER: &str = "x-webhook-secret";
+
+/// The receiver's own settings (the clients and the configuration come from
+/// [`Setup`](crate::setup::Setup)).
+#[derive(Clone, Debug)]
+pub struct ReceiverSettings {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The secret every request must carry.
+    pub secret: SharedSecret,
+    /// The header that may carry it.
+    pub secret_header: HeaderName,
+    /// The spool directory.
+    pub spool_dir: PathBuf,
+    /// The largest body accepted.
+    pub max_body_bytes: usize,
+    /// Time between safety-net backfills; `None` when turned off.
+    pub backfill_every: Option<Duration>,
+}
+
+impl ReceiverSettings {
+    /// Reads the process environment (see the module docs).
+    pub fn from_env() -> Result<Self, SetupError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SetupError> {
+        let read = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let mut problems = Vec::new();
+        let secret = match read("WEBHOOK_SECRET") {
+            None => {
+                problems.push(
+                    "WEBHOOK_SECRET is not set: choose a random secret of at least 16 characters \
+                     and put it in the webhook URL you give Moment (…/webhooks/moment?secret=…)"
+                        .to_owned(),
+                );
+                None
+            }
+            Some(value) => match SharedSecret::new(value) {
+                Ok(secret) => Some(secret),
+                Err(e) => {
+                    problems.push(format!("WEBHOOK_SECRET: {e}"));
+                    None
+                }
+            },
+        };
+        let secret_header = match read("WEBHOOK_SECRET_HEADER") {
+            None => Some(HeaderName::from_static(DEFAULT_SECRET_HEADER)),
+            Some(name) => match HeaderName::try_from(name.as_str()) {
+                Ok(header) => Some(header),
+                Err(_) => {
+                    problems.push(format!(
+                        "WEBHOOK_SECRET_HEADER is {name:?}, which is not a header name"
+                    ));
+                    None
+                }
+            },
+        };
+        let listen = match read("WEBHOOK_LISTEN") {
+            None => Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            Some(text) => match text.parse::<SocketAddr>() {
+                Ok(addr) => Some(addr),
+                Err(_) => {
+                    problems.push(format!(
+                        "WEBHOOK_LISTEN is {text:?}: use an address and port such as 0.0.0.0:8080"
+                    ));
+                    None
+                }
+            },
+        };
+        let max_body_bytes = match read("WEBHOOK_MAX_BODY_BYTES") {
+            None => Some(moment_client::webhook::DEFAULT_BODY_LIMIT),
+            Some(text) => match text.parse::<usize>() {
+                Ok(n) if (1024..=16 * 1024 * 1024).contains(&n) => Some(n),
+                _ => {
+                    problems.push(format!(
+                        "WEBHOOK_MAX_BODY_BYTES is {text:?}: use a number of bytes from 1024 to 16777216"
+                    ));
+                    None
+                }
+            },
+        };
+        let backfill_every = match read("WEBHOOK_BACKFILL_MINUTES") {
+            None => Some(Some(Duration::from_secs(60 * 60))),
+            Some(text) => match text.parse::<u64>() {
+                Ok(0) => Some(None),
+                Ok(n) if n <= 7 * 24 * 60 => Some(Some(Duration::from_secs(n * 60))),
+                _ => {
+                    problems.push(format!(
+                        "WEBHOOK_BACKFILL_MINUTES is {text:?}: use whole minutes up to 10080 (a week), or 0 to turn it off"
+                    ));
+                    None
+                }
+            },
+        };
+        let spool_dir =
+            PathBuf::from(read("WEBHOOK_SPOOL_DIR").unwrap_or_else(|| "webhook-spool".into()));
+        match (
+            secret,
+            secret_header,
+            listen,
+            max_body_bytes,
+            backfill_every,
+        ) {
+            (
+                Some(secret),
+                Some(secret_header),
+                Some(listen),
+                Some(max_body_bytes),
+                Some(backfill_every),
+            ) if problems.is_empty() => Ok(Self {
+                listen,
+                secret,
+                secret_header,
+                spool_dir,
+                max_body_bytes,
+                backfill_every,
+            }),
+            _ => Err(SetupError { problems }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_only_the_secret() {
+        let settings = ReceiverSettings::from_lookup(|name| {
+            (name == "WEBHOOK_SECRET").then(|| "0123456789abcdef".to_owned())
+        })
+        .unwrap();
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.secret_header.as_str(), "x-webhook-secret");
+        assert_eq!(settings.max_body_bytes, 64 * 1024);
+        assert_eq!(settings.backfill_every, Some(Duration::from_secs(3600)));
+        assert_eq!(settings.spool_dir, PathBuf::from("webhook-spool"));
+    }
+
+    #[test]
+    fn every_bad_value_is_listed() {
+        let err = ReceiverSettings::from_lookup(|name| {
+            Some(
+                match name {
+                    "WEBHOOK_SECRET" => "short",
+                    "WEBHOOK_SECRET_HEADER" => "bad header",
+                    "WEBHOOK_LISTEN" => "localhost",
+                    "WEBHOOK_MAX_BODY_BYTES" => "10",
+                    "WEBHOOK_BACKFILL_MINUTES" => "-1",
+                    _ => return None,
+                }
+                .to_owned(),
+            )
+        })
+        .unwrap_err();
+        let names: Vec<&str> = err
+            .problems
+            .iter()
+            .map(|p| p.split([' ', ':']).next().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "WEBHOOK_SECRET",
+                "WEBHOOK_SECRET_HEADER",
+                "WEBHOOK_LISTEN",
+                "WEBHOOK_MAX_BODY_BYTES",
+                "WEBHOOK_BACKFILL_MINUTES"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_safety_net_can_be_turned_off() {
+        let settings = ReceiverSettings::from_lookup(|name| match name {
+            "WEBHOOK_SECRET" => Some("0123456789abcdef".into()),
+            "WEBHOOK_BACKFILL_MINUTES" => Some("0".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(settings.backfill_every, None);
+    }
+}

@@ -1,0 +1,118 @@
+//! The HTTP side of the receiver: checks the secret and the size, stores the body, answers.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::to_bytes;
+use axum::extract::{Request, State};
+use axum::http::header::CONTENT_LENGTH;
+use axum::http::{HeaderName, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use moment_client::webhook::{self, WebhookObject};
+
+use super::secret::SharedSecret;
+use super::spool::Spool;
+use super::worker::QueueSender;
+
+/// The path Moment posts to.
+pub const WEBHOOK_PATH: &str = "/webhooks/moment";
+/// A path that answers `200 ok` (for load balancers and uptime checks).
+pub const HEALTH_PATH: &str = "/health";
+
+/// What the request handler needs.
+#[derive(Clone, Debug)]
+pub struct ReceiverState {
+    /// Where bodies are stored before they are acknowledged.
+    pub spool: Arc<Spool>,
+    /// Where stored entries go to be handled.
+    pub queue: QueueSender,
+    /// The secret every request must carry.
+    pub secret: SharedSecret,
+    /// The header that may carry the secret.
+    pub secret_header: HeaderName,
+    /// The largest body accepted.
+    pub max_body_bytes: usize,
+}
+
+/// The receiver's routes: `POST` [`WEBHOOK_PATH`] and `GET` [`HEALTH_PATH`].
+pub fn router(state: ReceiverState) -> Router {
+    Router::new()
+        .route(WEBHOOK_PATH, post(receive))
+        .route(HEALTH_PATH, get(|| async { "ok" }))
+        .with_state(state)
+}
+
+fn answer(status: StatusCode, text: impl Into<String>) -> Response {
+    (status, text.into()).into_response()
+}
+
+/// Checks the secret before reading the body, refuses a body over the limit before
+/// buffering it, stores the event durably, and only then answers `202 Accepted`.
+async fn receive(State(state): State<ReceiverState>, request: Request) -> Response {
+    let header = request
+        .headers()
+        .get(&state.secret_header)
+        .and_then(|v| v.to_str().ok());
+    if !state.secret.accepts(header, request.uri().query()) {
+        tracing::warn!("webhook refused: missing or wrong secret");
+        return answer(StatusCode::UNAUTHORIZED, "missing or wrong webhook secret");
+    }
+    let too_large = || {
+        answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("webhook body over {} bytes", state.max_body_bytes),
+        )
+    };
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > state.max_body_bytes as u64) {
+        return too_large();
+    }
+    let body = match to_bytes(request.into_body(), state.max_body_bytes).await {
+        Ok(body) => body,
+        Err(_) => return too_large(),
+    };
+    let event = match webhook::parse_with_limit(&body, state.max_body_bytes) {
+        Ok(event) => event,
+        Err(e) => {
+            tracing::warn!(error = %e, "webhook refused: not a Moment notification");
+            return answer(StatusCode::BAD_REQUEST, e.to_string());
+        }
+    };
+    if let WebhookObject::Unknown { object_type, .. } = &event.object {
+        tracing::debug!(%object_type, "webhook for an object type that is not transferred");
+        return answer(
+            StatusCode::ACCEPTED,
+            format!("ignored: {object_type} is not transferred to DK+"),
+        );
+    }
+    let spool = state.spool.clone();
+    let stored = tokio::task::spawn_blocking(move || spool.store(&body))
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+    match stored {
+        Ok(id) => {
+            tracing::info!(
+                entry = %id,
+                event = event.event_name(),
+                object = event.object_type(),
+                id = event.object_id(),
+                "webhook stored"
+            );
+            // The worker may be stopping; the entry is on disk and is picked up on next start.
+            let _ = state.queue.send(id);
+            answer(StatusCode::ACCEPTED, "accepted")
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not store a webhook; answered 503 so Moment sends it again");
+            answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "could not store the event; send it again",
+            )
+        }
+    }
+}
