@@ -117,7 +117,7 @@ pub enum Error {
     },
 
     /// The connection failed (DNS, TLS, refused, reset, closed early …).
-    #[error("{method} {path} to DK+ failed {phase}: {source}")]
+    #[error("{method} {path} to DK+ failed {phase}: {}", source_chain(source.as_ref()))]
     Transport {
         /// HTTP method of the request.
         method: String,
@@ -149,7 +149,10 @@ pub enum Error {
     },
 
     /// The answer is larger than the configured limit; it was not read to the end.
-    #[error("DK+'s {status} answer to {method} {path} is larger than the {limit}-byte limit")]
+    #[error(
+        "DK+'s {status} answer to {method} {path} is larger than the {limit}-byte limit; raise \
+         `max_body_bytes` or list with smaller pages"
+    )]
     BodyTooLarge {
         /// HTTP method of the request.
         method: String,
@@ -165,14 +168,21 @@ pub enum Error {
 
     /// DK+ answered 2xx to an invoice creation but the answer carries no invoice `Number`. The
     /// invoice was most likely stored: look it up by its `Reference` before trying again.
-    #[error("DK+ accepted the invoice but returned no invoice number (Reference {:?})", invoice.reference)]
+    #[error(
+        "DK+ accepted the invoice but returned no invoice number ({}); look it up by reference \
+         before sending it again",
+        invoice.reference.as_deref().map(|r| format!("reference {r}")).unwrap_or_else(|| "no reference".into())
+    )]
     MissingInvoiceNumber {
         /// The invoice as DK+ returned it.
         invoice: Box<SalesInvoice>,
     },
 
     /// A paged listing returned the very same full page twice in a row, so paging would never end.
-    #[error("DK+ returned the same page again for {path} page {page}; stopping instead of looping")]
+    #[error(
+        "DK+ returned the same full page twice for {path} (page {page}); stopped instead of \
+         looping — try a smaller page size, or report it to DK"
+    )]
     RepeatedPage {
         /// Path of the listing.
         path: String,
@@ -195,6 +205,22 @@ pub enum Error {
         /// What is wrong and how to fix it.
         reason: String,
     },
+}
+
+/// The error and its causes, `: `-separated, so "error sending request" shows what was wrong
+/// (connection refused, DNS, TLS …).
+fn source_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        next = cause.source();
+    }
+    text
 }
 
 fn describe(message: Option<&str>, body: &str) -> String {
@@ -249,6 +275,22 @@ impl Error {
                 _ => None,
             },
             Self::MissingInvoiceNumber { .. } => Some(StatusCode::OK),
+            _ => None,
+        }
+    }
+
+    /// The HTTP method of the request that failed, when one was sent or attempted.
+    pub fn method(&self) -> Option<&str> {
+        match self {
+            Self::Api { method, .. }
+            | Self::NotFound { method, .. }
+            | Self::Unauthorized { method, .. }
+            | Self::RateLimited { method, .. }
+            | Self::Timeout { method, .. }
+            | Self::Transport { method, .. }
+            | Self::Decode { method, .. }
+            | Self::BodyTooLarge { method, .. } => Some(method),
+            Self::MissingInvoiceNumber { .. } => Some("POST"),
             _ => None,
         }
     }
@@ -448,5 +490,26 @@ mod tests {
         assert!(excerpt.len() < Error::MAX_BODY_EXCERPT + 40);
         assert!(excerpt.ends_with("(10000 bytes in total)"));
         assert_eq!(body_excerpt(b"short"), "short");
+    }
+
+    #[test]
+    fn transport_errors_show_their_causes() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("error sending request")]
+        struct Outer(#[source] std::io::Error);
+        let err = Error::Transport {
+            method: "GET".into(),
+            path: "/company/connection".into(),
+            phase: RequestPhase::Connect,
+            source: Box::new(Outer(std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "connection refused",
+            ))),
+        };
+        assert_eq!(
+            err.to_string(),
+            "GET /company/connection to DK+ failed while connecting: error sending request: connection refused"
+        );
+        assert_eq!(err.method(), Some("GET"));
     }
 }

@@ -291,7 +291,7 @@ fn status_error(
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("an unnamed location");
                 message = Some(format!(
-                    "redirect to {target} not followed (the token is never sent to another address)"
+                    "redirect to {target} not followed (the token is never sent to another address); check the base URL"
                 ));
             }
             Error::Api {
