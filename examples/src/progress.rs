@@ -22,8 +22,10 @@ pub struct Tally {
     pub created: u64,
     /// Updated in DK+.
     pub updated: u64,
-    /// Already so in DK+.
+    /// DK+ already had it exactly so.
     pub unchanged: u64,
+    /// DK+ already had it (invoices found by reference).
+    pub already_present: u64,
     /// Skipped on purpose.
     pub skipped: u64,
     /// Failed.
@@ -45,7 +47,8 @@ impl Tally {
         match outcome.status {
             OutcomeStatus::Created => self.created += 1,
             OutcomeStatus::Updated => self.updated += 1,
-            OutcomeStatus::Unchanged | OutcomeStatus::AlreadyPresent => self.unchanged += 1,
+            OutcomeStatus::Unchanged => self.unchanged += 1,
+            OutcomeStatus::AlreadyPresent => self.already_present += 1,
             OutcomeStatus::Failed(_) => self.failed += 1,
             _ => self.skipped += 1,
         }
@@ -53,14 +56,15 @@ impl Tally {
 
     fn describe(&self) -> String {
         format!(
-            "customers {}, projects {}, invoices {}: {} created, {} updated, {} already in DK+, \
-             {} skipped, {} failed",
+            "customers {}, projects {}, invoices {}: {} created, {} updated, {} unchanged, \
+             {} already in DK+, {} skipped, {} failed",
             self.customers,
             self.projects,
             self.invoices,
             self.created,
             self.updated,
             self.unchanged,
+            self.already_present,
             self.skipped,
             self.failed
         )
@@ -173,14 +177,10 @@ impl OutcomeSink for Progress {
         let mut state = self.lock();
         state.tally.add(outcome);
         let tally = state.tally;
-        let failure = outcome.is_failed().then(|| {
-            outcome
-                .to_string()
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_owned()
-        });
+        // The whole failure: a mapping failure lists its problems on further lines.
+        let failure = outcome
+            .is_failed()
+            .then(|| outcome.to_string().replace('\n', "\n    "));
         match &mut state.display {
             Display::Bar(bar) => {
                 if let Some(line) = failure {

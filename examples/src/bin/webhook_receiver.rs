@@ -20,8 +20,8 @@
 //!    `webhook-spool`) and flushed to disk, and only then answered `202 Accepted` — within
 //!    milliseconds, before anything is sent to DK+; when it cannot be stored the answer is
 //!    `503`, so Moment can send it again;
-//! 3. a worker hands stored events to the sync engine (`CONCURRENCY` at a time) and removes
-//!    each once it is handled. When Moment or DK+ cannot be reached it stays and is tried
+//! 3. a worker hands stored events to the sync engine one at a time (never while the safety
+//!    net runs) and removes each once it is handled. When Moment or DK+ cannot be reached it stays and is tried
 //!    again after 30 s, doubling up to 15 min; events left over from a stop or a crash are
 //!    picked up at the next start. Duplicate and out-of-order deliveries are harmless: the
 //!    engine reads the object's current state and never posts an invoice DK+ already has.
@@ -91,7 +91,6 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let concurrency = setup.config.concurrency();
     let engine = Arc::new(SyncEngine::new(setup.moment, setup.dkplus, setup.config));
 
     // Wrong credentials stop it here; a service that is down only delays the work.
@@ -141,10 +140,19 @@ async fn main() -> ExitCode {
 
     let (stop, stopped) = watch::channel(false);
     let worker = Arc::new(Worker::new(engine.clone(), spool.clone(), notifier.clone()));
-    let worker_task =
-        tokio::spawn(worker.run(sender.clone(), receiver, stopped.clone(), concurrency));
+    let worker_task = tokio::spawn(
+        worker
+            .clone()
+            .run(sender.clone(), receiver, stopped.clone()),
+    );
     let safety_net_task = settings.backfill_every.map(|every| {
-        let net = SafetyNet::new(engine.clone(), notifier.clone(), spool.dir(), every);
+        let net = SafetyNet::new(
+            engine.clone(),
+            notifier.clone(),
+            spool.dir(),
+            every,
+            worker.gate(),
+        );
         tokio::spawn(net.run(stopped.clone()))
     });
 

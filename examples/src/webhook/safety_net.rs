@@ -13,6 +13,8 @@ use moment_dkplus_mapping::{
 };
 use tokio::sync::watch;
 
+use super::worker::RunGate;
+
 /// The file in the spool directory that remembers where the next backfill starts.
 pub const MARKER_FILE: &str = "backfill-since";
 
@@ -25,6 +27,7 @@ pub struct SafetyNet<M, D> {
     notifier: Arc<dyn Notifier>,
     marker: PathBuf,
     every: Duration,
+    gate: RunGate,
     last_reported: Mutex<Vec<(ObjectKind, i64)>>,
 }
 
@@ -38,18 +41,21 @@ impl<M, D> std::fmt::Debug for SafetyNet<M, D> {
 }
 
 impl<M: MomentSource, D: DkPlusTarget> SafetyNet<M, D> {
-    /// A safety net over `engine` that keeps its marker in `dir`.
+    /// A safety net over `engine` that keeps its marker in `dir` and takes `gate` (the
+    /// worker's, see [`Worker::gate`](super::worker::Worker::gate)) while it backfills.
     pub fn new(
         engine: Arc<SyncEngine<M, D>>,
         notifier: Arc<dyn Notifier>,
         dir: &Path,
         every: Duration,
+        gate: RunGate,
     ) -> Self {
         Self {
             engine,
             notifier,
             marker: dir.join(MARKER_FILE),
             every,
+            gate,
             last_reported: Mutex::new(Vec::new()),
         }
     }
@@ -72,11 +78,13 @@ impl<M: MomentSource, D: DkPlusTarget> SafetyNet<M, D> {
     /// One backfill. Sends the failure report only when the set of failed objects changed
     /// since the last report, so a failure waiting for a fix is not mailed every time.
     pub async fn run_once(&self) -> SyncReport {
+        let turn = self.gate.lock().await;
         let since = self.since();
         let report = self
             .engine
             .backfill_with(since, Retention::ProblemsOnly, None)
             .await;
+        drop(turn);
         if let Err(e) = self.remember(report.next_backfill_since(since)) {
             tracing::error!(error = %e, marker = %self.marker.display(), "could not save where the next backfill starts");
         }

@@ -1,5 +1,11 @@
-//! [`Worker`]: hands stored webhook bodies to the sync engine, keeps the ones that must be
-//! tried again, and sends failure reports.
+//! [`Worker`]: hands stored webhook bodies to the sync engine one at a time, keeps the ones
+//! that must be tried again, and sends failure reports.
+//!
+//! One at a time, and never while the [safety net](super::safety_net) runs (they share a
+//! [`RunGate`]): each call to the engine is a run with its own caches, and two runs that both
+//! find a new customer missing in DK+ would both create it — DK+ refuses the second with
+//! "exists", and that invoice would fail. Webhooks are few; the answer to Moment does not wait
+//! for this queue.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -8,8 +14,7 @@ use std::time::Duration;
 use moment_dkplus_mapping::{
     DkPlusTarget, FailureReport, MomentSource, Notifier, SyncEngine, SyncReport,
 };
-use tokio::sync::{Semaphore, mpsc, watch};
-use tokio::task::JoinSet;
+use tokio::sync::{mpsc, watch};
 
 use super::spool::{EntryId, Spool};
 
@@ -66,6 +71,10 @@ pub enum Handled {
     Gone,
 }
 
+/// Lets one engine run at a time: held by the worker while it handles an entry and by the
+/// safety net while it backfills.
+pub type RunGate = Arc<tokio::sync::Mutex<()>>;
+
 /// Hands stored entries to the engine.
 pub struct Worker<M, D> {
     engine: Arc<SyncEngine<M, D>>,
@@ -73,6 +82,7 @@ pub struct Worker<M, D> {
     notifier: Arc<dyn Notifier>,
     retry: RetrySchedule,
     attempts: Mutex<HashMap<EntryId, u32>>,
+    gate: RunGate,
 }
 
 impl<M, D> std::fmt::Debug for Worker<M, D> {
@@ -109,7 +119,13 @@ where
             notifier,
             retry: RetrySchedule::default(),
             attempts: Mutex::new(HashMap::new()),
+            gate: RunGate::default(),
         }
+    }
+
+    /// The gate to share with a [`SafetyNet`](super::safety_net::SafetyNet).
+    pub fn gate(&self) -> RunGate {
+        self.gate.clone()
     }
 
     /// Replaces the retry schedule.
@@ -148,7 +164,10 @@ where
                 return Handled::RetryLater(format!("could not read the stored body: {e}"));
             }
         };
-        let report = match self.engine.handle_webhook(&body).await {
+        let turn = self.gate.lock().await;
+        let handled = self.engine.handle_webhook(&body).await;
+        drop(turn);
+        let report = match handled {
             Ok(report) => report,
             Err(e) => {
                 tracing::error!(entry = %id, error = %e, "stored webhook is unreadable; moved to rejected/");
@@ -197,41 +216,32 @@ where
         self.retry.delay(attempt)
     }
 
-    /// Handles entries from `receiver`, at most `concurrency` at a time, until `shutdown`
-    /// turns `true`; then waits for the entries under way. Entries to retry are put back on
-    /// `sender` after their delay (and are found in the spool on the next start in any case).
+    /// Handles entries from `receiver` one after the other until `shutdown` turns `true` (the
+    /// entry under way is finished first). Entries to retry are put back on `sender` after
+    /// their delay, and are found in the spool at the next start in any case.
     pub async fn run(
         self: Arc<Self>,
         sender: QueueSender,
         mut receiver: QueueReceiver,
         mut shutdown: watch::Receiver<bool>,
-        concurrency: usize,
     ) {
-        let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-        let mut tasks = JoinSet::new();
         loop {
-            tokio::select! {
+            let id = tokio::select! {
                 _ = shutdown.changed() => break,
-                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-                next = receiver.recv() => {
-                    let Some(id) = next else { break };
-                    let Ok(permit) = permits.clone().acquire_owned().await else { break };
-                    let worker = self.clone();
-                    let sender = sender.clone();
-                    tasks.spawn(async move {
-                        let _permit = permit;
-                        if let Handled::RetryLater(_) = worker.handle(&id).await {
-                            let delay = worker.next_delay(&id);
-                            tokio::spawn(async move {
-                                tokio::time::sleep(delay).await;
-                                let _ = sender.send(id);
-                            });
-                        }
-                    });
-                }
+                next = receiver.recv() => match next {
+                    Some(id) => id,
+                    None => break,
+                },
+            };
+            if let Handled::RetryLater(_) = self.handle(&id).await {
+                let delay = self.next_delay(&id);
+                let sender = sender.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let _ = sender.send(id);
+                });
             }
         }
-        while tasks.join_next().await.is_some() {}
     }
 }
 

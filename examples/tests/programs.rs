@@ -1,0 +1,256 @@
+//! The real-service programs, run as compiled binaries against the fake Moment and fake DK+ on
+//! loopback (pointed there with `MOMENT_BASE_URL` and `DKPLUS_BASE_URL`).
+
+use std::process::Command;
+
+use moment_dkplus_mapping::IntegrationConfig;
+use moment_dkplus_mapping::testing::{DemoCompany, FakeWorld};
+
+struct Output {
+    status: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.status, self.stdout, self.stderr
+        )
+    }
+}
+
+async fn demo_world() -> FakeWorld {
+    let config = IntegrationConfig::builder()
+        .sales_person("vef")
+        .error_email("bokhald@nordurljos.is")
+        .build()
+        .unwrap();
+    let world = FakeWorld::start(config).await.unwrap();
+    DemoCompany::seed(&world);
+    world
+}
+
+fn env_for(world: &FakeWorld) -> Vec<(String, String)> {
+    [
+        ("MOMENT_COMPANY", world.moment.company_code()),
+        ("MOMENT_API_KEY", world.moment.api_key()),
+        ("MOMENT_BASE_URL", world.moment.uri()),
+        ("DKPLUS_TOKEN", world.dkplus.token().to_owned()),
+        ("DKPLUS_BASE_URL", world.dkplus.uri()),
+        ("DKPLUS_SALES_PERSON", "vef".to_owned()),
+        ("ERROR_EMAIL", "bokhald@nordurljos.is".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// Runs a program with exactly `env` as its environment (the fakes keep serving meanwhile).
+async fn run(program: &'static str, args: &[&str], env: Vec<(String, String)>) -> Output {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(program)
+            .args(args)
+            .env_clear()
+            .envs(env)
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    Output {
+        status: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+const VERIFY: &str = env!("CARGO_BIN_EXE_verify");
+const TRANSFER: &str = env!("CARGO_BIN_EXE_transfer_invoice");
+const BACKFILL: &str = env!("CARGO_BIN_EXE_backfill");
+
+fn references(world: &FakeWorld) -> Vec<String> {
+    let mut refs: Vec<String> = world
+        .dkplus
+        .invoices()
+        .iter()
+        .filter_map(|i| i.reference.clone())
+        .collect();
+    refs.sort();
+    refs
+}
+
+fn dkplus_writes(world: &FakeWorld) -> u64 {
+    world
+        .dkplus
+        .counts()
+        .iter()
+        .filter(|(route, _)| !route.starts_with("GET "))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_reports_ready_against_a_working_setup() {
+    let world = demo_world().await;
+    let out = run(VERIFY, &[], env_for(&world)).await;
+    assert_eq!(out.status, Some(0), "{out:?}");
+    assert!(out.stdout.contains("Ready"), "{out:?}");
+    assert!(
+        out.stdout.contains("Sales person on invoices: vef"),
+        "{out:?}"
+    );
+    assert_eq!(dkplus_writes(&world), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_names_every_problem_and_never_shows_a_secret() {
+    let world = demo_world().await;
+    let mut env = env_for(&world);
+    for (name, value) in &mut env {
+        match name.as_str() {
+            "DKPLUS_TOKEN" => *value = "wrong-dkplus-token-7f3a9c".into(),
+            "MOMENT_API_KEY" => *value = "wrong-moment-key-2b8e1d".into(),
+            "DKPLUS_SALES_PERSON" => *value = "nobody".into(),
+            _ => {}
+        }
+    }
+    let out = run(VERIFY, &[], env).await;
+    assert_eq!(out.status, Some(1), "{out:?}");
+    assert!(out.stdout.contains("DK+ refused the token"), "{out:?}");
+    assert!(out.stdout.contains("Moment refused the API key"), "{out:?}");
+    for secret in ["wrong-dkplus-token-7f3a9c", "wrong-moment-key-2b8e1d"] {
+        assert!(
+            !out.stdout.contains(secret) && !out.stderr.contains(secret),
+            "{out:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_settings_are_listed_before_anything_is_sent() {
+    let out = run(VERIFY, &[], Vec::new()).await;
+    assert_eq!(out.status, Some(2), "{out:?}");
+    for name in [
+        "MOMENT_COMPANY",
+        "MOMENT_API_KEY",
+        "DKPLUS_TOKEN",
+        "DKPLUS_SALES_PERSON",
+    ] {
+        assert!(
+            out.stderr.contains(&format!("{name} is not set")),
+            "{out:?}"
+        );
+    }
+    let out = run(TRANSFER, &["not-an-id"], Vec::new()).await;
+    assert_eq!(out.status, Some(2), "{out:?}");
+    assert!(out.stderr.contains("is not a Moment id"), "{out:?}");
+    let out = run(BACKFILL, &["yesterday"], Vec::new()).await;
+    assert_eq!(out.status, Some(2), "{out:?}");
+    assert!(out.stderr.contains("is not a date"), "{out:?}");
+    let out = run(BACKFILL, &["--help"], Vec::new()).await;
+    assert_eq!(out.status, Some(0), "{out:?}");
+    assert!(out.stdout.starts_with("usage: backfill"), "{out:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transfer_invoice_dry_run_prints_the_requests_and_writes_nothing() {
+    let world = demo_world().await;
+    let out = run(TRANSFER, &["501", "--dry-run"], env_for(&world)).await;
+    assert_eq!(out.status, Some(0), "{out:?}");
+    assert_eq!(dkplus_writes(&world), 0, "{:?}", world.dkplus.counts());
+    assert!(world.dkplus.invoices().is_empty());
+    assert!(
+        out.stdout.contains("invoice 1001 [Moment id 501]"),
+        "{out:?}"
+    );
+    for request in [
+        "POST /Customer",
+        "POST /project",
+        "POST /Product",
+        "POST /sales/invoice?post=true",
+    ] {
+        assert!(out.stdout.contains(request), "{request}: {out:?}");
+    }
+    assert!(out.stdout.contains("\"1001\""), "the reference: {out:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transfer_invoice_posts_once_and_reports_a_second_run_as_already_there() {
+    let world = demo_world().await;
+    let out = run(TRANSFER, &["501"], env_for(&world)).await;
+    assert_eq!(out.status, Some(0), "{out:?}");
+    assert_eq!(references(&world), ["1001"]);
+    let number = world.dkplus.invoices()[0].number.clone().unwrap();
+    assert!(
+        out.stdout.contains(&format!(
+            "invoice 1001 [Moment id 501] → DK+ {number}: created"
+        )),
+        "{out:?}"
+    );
+
+    let again = run(TRANSFER, &["501"], env_for(&world)).await;
+    assert_eq!(again.status, Some(0), "{again:?}");
+    assert_eq!(references(&world), ["1001"], "posted once");
+    assert!(again.stdout.contains("already in DK+"), "{again:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transfer_invoice_prints_the_failure_report_for_an_invoice_that_cannot_go() {
+    let world = demo_world().await;
+    let out = run(TRANSFER, &["504"], env_for(&world)).await;
+    assert_eq!(out.status, Some(1), "{out:?}");
+    assert!(world.dkplus.invoices().is_empty());
+    assert!(out.stdout.contains("FAILED"), "{out:?}");
+    assert!(out.stdout.contains("kennitala"), "{out:?}");
+    assert!(out.stdout.contains("To: bokhald@nordurljos.is"), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("Subject: Moment → DK+: 1 object was not transferred"),
+        "{out:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backfill_dry_run_plans_every_write_and_sends_none() {
+    let world = demo_world().await;
+    let out = run(BACKFILL, &["2020-01-01", "--dry-run"], env_for(&world)).await;
+    assert_eq!(out.status, Some(1), "invoice 1004 fails: {out:?}");
+    assert_eq!(dkplus_writes(&world), 0, "{:?}", world.dkplus.counts());
+    assert_eq!(
+        out.stdout.matches("POST /sales/invoice?post=true").count(),
+        3,
+        "{out:?}"
+    );
+    assert!(
+        out.stdout.contains("run again without --dry-run"),
+        "{out:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backfill_transfers_the_company_shows_progress_and_a_second_run_adds_nothing() {
+    let world = demo_world().await;
+    let out = run(BACKFILL, &["2020-01-01"], env_for(&world)).await;
+    assert_eq!(out.status, Some(1), "invoice 1004 fails: {out:?}");
+    assert_eq!(references(&world), ["1001", "1002", "1003"]);
+    // Not a terminal: plain progress lines, the failure as it happened, a last line.
+    assert!(
+        out.stderr.contains("invoice 1004 [Moment id 504]: FAILED"),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("done: "), "{out:?}");
+    assert!(out.stderr.contains("invoices 4"), "{out:?}");
+    assert!(out.stdout.contains("---- failure report"), "{out:?}");
+    assert!(
+        out.stdout.contains("Next run (same start, so the failed objects are tried again): backfill 2020-01-01T00:00:00+00:00"),
+        "{out:?}"
+    );
+
+    let again = run(BACKFILL, &["2020-01-01"], env_for(&world)).await;
+    assert_eq!(references(&world), ["1001", "1002", "1003"], "{again:?}");
+    assert!(again.stdout.contains("Summary: 0 created"), "{again:?}");
+}
