@@ -3,7 +3,9 @@
 
 use std::io::{self, Write};
 
-use moment_dkplus_mapping::{FailureReport, ObjectOutcome, PlannedWrite, SyncReport};
+use moment_dkplus_mapping::{
+    FailureReport, ObjectOutcome, OutcomeStatus, PlannedWrite, SyncReport,
+};
 
 /// Writes `text` with every line after the first indented by `indent`.
 fn write_indented(out: &mut dyn Write, first: &str, indent: &str, text: &str) -> io::Result<()> {
@@ -21,6 +23,47 @@ pub fn write_outcome(out: &mut dyn Write, outcome: &ObjectOutcome) -> io::Result
     write_indented(out, "  ", "      ", &outcome.to_string())?;
     for warning in &outcome.warnings {
         write_indented(out, "      warning: ", "        ", &warning.to_string())?;
+    }
+    Ok(())
+}
+
+/// The outcomes as a table sorted by object type and Moment number — Moment number, DK+
+/// number, outcome — with each failure's reason and each warning underneath.
+pub fn write_table(out: &mut dyn Write, outcomes: &[ObjectOutcome]) -> io::Result<()> {
+    let mut sorted: Vec<&ObjectOutcome> = outcomes.iter().collect();
+    sorted.sort_by(|a, b| {
+        let number = |o: &ObjectOutcome| {
+            let n = o.moment_number.clone().unwrap_or_default();
+            (n.len(), n)
+        };
+        (a.kind, number(a), a.moment_id).cmp(&(b.kind, number(b), b.moment_id))
+    });
+    writeln!(
+        out,
+        "  {:<9} {:<10} {:<10} outcome",
+        "object", "Moment", "DK+"
+    )?;
+    for outcome in sorted {
+        writeln!(
+            out,
+            "  {:<9} {:<10} {:<10} {}",
+            outcome.kind.to_string(),
+            outcome.moment_number.as_deref().unwrap_or("-"),
+            outcome.dkplus_number.as_deref().unwrap_or("-"),
+            outcome.status.label()
+        )?;
+        match &outcome.status {
+            OutcomeStatus::Failed(failure) => {
+                write_indented(out, "      ", "      ", &failure.to_string())?;
+            }
+            OutcomeStatus::Skipped(reason) if !reason.is_empty() => {
+                writeln!(out, "      {reason}")?;
+            }
+            _ => {}
+        }
+        for warning in &outcome.warnings {
+            write_indented(out, "      warning: ", "        ", &warning.to_string())?;
+        }
     }
     Ok(())
 }

@@ -254,3 +254,27 @@ async fn backfill_transfers_the_company_shows_progress_and_a_second_run_adds_not
     assert_eq!(references(&world), ["1001", "1002", "1003"], "{again:?}");
     assert!(again.stdout.contains("Summary: 0 created"), "{again:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_runs_two_passes_and_passes_its_own_checks() {
+    let out = run(env!("CARGO_BIN_EXE_demo"), &[], Vec::new()).await;
+    assert_eq!(out.status, Some(0), "{out:?}");
+    let text = &out.stdout;
+    for expected in [
+        "customer 10003 Fjallasýn hf. — no kennitala",
+        "surcharge 12.5 %",
+        "no product: item code from the account's VAT code",
+        "== First pass",
+        "---- failure report (as it would be e-mailed) ----",
+        "To: bokhald@nordurljos.is",
+        "DK+ now holds these sales invoices:",
+        "== Second pass",
+        "Summary: 0 created, 0 updated",
+        "The demo behaved as designed.",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing: {out:?}");
+    }
+    assert!(!text.contains("[FAILED]"), "{out:?}");
+    // The surcharge is folded into the unit price in DK+: 18 500 × 1.125.
+    assert!(text.contains("4 × 20812.5"), "{out:?}");
+}
