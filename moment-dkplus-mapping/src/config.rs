@@ -352,10 +352,14 @@ pub enum ConfigProblem {
     )]
     SalesPersonMissing,
     /// The sales person number is blank or holds control characters.
-    #[error("the sales person number is blank or holds control characters")]
+    #[error(
+        "the sales person number is blank or holds control characters: set the DK+ sales person number, e.g. \"vef\""
+    )]
     SalesPersonBlank,
     /// The error e-mail address does not look like one.
-    #[error("the error e-mail address {0:?} is not a valid e-mail address")]
+    #[error(
+        "the error e-mail address {0:?} is not a valid e-mail address: expected name@domain.tld without spaces"
+    )]
     ErrorEmailInvalid(String),
     /// Too many price decimals.
     #[error("price decimals is {0}; use 0 to {MAX_PRICE_DECIMALS}")]

@@ -62,7 +62,7 @@ pub enum PortErrorKind {
 /// An error from one of the two systems, stripped to what the engine needs. Its message never
 /// holds a token or API key (the clients guarantee that for theirs).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{system}: {message}")]
+#[error("{message}")]
 pub struct PortError {
     /// Which system.
     pub system: System,
@@ -108,13 +108,15 @@ impl PortError {
 
 impl From<dkplus_client::Error> for PortError {
     fn from(err: dkplus_client::Error) -> Self {
-        let kind = if err.may_have_been_applied() {
+        let status = err.status().map(|s| s.as_u16());
+        let write = err.method().is_some_and(|m| !matches!(m, "GET" | "HEAD"));
+        let kind = if write && err.may_have_been_applied() {
             PortErrorKind::OutcomeUnknown
-        } else if matches!(err.status().map(|s| s.as_u16()), Some(401 | 403)) {
+        } else if matches!(status, Some(401 | 403)) {
             PortErrorKind::Unauthorized
-        } else if err.is_retryable() {
+        } else if err.is_retryable() || (!write && status.is_some_and(|s| s >= 500)) {
             PortErrorKind::Unavailable
-        } else if err.status().is_some_and(|s| s.is_client_error()) {
+        } else if status.is_some_and(|s| (400..500).contains(&s)) {
             PortErrorKind::Rejected
         } else {
             PortErrorKind::Other
@@ -122,7 +124,7 @@ impl From<dkplus_client::Error> for PortError {
         Self {
             system: System::DkPlus,
             kind,
-            status: err.status().map(|s| s.as_u16()),
+            status,
             message: err.to_string(),
         }
     }
@@ -391,7 +393,7 @@ mod tests {
         let e = PortError::new(System::DkPlus, PortErrorKind::OutcomeUnknown, "timed out")
             .with_status(504);
         assert!(e.may_have_been_applied() && e.is_transient());
-        assert_eq!(e.to_string(), "DK+: timed out");
+        assert_eq!(e.to_string(), "timed out");
         let e = PortError::new(System::Moment, PortErrorKind::Rejected, "400");
         assert!(!e.may_have_been_applied() && !e.is_transient());
     }

@@ -78,7 +78,7 @@ pub enum Warning {
     },
     /// The customer's kennitala is invalid; the customer was sent without it.
     #[error(
-        "customer {customer} has the kennitala {value:?}, which is not valid ({reason}); the customer \
+        "customer {customer} has the kennitala {value:?}, which is not valid: {reason}; the customer \
          was sent to DK+ without it and its invoices will be refused until it is corrected in Moment"
     )]
     CustomerKennitalaInvalid {

@@ -318,7 +318,15 @@ fn account_not_returned_by_moment_is_named() {
     no_account.financial_account = None;
     let err = map(&invoice(vec![no_account])).unwrap_err();
     assert!(
-        matches!(&err.problems[..], [Problem::ItemCodeMissing { .. }]),
+        matches!(
+            &err.problems[..],
+            [Problem::ItemCodeMissingNoAccount { .. }]
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("neither a product nor a financial account"),
         "{err}"
     );
 }
@@ -456,22 +464,6 @@ fn absurd_values_and_control_characters_are_refused() {
             },
             "surcharge percent",
         ),
-        (
-            {
-                let mut l = line("x", dec!(1), dec!(1));
-                l.surcharge_amount = Some(dec!(50));
-                l
-            },
-            "surcharge amount (without a surcharge percent)",
-        ),
-        (
-            {
-                let mut l = line("x", dec!(1), dec!(1));
-                l.discount_amount = Some(dec!(50));
-                l
-            },
-            "discount amount (without a discount percent)",
-        ),
     ];
     for (l, field) in cases {
         let err = map(&invoice(vec![l])).unwrap_err();
@@ -479,6 +471,36 @@ fn absurd_values_and_control_characters_are_refused() {
             matches!(&err.problems[..], [Problem::LineValueOutOfRange { field: f, .. }] if *f == field),
             "{field}: {err}"
         );
+    }
+    for (what, set_amount) in [
+        (
+            "surcharge",
+            (|l: &mut moment_client::InvoiceLine| l.surcharge_amount = Some(dec!(50)))
+                as fn(&mut _),
+        ),
+        ("discount", |l: &mut moment_client::InvoiceLine| {
+            l.discount_amount = Some(dec!(50))
+        }),
+    ] {
+        let mut l = line("x", dec!(1), dec!(1));
+        set_amount(&mut l);
+        let err = map(&invoice(vec![l.clone()])).unwrap_err();
+        assert!(
+            matches!(&err.problems[..], [Problem::LineAmountWithoutPercent { what: w, amount, .. }] if *w == what && *amount == dec!(50)),
+            "{what}: {err}"
+        );
+        assert!(
+            err.to_string()
+                .contains(&format!("enter the {what} as a percent")),
+            "{err}"
+        );
+        // With the percent also given, the amount is not needed.
+        if what == "surcharge" {
+            l.surcharge_percent = Some(dec!(5));
+        } else {
+            l.discount_percent = Some(dec!(5));
+        }
+        assert!(map(&invoice(vec![l])).is_ok());
     }
     let err = map(&invoice(vec![line("bell\u{7}", dec!(1), dec!(1))])).unwrap_err();
     assert!(

@@ -370,23 +370,17 @@ fn map_line(
     }
     // Amount-style discount or surcharge: Moment's meaning (per unit or per line) is not
     // known, so such a line is refused rather than guessed, unless the percentage is also given.
-    if discount.is_none()
-        && let Some(amount) = line.discount_amount.filter(|a| !a.is_zero())
-    {
-        problems.push(out_of_range(
-            "discount amount (without a discount percent)",
-            amount,
-            "0: give the discount as a percent in Moment",
-        ));
-    }
-    if surcharge.is_none()
-        && let Some(amount) = line.surcharge_amount.filter(|a| !a.is_zero())
-    {
-        problems.push(out_of_range(
-            "surcharge amount (without a surcharge percent)",
-            amount,
-            "0: give the surcharge as a percent in Moment",
-        ));
+    for (what, percent, amount) in [
+        ("discount", discount, line.discount_amount),
+        ("surcharge", surcharge, line.surcharge_amount),
+    ] {
+        if let (None, Some(amount)) = (percent, amount.filter(|a| !a.is_zero())) {
+            problems.push(Problem::LineAmountWithoutPercent {
+                line: line_ref.clone(),
+                what,
+                amount,
+            });
+        }
     }
 
     let resolved = resolve_item_code(
@@ -407,11 +401,9 @@ fn map_line(
     };
     // Both in range, so neither fold nor total can overflow; a `None` is still handled.
     let Some(price) = fold_surcharge(unit_price, surcharge, config.price_decimals()) else {
-        problems.push(out_of_range(
-            "unit price",
-            unit_price,
-            "a value whose surcharge can be computed",
-        ));
+        problems.push(Problem::LineTooLargeToCompute {
+            line: line_ref.clone(),
+        });
         return None;
     };
     // DK+ receives non-negative prices: a negative price becomes a negative quantity.
@@ -421,11 +413,9 @@ fn map_line(
         (quantity, price)
     };
     let Some(total) = line_total(quantity, price, discount) else {
-        problems.push(out_of_range(
-            "quantity",
-            quantity,
-            "a value whose total can be computed",
-        ));
+        problems.push(Problem::LineTooLargeToCompute {
+            line: line_ref.clone(),
+        });
         return None;
     };
     let tolerance = line_tolerance(quantity, discount, config.price_decimals());

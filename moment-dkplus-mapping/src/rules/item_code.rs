@@ -135,9 +135,8 @@ pub fn resolve_item_code(
                     .or_else(|| link.id.map(|id| format!("[Moment id {}]", id.get())))
                     .unwrap_or_else(|| "(unnamed)".into()),
             },
-            None => Problem::ItemCodeMissing {
+            None => Problem::ItemCodeMissingNoAccount {
                 line: line_ref.clone(),
-                account: "the line's financial account (the line has none)".into(),
             },
         });
     };

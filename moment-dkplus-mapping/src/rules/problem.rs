@@ -100,7 +100,7 @@ pub enum Problem {
     },
     /// The kennitala fails the check.
     #[error(
-        "customer {customer} has the kennitala {value:?}, which is not valid ({reason}): correct the \
+        "customer {customer} has the kennitala {value:?}, which is not valid: {reason}; correct the \
          organization number on the customer in Moment"
     )]
     KennitalaInvalid {
@@ -121,16 +121,6 @@ pub enum Problem {
     ControlCharacters {
         /// Which field, e.g. "the customer name" or "line 3 (\"Consulting\") description".
         field: String,
-    },
-    /// A text is longer than DK+ stores.
-    #[error("{field} is {length} characters long; DK+ stores at most {max}: shorten it in Moment")]
-    TextTooLong {
-        /// Which field.
-        field: String,
-        /// Its length in characters.
-        length: usize,
-        /// DK+'s limit.
-        max: usize,
     },
     /// The project has no project number.
     #[error(
@@ -211,6 +201,36 @@ pub enum Problem {
         line: LineRef,
         /// The line's financial account, e.g. "account 3000 (Sala)", or "no account".
         account: String,
+    },
+    /// The line has neither a product nor a financial account.
+    #[error(
+        "{line} has neither a product nor a financial account: link a product that has a product \
+         number, or choose a financial account that has an accounting VAT code, in Moment"
+    )]
+    ItemCodeMissingNoAccount {
+        /// The line.
+        line: LineRef,
+    },
+    /// A discount or surcharge given only as an amount.
+    #[error(
+        "{line} gives a {what} of {amount} as an amount without a percent: enter the {what} as a \
+         percent in Moment (whether an amount is per unit or per line is not known, so it is not guessed)"
+    )]
+    LineAmountWithoutPercent {
+        /// The line.
+        line: LineRef,
+        /// "discount" or "surcharge".
+        what: &'static str,
+        /// The amount.
+        amount: Decimal,
+    },
+    /// The unit price with its surcharge, or the line total, cannot be computed.
+    #[error(
+        "{line}: the unit price with its surcharge, or the line total, is too large to compute: correct the line in Moment"
+    )]
+    LineTooLargeToCompute {
+        /// The line.
+        line: LineRef,
     },
     /// The line's financial account could not be found in Moment.
     #[error(

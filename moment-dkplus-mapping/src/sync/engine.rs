@@ -15,7 +15,7 @@ use super::outcome::{
 };
 use super::run::Run;
 use crate::config::IntegrationConfig;
-use crate::ports::{DkPlusTarget, MomentSource, PortError, PortResult};
+use crate::ports::{DkPlusTarget, MomentSource, PortError, PortErrorKind, PortResult};
 
 /// Runs the integration: Moment → DK+ through the two ports, with the rules of
 /// [`rules`](crate::rules) and the configuration it was built with.
@@ -71,9 +71,7 @@ pub struct VerifyError {
 #[non_exhaustive]
 pub enum VerifyProblem {
     /// DK+ could not be reached or refused the token.
-    #[error(
-        "DK+ refused the token or could not be reached ({0}): create a new API token in DK+ under Menu / Settings, tokens"
-    )]
+    #[error("{}", describe_access("DK+", .0, "create a new API token in DK+ under Menu / Settings, tokens"))]
     DkPlusAccess(PortError),
     /// DK+ answered that it cannot reach the company's data.
     #[error(
@@ -86,10 +84,20 @@ pub enum VerifyProblem {
     )]
     SalesPersonUnknown(String),
     /// Moment could not be reached or refused the API key.
-    #[error(
-        "Moment refused the API key or could not be reached ({0}): check the company code and create a key under Company / API keys"
-    )]
+    #[error("{}", describe_access("Moment", .0, "check the company code and create a key under Company / API keys in Moment"))]
     MomentAccess(PortError),
+}
+
+fn describe_access(system: &str, error: &PortError, credential_fix: &str) -> String {
+    match error.kind {
+        PortErrorKind::Unauthorized => {
+            format!("{system} refused the credentials: {error}; {credential_fix}")
+        }
+        PortErrorKind::Unavailable => {
+            format!("{system} could not be reached: {error}; try again later")
+        }
+        _ => format!("{system} answered unexpectedly: {error}; check the base URL"),
+    }
 }
 
 impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {

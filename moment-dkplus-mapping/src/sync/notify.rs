@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::outcome::SyncReport;
+use super::outcome::{SyncFailure, SyncReport};
 
 /// A rendered failure report: who it is for, a subject line and a plain-text body.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,8 +56,18 @@ impl FailureReport {
                     outcome.moment_id
                 );
                 if let Some(failure) = outcome.failure() {
-                    for line in failure.to_string().lines() {
-                        let _ = writeln!(body, "   {line}");
+                    match failure {
+                        // The heading already names the object: list only what to fix.
+                        SyncFailure::Mapping(error) => {
+                            for problem in &error.problems {
+                                let _ = writeln!(body, "   - {problem}");
+                            }
+                        }
+                        other => {
+                            for line in other.to_string().lines() {
+                                let _ = writeln!(body, "   {line}");
+                            }
+                        }
                     }
                     let _ = writeln!(
                         body,

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::ports::PortError;
+use crate::ports::{PortError, PortErrorKind};
 use crate::rules::MappingError;
 use crate::warning::Warning;
 
@@ -73,10 +73,10 @@ pub enum SyncFailure {
         id: i64,
     },
     /// Moment could not be read.
-    #[error("could not read from Moment: {0}; a later run tries again")]
+    #[error("{}", describe_moment(.0))]
     Moment(PortError),
-    /// DK+ refused or could not be reached.
-    #[error("DK+ did not accept the {what}: {error}")]
+    /// DK+ refused, could not be reached, or gave no usable answer.
+    #[error("{}", describe_dkplus(what, error))]
     DkPlus {
         /// What was being done, e.g. "invoice" or "customer 10001 lookup".
         what: String,
@@ -139,6 +139,35 @@ pub enum SyncFailure {
         /// Why that failed.
         failure: Box<SyncFailure>,
     },
+}
+
+fn describe_moment(error: &PortError) -> String {
+    match error.kind {
+        PortErrorKind::Unavailable => {
+            format!("Moment could not be reached: {error}; a later run tries again")
+        }
+        PortErrorKind::Unauthorized => format!(
+            "Moment refused the API key: {error}; check the company code and the key (Company / API keys in Moment)"
+        ),
+        PortErrorKind::Rejected => format!("Moment refused the request: {error}"),
+        _ => format!("Moment's answer could not be used: {error}"),
+    }
+}
+
+fn describe_dkplus(what: &str, error: &PortError) -> String {
+    match error.kind {
+        PortErrorKind::Rejected => format!("DK+ refused the {what}: {error}"),
+        PortErrorKind::Unauthorized => format!(
+            "DK+ refused the token for the {what}: {error}; create a new API token in DK+ (Menu / Settings, tokens)"
+        ),
+        PortErrorKind::Unavailable => {
+            format!("DK+ could not be reached for the {what}: {error}; a later run tries again")
+        }
+        PortErrorKind::OutcomeUnknown => format!(
+            "DK+ gave no clear answer to the {what}: {error}; a later run checks DK+ before writing again"
+        ),
+        _ => format!("DK+'s answer to the {what} could not be used: {error}"),
+    }
 }
 
 impl SyncFailure {
