@@ -397,4 +397,43 @@ mod tests {
         let e = PortError::new(System::Moment, PortErrorKind::Rejected, "400");
         assert!(!e.may_have_been_applied() && !e.is_transient());
     }
+
+    #[test]
+    fn dkplus_errors_map_to_kinds() {
+        use dkplus_client::Error;
+        use http::StatusCode;
+        let api = |method: &str, status: u16| Error::Api {
+            method: method.into(),
+            path: "/x".into(),
+            status: StatusCode::from_u16(status).unwrap(),
+            message: None,
+            body: String::new(),
+            retry_after: None,
+        };
+        let decode = |method: &str| Error::Decode {
+            method: method.into(),
+            path: "/x".into(),
+            status: StatusCode::OK,
+            field_path: ".".into(),
+            reason: "bad".into(),
+            body: String::new(),
+        };
+        let cases = [
+            (api("POST", 500), PortErrorKind::OutcomeUnknown),
+            (api("POST", 502), PortErrorKind::OutcomeUnknown),
+            (api("GET", 500), PortErrorKind::Unavailable),
+            (api("GET", 503), PortErrorKind::Unavailable),
+            (api("POST", 400), PortErrorKind::Rejected),
+            (api("GET", 403), PortErrorKind::Unauthorized),
+            (decode("POST"), PortErrorKind::OutcomeUnknown),
+            (decode("GET"), PortErrorKind::Other),
+        ];
+        for (error, kind) in cases {
+            let text = error.to_string();
+            let port = PortError::from(error);
+            assert_eq!(port.kind, kind, "{text}");
+            assert_eq!(port.system, System::DkPlus);
+            assert_eq!(port.message, text);
+        }
+    }
 }
