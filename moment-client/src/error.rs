@@ -17,7 +17,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// A client setting is invalid; raised by `MomentClientBuilder::build` or a request builder.
-    #[error("invalid Moment client setting `{setting}`: {reason}")]
+    #[error("invalid Moment client or list-request setting `{setting}`: {reason}")]
     Config {
         /// The setting (`base_url`, `api_key`, `company_code`, ...).
         setting: &'static str,
@@ -293,7 +293,11 @@ impl fmt::Display for ApiError {
                 write!(f, ": {short}{cut}")?;
             }
         } else {
-            write!(f, ": an HTML page ({} bytes shown)", self.body.len())?;
+            write!(
+                f,
+                ": an HTML page ({} bytes shown); check `base_url` and the company code",
+                self.body.len()
+            )?;
         }
         if let Some(delay) = self.retry_after {
             write!(f, "; retry after {} s", delay.as_secs_f64())?;
@@ -334,7 +338,7 @@ mod tests {
         e.content_type = Some("text/html; charset=utf-8".into());
         e.body = "<html><body>Oops</body></html>".into();
         assert!(
-            e.to_string().ends_with("an HTML page (30 bytes shown)"),
+            e.to_string().ends_with("an HTML page (30 bytes shown); check `base_url` and the company code"),
             "{e}"
         );
         let mut e = api(429);
