@@ -344,4 +344,10 @@ impl FakeDkPlus {
     pub fn store_then_fail_next_invoice(&self, after: AfterStore) {
         self.lock().after_store = Some(after);
     }
+
+    /// `true` while a [`store_then_fail_next_invoice`](Self::store_then_fail_next_invoice) has
+    /// not been used by an invoice `POST` yet.
+    pub fn lost_answer_pending(&self) -> bool {
+        self.lock().after_store.is_some()
+    }
 }
