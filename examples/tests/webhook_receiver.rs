@@ -270,7 +270,7 @@ async fn an_event_waits_while_dkplus_is_down_and_goes_through_once_when_it_is_ba
             panic!("DK+ is down");
         };
         assert!(reason.contains("503"), "{reason}");
-        assert_eq!(spool.pending().unwrap(), [id.clone()], "kept");
+        assert_eq!(spool.pending().unwrap(), std::slice::from_ref(&id), "kept");
     }
     // One report when the trouble starts, not one per attempt.
     let reports = notifier.reports();
