@@ -120,8 +120,10 @@ async fn verify_names_every_problem_and_never_shows_a_secret() {
     }
     let out = run(VERIFY, &[], env).await;
     assert_eq!(out.status, Some(1), "{out:?}");
-    assert!(out.stdout.contains("DK+ refused the token"), "{out:?}");
-    assert!(out.stdout.contains("Moment refused the API key"), "{out:?}");
+    // One problem line per system (the wording is the engine's).
+    assert!(out.stdout.contains("the integration is not ready"), "{out:?}");
+    assert!(out.stdout.contains("\n  - DK+ "), "{out:?}");
+    assert!(out.stdout.contains("\n  - Moment "), "{out:?}");
     for secret in ["wrong-dkplus-token-7f3a9c", "wrong-moment-key-2b8e1d"] {
         assert!(
             !out.stdout.contains(secret) && !out.stderr.contains(secret),
