@@ -338,7 +338,8 @@ mod tests {
         e.content_type = Some("text/html; charset=utf-8".into());
         e.body = "<html><body>Oops</body></html>".into();
         assert!(
-            e.to_string().ends_with("an HTML page (30 bytes shown); check `base_url` and the company code"),
+            e.to_string()
+                .ends_with("an HTML page (30 bytes shown); check `base_url` and the company code"),
             "{e}"
         );
         let mut e = api(429);
