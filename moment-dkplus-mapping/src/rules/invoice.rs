@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use dkplus_client::validation::MAX_INVOICE_TEXT_CHARS;
 use dkplus_client::{
     CustomerNumber, InvoiceCustomer, ItemCode, ProductCreate, ProjectNumber, SalesInvoiceCreate,
     SalesInvoiceLineCreate,
@@ -125,6 +126,7 @@ pub fn map_invoice(
             if number.is_none() {
                 problems.push(Problem::InvoiceCustomerNumberMissing);
             }
+            check_text(number, || "the customer number".into(), &mut problems);
             let kennitala = invoice_kennitala(customer)
                 .map_err(|p| problems.push(p))
                 .ok();
@@ -140,6 +142,7 @@ pub fn map_invoice(
         if number.is_none() {
             problems.push(Problem::InvoiceProjectNumberMissing);
         }
+        check_text(number, || "the project number".into(), &mut problems);
         number.map(ProjectNumber::new)
     } else {
         None
@@ -214,11 +217,23 @@ pub fn map_invoice(
             .and_then(|r| r.invoice_number.as_ref())
         {
             Some(original) => {
-                text1 = Some(
-                    config
-                        .credit_note_text()
-                        .replace("{original}", original.as_str()),
+                check_text(
+                    Some(original.as_str()),
+                    || "the credited invoice's number".into(),
+                    &mut problems,
                 );
+                let text = config
+                    .credit_note_text()
+                    .replace("{original}", original.as_str());
+                let length = text.chars().count();
+                if length > MAX_INVOICE_TEXT_CHARS {
+                    problems.push(Problem::TextTooLong {
+                        field: "the credit note text (with the credited invoice's number)".into(),
+                        length,
+                        max: MAX_INVOICE_TEXT_CHARS,
+                    });
+                }
+                text1 = Some(text);
             }
             None => warnings.push(Warning::CreditNoteWithoutOriginal),
         }

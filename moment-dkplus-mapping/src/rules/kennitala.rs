@@ -4,13 +4,18 @@ use dkplus_client::Kennitala;
 use moment_client::Customer;
 
 use super::Problem;
+use super::text::printable;
 
 /// Describes a customer the way a person finds it in Moment: "number (name)".
 pub(crate) fn describe_customer(customer: &Customer) -> String {
-    let number = customer.customer_number.as_ref().map(|n| n.as_str());
-    match (number, customer.name.as_deref()) {
+    let number = customer
+        .customer_number
+        .as_ref()
+        .map(|n| printable(n.as_str()));
+    let name = customer.name.as_deref().map(printable);
+    match (number, name) {
         (Some(n), Some(name)) => format!("{n} ({name})"),
-        (Some(n), None) => n.to_owned(),
+        (Some(n), None) => n.into_owned(),
         (None, Some(name)) => format!("\"{name}\" [Moment id {}]", customer.id.get()),
         (None, None) => format!("[Moment id {}]", customer.id.get()),
     }

@@ -4,6 +4,8 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
+use super::text::printable;
+
 /// Which Moment object a mapping error is about, as a person would look it up in Moment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MomentObjectRef {
@@ -38,19 +40,19 @@ impl fmt::Display for MomentObjectRef {
             Self::Customer { id, number, name } => {
                 write!(f, "customer ")?;
                 match (number, name) {
-                    (Some(n), Some(name)) => write!(f, "{n} ({name})")?,
-                    (Some(n), None) => write!(f, "{n}")?,
-                    (None, Some(name)) => write!(f, "\"{name}\"")?,
+                    (Some(n), Some(name)) => write!(f, "{} ({})", printable(n), printable(name))?,
+                    (Some(n), None) => write!(f, "{}", printable(n))?,
+                    (None, Some(name)) => write!(f, "\"{}\"", printable(name))?,
                     (None, None) => write!(f, "without number")?,
                 }
                 write!(f, " [Moment id {id}]")
             }
             Self::Project { id, number } => match number {
-                Some(n) => write!(f, "project {n} [Moment id {id}]"),
+                Some(n) => write!(f, "project {} [Moment id {id}]", printable(n)),
                 None => write!(f, "project without number [Moment id {id}]"),
             },
             Self::Invoice { id, number } => match number {
-                Some(n) => write!(f, "invoice {n} [Moment id {id}]"),
+                Some(n) => write!(f, "invoice {} [Moment id {id}]", printable(n)),
                 None => write!(f, "invoice without number [Moment id {id}]"),
             },
         }
@@ -71,7 +73,7 @@ impl fmt::Display for LineRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "line {}", self.position)?;
         if let Some(d) = &self.description {
-            write!(f, " (\"{d}\")")?;
+            write!(f, " (\"{}\")", printable(d))?;
         }
         Ok(())
     }
@@ -121,6 +123,16 @@ pub enum Problem {
     ControlCharacters {
         /// Which field, e.g. "the customer name" or "line 3 (\"Consulting\") description".
         field: String,
+    },
+    /// A text is longer than DK+ stores (DK+ would cut it silently).
+    #[error("{field} is {length} characters long; DK+ stores at most {max}: shorten it in Moment")]
+    TextTooLong {
+        /// Which field.
+        field: String,
+        /// Its length in characters.
+        length: usize,
+        /// DK+'s limit.
+        max: usize,
     },
     /// The project has no project number.
     #[error(

@@ -1,5 +1,7 @@
 //! Small checks on text that is about to be written to DK+.
 
+use std::borrow::Cow;
+
 use super::Problem;
 
 /// DK+ item codes hold at most this many characters.
@@ -40,6 +42,25 @@ pub(crate) fn cut_chars(text: &str, max: usize) -> (String, bool) {
     }
 }
 
+/// The text with its control characters written as escapes (`\u{7}`), so a message that
+/// quotes Moment's data is safe to print, log and e-mail.
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_debug().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 /// A short excerpt of a description, to name a line in a message.
 pub(crate) fn excerpt(text: &str) -> String {
     let one_line = text.lines().next().unwrap_or("").trim();
@@ -70,6 +91,13 @@ mod tests {
     fn excerpt_takes_first_line() {
         assert_eq!(excerpt("  Ráðgjöf \nmore"), "Ráðgjöf");
         assert_eq!(excerpt(&"x".repeat(50)), format!("{}…", "x".repeat(40)));
+    }
+
+    #[test]
+    fn printable_escapes_only_control_characters() {
+        assert_eq!(printable("Jón \"Jónsson\""), "Jón \"Jónsson\"");
+        assert_eq!(printable("a\u{0}b\u{7}\tc"), "a\\0b\\u{7}\\tc");
+        assert!(!has_forbidden_control(&printable("\u{1b}[31mred\u{85}")));
     }
 
     #[test]
