@@ -653,3 +653,151 @@ async fn a_customer_dkplus_already_has_is_not_remapped_for_an_invoice() {
             .contains("\"ISL\"")
     );
 }
+
+#[tokio::test]
+async fn concurrent_operations_create_shared_customers_projects_and_products_once() {
+    for _ in 0..10 {
+        let (world, _demo) = world().await;
+        // 1001 and 1003 share customer 10001, project P-100 and product codes.
+        let bodies: Vec<String> = [501, 503, 501, 503]
+            .into_iter()
+            .map(|id| {
+                world
+                    .moment
+                    .webhook_body_for_invoice(InvoiceId::new(id), "CREATE_NEW")
+                    .unwrap()
+            })
+            .collect();
+        let (a, b, c, d, e) = tokio::join!(
+            world.engine.handle_webhook(bodies[0].as_bytes()),
+            world.engine.handle_webhook(bodies[1].as_bytes()),
+            world.engine.handle_webhook(bodies[2].as_bytes()),
+            world.engine.handle_webhook(bodies[3].as_bytes()),
+            world.engine.transfer_customer(CustomerId::new(101)),
+        );
+        for report in [a.unwrap(), b.unwrap(), c.unwrap(), d.unwrap(), e] {
+            assert!(report.is_clean(), "{:#?}", report.outcomes);
+        }
+        assert_eq!(references(&world), ["1001", "1003"]);
+        assert_eq!(world.dkplus.count("POST", "/Customer"), 1);
+        assert_eq!(world.dkplus.count("POST", "/project"), 1);
+        assert_eq!(world.dkplus.count("POST", "/sales/invoice"), 2);
+    }
+}
+
+/// A DK+ where another writer creates each customer just before we do: our create gets 409.
+struct RacedDkPlus<'a> {
+    inner: dkplus_client::DkPlusClient,
+    fake: &'a dkplus_client::testing::FakeDkPlus,
+}
+
+#[async_trait::async_trait]
+impl moment_dkplus_mapping::DkPlusTarget for RacedDkPlus<'_> {
+    async fn check_connection(&self) -> moment_dkplus_mapping::ports::PortResult<bool> {
+        self.inner.check_connection().await
+    }
+    async fn sales_person(
+        &self,
+        n: &dkplus_client::SalesPersonNumber,
+    ) -> moment_dkplus_mapping::ports::PortResult<Option<dkplus_client::SalesPerson>> {
+        self.inner.sales_person(n).await
+    }
+    async fn customer(
+        &self,
+        n: &dkplus_client::CustomerNumber,
+    ) -> moment_dkplus_mapping::ports::PortResult<Option<dkplus_client::Customer>> {
+        moment_dkplus_mapping::DkPlusTarget::customer(&self.inner, n).await
+    }
+    async fn create_customer(
+        &self,
+        c: &dkplus_client::CustomerWrite,
+    ) -> moment_dkplus_mapping::ports::PortResult<()> {
+        self.fake.add_customer(dkplus_client::Customer {
+            number: c.number.clone(),
+            name: Some("Created by someone else".into()),
+            ..Default::default()
+        });
+        Err(moment_dkplus_mapping::PortError::new(
+            moment_dkplus_mapping::ports::System::DkPlus,
+            moment_dkplus_mapping::PortErrorKind::Rejected,
+            "DK+ answered 409 Conflict: Customer exists with this Number.",
+        )
+        .with_status(409))
+    }
+    async fn update_customer(
+        &self,
+        n: &dkplus_client::CustomerNumber,
+        c: &dkplus_client::CustomerWrite,
+    ) -> moment_dkplus_mapping::ports::PortResult<()> {
+        self.inner.update_customer(n, c).await
+    }
+    async fn project(
+        &self,
+        n: &dkplus_client::ProjectNumber,
+    ) -> moment_dkplus_mapping::ports::PortResult<Option<dkplus_client::Project>> {
+        moment_dkplus_mapping::DkPlusTarget::project(&self.inner, n).await
+    }
+    async fn create_project(
+        &self,
+        p: &dkplus_client::ProjectCreate,
+    ) -> moment_dkplus_mapping::ports::PortResult<()> {
+        self.inner.create_project(p).await
+    }
+    async fn product(
+        &self,
+        c: &dkplus_client::ItemCode,
+    ) -> moment_dkplus_mapping::ports::PortResult<Option<dkplus_client::Product>> {
+        moment_dkplus_mapping::DkPlusTarget::product(&self.inner, c).await
+    }
+    async fn create_product(
+        &self,
+        p: &dkplus_client::ProductCreate,
+    ) -> moment_dkplus_mapping::ports::PortResult<()> {
+        self.inner.create_product(p).await
+    }
+    async fn invoices_by_reference(
+        &self,
+        r: &str,
+    ) -> moment_dkplus_mapping::ports::PortResult<Vec<dkplus_client::SalesInvoice>> {
+        self.inner.invoices_by_reference(r).await
+    }
+    async fn create_invoice(
+        &self,
+        i: &dkplus_client::SalesInvoiceCreate,
+    ) -> moment_dkplus_mapping::ports::PortResult<dkplus_client::SalesInvoice> {
+        self.inner.create_invoice(i).await
+    }
+}
+
+#[tokio::test]
+async fn a_record_created_by_someone_else_meanwhile_is_taken_as_existing() {
+    let (world, _demo) = world().await;
+    let raced = RacedDkPlus {
+        inner: world.dkplus.client().unwrap(),
+        fake: &world.dkplus,
+    };
+    let engine = SyncEngine::new(world.moment.client().unwrap(), raced, config());
+    // A customer transfer: the 409 turns into an update of the record the other writer made.
+    let report = engine.transfer_customer(CustomerId::new(101)).await;
+    assert_eq!(
+        report.outcomes[0].status,
+        OutcomeStatus::Updated,
+        "{}",
+        report.outcomes[0]
+    );
+    let stored = world
+        .dkplus
+        .customers()
+        .into_iter()
+        .find(|c| c.number.as_ref().is_some_and(|n| n.as_str() == "10001"))
+        .unwrap();
+    assert_eq!(stored.name.as_deref(), Some("Norðurljós ehf."));
+    // An invoice whose customer is raced the same way still goes through.
+    let report = engine.transfer_invoice(InvoiceId::new(502)).await;
+    assert_eq!(
+        report.outcomes[0].status,
+        OutcomeStatus::Created,
+        "{}",
+        report.outcomes[0]
+    );
+}

@@ -47,26 +47,39 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         outcome.warnings = mapped.warnings.clone();
         outcome.dkplus_number = Some(mapped.number.to_string());
         let dk = &self.engine.dkplus;
-        let status = match dk.customer(&mapped.number).await {
-            Err(error) => OutcomeStatus::Failed(SyncFailure::DkPlus {
-                what: format!("customer {} lookup", mapped.number),
-                error,
-            }),
-            Ok(None) => match dk.create_customer(&mapped.write).await {
-                Ok(()) => OutcomeStatus::Created,
-                Err(error) => OutcomeStatus::Failed(SyncFailure::DkPlus {
-                    what: format!("new customer {}", mapped.number),
-                    error,
-                }),
-            },
-            Ok(Some(existing)) => match customer_changes(&mapped.write, &existing) {
+        let number = &mapped.number;
+        let _creating = self
+            .engine
+            .create_locks
+            .lock(&format!("customer:{number}"))
+            .await;
+        let failed =
+            |what: String| move |error| OutcomeStatus::Failed(SyncFailure::DkPlus { what, error });
+        let mut existing = dk.customer(number).await;
+        let mut status = None;
+        if let Ok(None) = existing {
+            match dk.create_customer(&mapped.write).await {
+                Ok(()) => status = Some(OutcomeStatus::Created),
+                // Created by someone else meanwhile: update it like an existing one.
+                Err(error) if error.status == Some(409) => existing = dk.customer(number).await,
+                Err(error) => status = Some(failed(format!("new customer {number}"))(error)),
+            }
+        }
+        let status = match (status, existing) {
+            (Some(status), _) => status,
+            (None, Err(error)) => failed(format!("customer {number} lookup"))(error),
+            (None, Ok(None)) => {
+                failed(format!("new customer {number}"))(crate::ports::PortError::new(
+                    crate::ports::System::DkPlus,
+                    crate::ports::PortErrorKind::Unavailable,
+                    "DK+ answered that the customer exists but does not return it yet",
+                ))
+            }
+            (None, Ok(Some(existing))) => match customer_changes(&mapped.write, &existing) {
                 None => OutcomeStatus::Unchanged,
-                Some(changes) => match dk.update_customer(&mapped.number, &changes).await {
+                Some(changes) => match dk.update_customer(number, &changes).await {
                     Ok(()) => OutcomeStatus::Updated,
-                    Err(error) => OutcomeStatus::Failed(SyncFailure::DkPlus {
-                        what: format!("update of customer {}", mapped.number),
-                        error,
-                    }),
+                    Err(error) => failed(format!("update of customer {number}"))(error),
                 },
             },
         };

@@ -47,6 +47,9 @@ pub struct SyncEngine<M, D> {
     pub(crate) config: IntegrationConfig,
     notifier: Option<Arc<dyn Notifier>>,
     pub(crate) invoice_locks: KeyedLocks,
+    /// Serialises the look-up and creation of one customer, project or product across
+    /// concurrent operations of this engine (a webhook during a backfill).
+    pub(crate) create_locks: KeyedLocks,
 }
 
 impl<M, D> std::fmt::Debug for SyncEngine<M, D> {
@@ -109,6 +112,7 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
             config,
             notifier: None,
             invoice_locks: KeyedLocks::default(),
+            create_locks: KeyedLocks::default(),
         }
     }
 

@@ -279,6 +279,17 @@ impl fmt::Display for ObjectOutcome {
         write!(f, ": {}", self.status.label())?;
         match &self.status {
             OutcomeStatus::Skipped(reason) if !reason.is_empty() => write!(f, " ({reason})"),
+            // The object is already named: list only what to fix.
+            OutcomeStatus::Failed(SyncFailure::Mapping(error)) => {
+                write!(f, " — cannot be sent to DK+: ")?;
+                for (i, problem) in error.problems.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, "; ")?;
+                    }
+                    write!(f, "{problem}")?;
+                }
+                Ok(())
+            }
             OutcomeStatus::Failed(failure) => write!(f, " — {failure}"),
             _ => Ok(()),
         }

@@ -54,6 +54,11 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             Err(e) => return outcome.with(OutcomeStatus::Failed(SyncFailure::Mapping(e))),
         };
         outcome.dkplus_number = Some(wanted.number.to_string());
+        let _creating = self
+            .engine
+            .create_locks
+            .lock(&format!("project:{}", wanted.number))
+            .await;
         let status = match self.engine.dkplus.project(&wanted.number).await {
             Err(error) => OutcomeStatus::Failed(SyncFailure::DkPlus {
                 what: format!("project {} lookup", wanted.number),

@@ -37,6 +37,18 @@ fn moment(e: PortError) -> SyncFailure {
     SyncFailure::Moment(e)
 }
 
+/// A create answered 409: another writer (another process, or a person in DK+) created the
+/// record first. The record exists, which is all the caller needs.
+pub(crate) fn created_or_exists(result: Result<(), PortError>) -> Result<(), PortError> {
+    match result {
+        Err(e) if e.status == Some(409) => {
+            tracing::info!(error = %e, "DK+ already had the record");
+            Ok(())
+        }
+        other => other,
+    }
+}
+
 fn dkplus(what: impl Into<String>) -> impl FnOnce(PortError) -> SyncFailure {
     let what = what.into();
     move |error| SyncFailure::DkPlus { what, error }
@@ -196,6 +208,11 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
         self.cache
             .dk_customers
             .get_or_try_init(&number, || async {
+                let _creating = self
+                    .engine
+                    .create_locks
+                    .lock(&format!("customer:{number}"))
+                    .await;
                 let existing = self
                     .engine
                     .dkplus
@@ -216,10 +233,7 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
                 let mapped =
                     map_customer(customer, &self.engine.config).map_err(SyncFailure::Mapping)?;
                 tracing::info!(customer = %number, "creating customer in DK+");
-                self.engine
-                    .dkplus
-                    .create_customer(&mapped.write)
-                    .await
+                created_or_exists(self.engine.dkplus.create_customer(&mapped.write).await)
                     .map_err(dkplus(format!("new customer {number}")))
             })
             .await
@@ -239,6 +253,11 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
         self.cache
             .dk_projects
             .get_or_try_init(number, || async {
+                let _creating = self
+                    .engine
+                    .create_locks
+                    .lock(&format!("project:{number}"))
+                    .await;
                 let existing = self
                     .engine
                     .dkplus
@@ -277,7 +296,8 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
             .map_err(wrap)
     }
 
-    /// Creates the project in DK+ after making sure its customer exists there.
+    /// Creates the project in DK+ after making sure its customer exists there. The caller holds
+    /// the project's creation lock.
     pub(crate) async fn create_dk_project(&self, project: &Project) -> Result<(), SyncFailure> {
         let customer =
             match project.customer_id() {
@@ -296,10 +316,7 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
             self.ensure_dk_customer(customer).await?;
         }
         tracing::info!(project = %create.number, "creating project in DK+");
-        self.engine
-            .dkplus
-            .create_project(&create)
-            .await
+        created_or_exists(self.engine.dkplus.create_project(&create).await)
             .map_err(dkplus(format!("new project {}", create.number)))?;
         self.cache.dk_projects.insert(create.number.clone(), ());
         Ok(())
@@ -317,6 +334,7 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
             .cache
             .dk_products
             .get_or_try_init(code, || async {
+                let _creating = self.engine.create_locks.lock(&format!("product:{code}")).await;
                 let existing = self
                     .engine
                     .dkplus
@@ -335,10 +353,7 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
                     });
                 }
                 tracing::info!(item_code = %code, source = %required.source, "creating product in DK+");
-                self.engine
-                    .dkplus
-                    .create_product(&required.create)
-                    .await
+                created_or_exists(self.engine.dkplus.create_product(&required.create).await)
                     .map_err(dkplus(format!("new product {code}")))?;
                 created_here = true;
                 Ok(required.description_truncated.clone())
