@@ -6,7 +6,8 @@
 //! Faults, injected one at a time as the fakes count requests:
 //! - DK+: 503, 429 with `Retry-After: 1`, an answer slower than the client's timeout, a 500
 //!   HTML page, and invoice posts that DK+ stores but whose answer is lost (a 502 from the
-//!   gateway, or a connection that times out);
+//!   gateway, an answer that comes after the client's timeout, or a TCP connection that a proxy
+//!   in front of DK+ closes once DK+ has answered);
 //! - Moment: 503, 429 with `Retry-After: 1`, a slow answer, a 502 HTML page, and an invoice
 //!   listing page served twice.
 //!
@@ -16,12 +17,15 @@
 //! summary line.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
-use dkplus_client::testing::{AfterStore, Failure as DkFailure};
+use dkplus_client::testing::{AfterStore, Failure as DkFailure, FakeDkPlus};
 use futures_util::StreamExt;
-use moment_client::testing::Failure as MomentFailure;
+use moment_client::testing::{Failure as MomentFailure, FakeMoment};
 use moment_client::{
     AccountNumber, Customer, CustomerId, CustomerNumber, CustomerRef, CustomerStatus,
     FinancialAccount, FinancialAccountCategory, FinancialAccountId, FinancialAccountRef, Invoice,
@@ -32,6 +36,8 @@ use moment_dkplus_mapping::IntegrationConfig;
 use moment_dkplus_mapping::sync::{ObjectKind, OutcomeStatus, SyncFailure, SyncReport};
 use moment_dkplus_mapping::testing::FakeWorld;
 use rust_decimal::Decimal;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 
 /// Finalized invoices and credit notes that must reach DK+ (besides the drafts finalized later).
 const VALID_INVOICES: usize = 530;
@@ -380,6 +386,123 @@ fn seed(world: &FakeWorld) -> Company {
     }
 }
 
+/// A loopback TCP proxy in front of the fake DK+ that can close the connection of the next
+/// invoice `POST` once DK+ has answered it: DK+ stored the invoice, the client never hears back.
+struct DroppingProxy {
+    address: SocketAddr,
+    armed: Arc<AtomicBool>,
+    dropped: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl DroppingProxy {
+    async fn start(upstream: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let address = listener.local_addr().expect("bound");
+        let armed = Arc::new(AtomicBool::new(false));
+        let dropped = Arc::new(AtomicU64::new(0));
+        let (a, d) = (armed.clone(), dropped.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                tokio::spawn(relay(client, upstream, a.clone(), d.clone()));
+            }
+        });
+        Self {
+            address,
+            armed,
+            dropped,
+            task,
+        }
+    }
+
+    /// The base URL for a DK+ client.
+    fn uri(&self) -> String {
+        format!("http://{}/api/v1", self.address)
+    }
+
+    /// Closes the connection of the next invoice post after DK+ answered it.
+    fn drop_next_invoice_answer(&self) {
+        self.armed.store(true, Ordering::SeqCst);
+    }
+
+    fn is_armed(&self) -> bool {
+        self.armed.load(Ordering::SeqCst)
+    }
+
+    fn disarm(&self) {
+        self.armed.store(false, Ordering::SeqCst);
+    }
+
+    /// Answers dropped so far.
+    fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for DroppingProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Relays one client connection; HTTP/1.1 clients send one request at a time on it.
+async fn relay(
+    client: TcpStream,
+    upstream: SocketAddr,
+    armed: Arc<AtomicBool>,
+    dropped: Arc<AtomicU64>,
+) {
+    let Ok(server) = TcpStream::connect(upstream).await else {
+        return;
+    };
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let doomed = AtomicBool::new(false);
+    let requests = async {
+        let mut buffer = vec![0u8; 16 * 1024];
+        loop {
+            let n = match client_read.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let chunk = &buffer[..n];
+            let first_line = chunk.split(|b| *b == b'\n').next().unwrap_or_default();
+            if chunk.starts_with(b"POST ")
+                && first_line.windows(14).any(|w| w == b"/sales/invoice")
+                && armed.swap(false, Ordering::SeqCst)
+            {
+                doomed.store(true, Ordering::SeqCst);
+            }
+            if server_write.write_all(chunk).await.is_err() {
+                break;
+            }
+        }
+    };
+    let answers = async {
+        let mut buffer = vec![0u8; 16 * 1024];
+        loop {
+            let n = match server_read.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if doomed.load(Ordering::SeqCst) {
+                // DK+ has answered (so it stored the invoice): the client gets nothing.
+                dropped.fetch_add(1, Ordering::SeqCst);
+                break;
+            }
+            if client_write.write_all(&buffer[..n]).await.is_err() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        () = requests => {}
+        () = answers => {}
+    }
+}
+
 /// Faults injected (and used: a fault counts once a request has met it).
 #[derive(Debug, Default)]
 struct Tally {
@@ -387,6 +510,7 @@ struct Tally {
     dk_rate_limits: u64,
     dk_slow: u64,
     dk_lost_answers: u64,
+    dk_dropped_connections: u64,
     moment_statuses: u64,
     moment_rate_limits: u64,
     moment_slow: u64,
@@ -399,6 +523,7 @@ impl Tally {
             + self.dk_rate_limits
             + self.dk_slow
             + self.dk_lost_answers
+            + self.dk_dropped_connections
             + self.moment_statuses
             + self.moment_rate_limits
             + self.moment_slow
@@ -412,7 +537,11 @@ fn dk_requests(world: &FakeWorld) -> u64 {
 
 /// Injects faults into both fakes, one at a time, as they count requests, until `stop` is set.
 /// Returns how many faults requests actually met.
-async fn chaos(world: &FakeWorld, stop: &tokio::sync::watch::Receiver<bool>) -> Tally {
+async fn chaos(
+    world: &FakeWorld,
+    proxy: &DroppingProxy,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> Tally {
     #[derive(Clone, Copy)]
     enum Queued {
         DkStatus,
@@ -458,6 +587,8 @@ async fn chaos(world: &FakeWorld, stop: &tokio::sync::watch::Receiver<bool>) -> 
             moment_pending = None;
         }
         if *stop.borrow() {
+            proxy.disarm();
+            tally.dk_dropped_connections = proxy.dropped();
             break;
         }
 
@@ -465,7 +596,7 @@ async fn chaos(world: &FakeWorld, stop: &tokio::sync::watch::Receiver<bool>) -> 
         if dk_now >= dk_mark + DK_EVERY && dk_pending.is_none() {
             dk_mark = dk_now;
             dk_kind += 1;
-            match dk_kind % 5 {
+            match dk_kind % 6 {
                 0 => {
                     world.dkplus.fail_next(1, 503);
                     dk_pending = Some(Queued::DkStatus);
@@ -486,7 +617,8 @@ async fn chaos(world: &FakeWorld, stop: &tokio::sync::watch::Receiver<bool>) -> 
                         .fail_next_with(1, DkFailure::status(500).html());
                     dk_pending = Some(Queued::DkStatus);
                 }
-                _ if !lost_answer_armed => {
+                4 if !proxy.is_armed() => proxy.drop_next_invoice_answer(),
+                5 if !lost_answer_armed => {
                     let after = if dk_kind.is_multiple_of(2) {
                         AfterStore::Status(502)
                     } else {
@@ -681,13 +813,22 @@ async fn a_backfill_under_faults_posts_every_invoice_exactly_once() {
 }
 
 async fn scenario() {
-    let world = FakeWorld::start_with(
+    let dkplus = FakeDkPlus::start().await;
+    let upstream = dkplus
+        .uri()
+        .trim_start_matches("http://")
+        .trim_end_matches("/api/v1")
+        .parse()
+        .expect("the fake listens on a socket address");
+    let proxy = DroppingProxy::start(upstream).await;
+    let world = FakeWorld::assemble(
+        FakeMoment::start().await,
+        dkplus,
         config(),
         |m| m.timeout(TIMEOUT).page_size(PAGE_SIZE),
-        |d| d.timeout(TIMEOUT),
+        |d| d.base_url(proxy.uri()).timeout(TIMEOUT),
     )
-    .await
-    .expect("fakes start");
+    .expect("fakes wired");
     let company = seed(&world);
     let since = Utc::now() - chrono::Duration::days(30);
     let webhook_ids: Vec<InvoiceId> = company
@@ -715,7 +856,8 @@ async fn scenario() {
         stop_tx.send(true).expect("chaos listens");
         (first, hooks, second, drafts)
     };
-    let ((first, hooks, second, drafts), tally) = tokio::join!(faulty, chaos(&world, &stop_rx));
+    let ((first, hooks, second, drafts), tally) =
+        tokio::join!(faulty, chaos(&world, &proxy, &stop_rx));
     world.dkplus.clear_faults();
     world.moment.clear_faults();
     let repeated: u64 = [&first, &second]
@@ -896,6 +1038,7 @@ fn check(
         "{tally:?}"
     );
     assert!(tally.dk_lost_answers > 0, "{tally:?}");
+    assert!(tally.dk_dropped_connections > 0, "{tally:?}");
     assert!(
         tally.moment_statuses > 0 && tally.moment_rate_limits > 0 && tally.moment_slow > 0,
         "{tally:?}"
