@@ -1,9 +1,11 @@
 //! What the example programs in `src/bin/` share: reading the settings from environment
-//! variables, printing reports, showing progress, and the parts of the webhook receiver.
+//! variables, printing reports, showing progress, the parts of the webhook receiver, and the
+//! benchmark workloads.
 //!
 //! Each program documents its own usage at the top of its file; start there.
 
 pub mod args;
+pub mod bench;
 pub mod notify;
 pub mod progress;
 pub mod report;

@@ -1,0 +1,12 @@
+//! What the benchmarks share: a generated company of any size ([`workload`]), the backfill
+//! measurement against the fakes with injected latency ([`backfill`]), the naive baseline
+//! ([`naive`]), and the peak-memory probe of a long customer backfill ([`memory`]).
+//!
+//! The program is `src/bin/bench_backfill.rs`; the micro-benchmarks are in `benches/`. The
+//! figures and how to reproduce them are in `docs/performance.md`.
+
+pub mod backfill;
+pub mod memory;
+pub mod naive;
+pub mod options;
+pub mod workload;

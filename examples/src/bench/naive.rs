@@ -1,0 +1,79 @@
+//! The naive baseline: what an integration without run caches or concurrency does. It lists the
+//! finalized invoices, then transfers them one after the other with
+//! [`SyncEngine::transfer_invoice`], each call a run of its own: every invoice fetches its
+//! customer, project, products and accounts from Moment again and checks the sales person,
+//! customer, project and every product in DK+ again.
+//!
+//! [`SyncEngine::transfer_invoice`]: moment_dkplus_mapping::SyncEngine::transfer_invoice
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use moment_dkplus_mapping::sync::Counts;
+use moment_dkplus_mapping::{MomentSource, OutcomeStatus};
+
+use super::backfill::{BenchError, Measurement, check_dkplus, engine, start_fakes};
+use super::workload::Workload;
+
+/// Transfers the first `invoices` invoices of `workload` the naive way and checks the result.
+///
+/// # Errors
+/// [`BenchError`] when the setup fails, the listing fails, or DK+ does not end up with each of
+/// those invoices exactly once.
+pub async fn measure_naive(
+    workload: &Workload,
+    latency: Duration,
+    invoices: usize,
+) -> Result<Measurement, BenchError> {
+    let (moment, dkplus) = start_fakes(workload, latency).await;
+    let engine = engine(&moment, &dkplus, 1)?;
+    let since = Utc::now() - chrono::Duration::days(1);
+    let mut counts = Counts::default();
+    let mut problems = Vec::new();
+    let mut transferred = Vec::new();
+
+    let started = Instant::now();
+    let mut listing = engine
+        .moment()
+        .finalized_invoices_changed_since(since)
+        .take(invoices);
+    while let Some(item) = listing.next().await {
+        let invoice = match item {
+            Ok(invoice) => invoice,
+            Err(error) => {
+                problems.push(format!("listing stopped: {error}"));
+                break;
+            }
+        };
+        // The generated invoice `index` has Moment id `index + 1`.
+        let index = usize::try_from(invoice.id.get() - 1).unwrap_or(usize::MAX);
+        transferred.push(index);
+        let report = engine.transfer_invoice(invoice.id).await;
+        for outcome in &report.outcomes {
+            match &outcome.status {
+                OutcomeStatus::Created => counts.created += 1,
+                _ => problems.push(format!("not created: {outcome}")),
+            }
+        }
+    }
+    drop(listing);
+    let elapsed = started.elapsed();
+
+    if !problems.is_empty() {
+        problems.truncate(20);
+        return Err(BenchError::Incorrect {
+            concurrency: 1,
+            problems,
+        });
+    }
+    check_dkplus(workload, &dkplus, &transferred, None, 1)?;
+    Ok(Measurement {
+        concurrency: 1,
+        invoices: transferred.len(),
+        elapsed,
+        moment_requests: moment.request_count(),
+        dkplus_requests: dkplus.counts(),
+        counts,
+    })
+}
