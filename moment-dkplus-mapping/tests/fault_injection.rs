@@ -177,6 +177,9 @@ fn make_line(i: usize, j: usize) -> InvoiceLine {
 
 fn seed(world: &FakeWorld) -> Company {
     let m = &world.moment;
+    // Everything was last changed two days ago, so only the backfills' `since` brings back what
+    // a run did not finish (a later `since` would leave it behind).
+    let earlier = Some(Utc::now() - chrono::Duration::days(2));
     for (id, number, vat, code) in [
         (301, "3000", d(24, 0), "S24"),
         (302, "3010", d(11, 0), "S11"),
@@ -234,6 +237,8 @@ fn seed(world: &FakeWorld) -> Company {
             city: Some("Reykjavík".into()),
             country_code: Some("IS".into()),
             credit_days: Some(14),
+            created_date: earlier,
+            last_modified_date: earlier,
             ..Customer::default()
         });
         customer_numbers.insert(number);
@@ -251,6 +256,8 @@ fn seed(world: &FakeWorld) -> Company {
             name: Some(format!("Verkefni {p}")),
             customer: customer_ref(1_000 + p as i64, &format!("{}", 20_000 + p)),
             start_date: NaiveDate::from_ymd_opt(2026, 9, 1),
+            created_date: earlier,
+            last_modified_date: earlier,
             ..Project::default()
         });
         project_numbers.insert(number);
@@ -296,6 +303,8 @@ fn seed(world: &FakeWorld) -> Company {
             currency_code: Some("ISK".into()),
             total_excluding_vat: Some(total),
             lines,
+            created_date: earlier,
+            last_modified_date: earlier,
             ..Invoice::default()
         }
     };
