@@ -306,6 +306,17 @@ async fn hostile_moment_data_writes_nothing_to_dkplus() {
         }
         assert!(!failure.retry_later(), "{id}: {text}");
     }
+    let writes: Vec<(String, u64)> = world
+        .dkplus
+        .counts()
+        .into_iter()
+        .filter(|(route, n)| *n > 0 && !route.starts_with("GET "))
+        .collect();
+    assert!(writes.is_empty(), "nothing may be written: {writes:?}");
+    assert!(
+        world.dkplus.count("GET", "/sales/person/{number}") > 0,
+        "DK+ was asked"
+    );
     // A backfill over all of it writes nothing either, except what is valid: customers 101 and
     // 103 and the projects, which are fine on their own.
     world.engine.backfill(since).await;
@@ -314,6 +325,7 @@ async fn hostile_moment_data_writes_nothing_to_dkplus() {
         "{:?}",
         world.dkplus.invoices()
     );
+    assert_eq!(world.dkplus.count("POST", "/sales/invoice"), 0);
     let names: Vec<String> = world
         .dkplus
         .customers()
