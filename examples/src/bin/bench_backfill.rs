@@ -51,6 +51,19 @@ fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "MISSED" }
 }
 
+/// `100000` as `100,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
@@ -59,7 +72,10 @@ fn print_header(options: &Options) {
     let w = &options.workload;
     println!(
         "Backfill benchmark: {} finalized invoices of {} lines, {} distinct products, {} customers with one project each.",
-        w.invoices, w.lines_per_invoice, w.products, w.customers
+        thousands(w.invoices),
+        w.lines_per_invoice,
+        w.products,
+        thousands(w.customers)
     );
     println!(
         "Both fakes add {} ms to every answer; the real engine and clients run over loopback HTTP.\n",
@@ -216,7 +232,7 @@ fn memory(customers: usize) -> bool {
                     .map_or_else(|| "unknown".to_owned(), |k| format!("{:.1} MiB", mib(k)));
                 println!(
                     "  {:>10} {:>8.2}s {:>12}",
-                    p.customers,
+                    thousands(p.customers),
                     p.elapsed.as_secs_f64(),
                     peak
                 );
@@ -242,8 +258,8 @@ fn memory(customers: usize) -> bool {
         let growth = large as f64 / small.max(1) as f64;
         println!(
             "  flat: {} customers peak at {growth:.2}× the peak of {} (at most {TARGET_MEMORY_GROWTH}×) — {}",
-            last.customers,
-            first.customers,
+            thousands(last.customers),
+            thousands(first.customers),
             verdict(growth <= TARGET_MEMORY_GROWTH)
         );
     } else if probes.iter().any(|p| p.peak_rss_kib.is_none()) {
@@ -295,4 +311,22 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn thousands_are_separated() {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (100_000, "100,000"),
+            (1_234_567, "1,234,567"),
+        ] {
+            assert_eq!(thousands(n), text);
+        }
+    }
 }
