@@ -7,7 +7,8 @@
 //! - DK+: 503, 429 with `Retry-After: 1`, an answer slower than the client's timeout, a 500
 //!   HTML page, and invoice posts that DK+ stores but whose answer is lost (a 502 from the
 //!   gateway, an answer that comes after the client's timeout, or a TCP connection that a proxy
-//!   in front of DK+ closes once DK+ has answered);
+//!   in front of DK+ closes once DK+ has answered), and answers of any kind cut off in the
+//!   middle by that proxy;
 //! - Moment: 503, 429 with `Retry-After: 1`, a slow answer, a 502 HTML page, and an invoice
 //!   listing page served twice.
 //!
@@ -395,13 +396,22 @@ fn seed(world: &FakeWorld) -> Company {
     }
 }
 
-/// A loopback TCP proxy in front of the fake DK+ that can close the connection of the next
-/// invoice `POST` once DK+ has answered it: DK+ stored the invoice, the client never hears back.
+/// A loopback TCP proxy in front of the fake DK+ that breaks connections the way networks do:
+/// it can close the connection of the next invoice `POST` once DK+ has answered it (DK+ stored
+/// the invoice, the client never hears back), or cut the next answer of any request in the
+/// middle.
 struct DroppingProxy {
     address: SocketAddr,
-    armed: Arc<AtomicBool>,
-    dropped: Arc<AtomicU64>,
+    faults: Arc<ProxyFaults>,
     task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct ProxyFaults {
+    drop_invoice_answer: AtomicBool,
+    dropped: AtomicU64,
+    cut_next_answer: AtomicBool,
+    cut: AtomicU64,
 }
 
 impl DroppingProxy {
@@ -410,18 +420,16 @@ impl DroppingProxy {
             .await
             .expect("a loopback port");
         let address = listener.local_addr().expect("bound");
-        let armed = Arc::new(AtomicBool::new(false));
-        let dropped = Arc::new(AtomicU64::new(0));
-        let (a, d) = (armed.clone(), dropped.clone());
+        let faults = Arc::new(ProxyFaults::default());
+        let shared = faults.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                tokio::spawn(relay(client, upstream, a.clone(), d.clone()));
+                tokio::spawn(relay(client, upstream, shared.clone()));
             }
         });
         Self {
             address,
-            armed,
-            dropped,
+            faults,
             task,
         }
     }
@@ -433,20 +441,39 @@ impl DroppingProxy {
 
     /// Closes the connection of the next invoice post after DK+ answered it.
     fn drop_next_invoice_answer(&self) {
-        self.armed.store(true, Ordering::SeqCst);
+        self.faults
+            .drop_invoice_answer
+            .store(true, Ordering::SeqCst);
     }
 
-    fn is_armed(&self) -> bool {
-        self.armed.load(Ordering::SeqCst)
+    fn drop_pending(&self) -> bool {
+        self.faults.drop_invoice_answer.load(Ordering::SeqCst)
+    }
+
+    /// Cuts the next answer (of any request) in the middle and closes the connection.
+    fn cut_next_answer(&self) {
+        self.faults.cut_next_answer.store(true, Ordering::SeqCst);
+    }
+
+    fn cut_pending(&self) -> bool {
+        self.faults.cut_next_answer.load(Ordering::SeqCst)
     }
 
     fn disarm(&self) {
-        self.armed.store(false, Ordering::SeqCst);
+        self.faults
+            .drop_invoice_answer
+            .store(false, Ordering::SeqCst);
+        self.faults.cut_next_answer.store(false, Ordering::SeqCst);
     }
 
-    /// Answers dropped so far.
+    /// Invoice answers dropped so far.
     fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::SeqCst)
+        self.faults.dropped.load(Ordering::SeqCst)
+    }
+
+    /// Answers cut so far.
+    fn cut(&self) -> u64 {
+        self.faults.cut.load(Ordering::SeqCst)
     }
 }
 
@@ -457,12 +484,7 @@ impl Drop for DroppingProxy {
 }
 
 /// Relays one client connection; HTTP/1.1 clients send one request at a time on it.
-async fn relay(
-    client: TcpStream,
-    upstream: SocketAddr,
-    armed: Arc<AtomicBool>,
-    dropped: Arc<AtomicU64>,
-) {
+async fn relay(client: TcpStream, upstream: SocketAddr, faults: Arc<ProxyFaults>) {
     let Ok(server) = TcpStream::connect(upstream).await else {
         return;
     };
@@ -480,7 +502,7 @@ async fn relay(
             let first_line = chunk.split(|b| *b == b'\n').next().unwrap_or_default();
             if chunk.starts_with(b"POST ")
                 && first_line.windows(14).any(|w| w == b"/sales/invoice")
-                && armed.swap(false, Ordering::SeqCst)
+                && faults.drop_invoice_answer.swap(false, Ordering::SeqCst)
             {
                 doomed.store(true, Ordering::SeqCst);
             }
@@ -498,7 +520,13 @@ async fn relay(
             };
             if doomed.load(Ordering::SeqCst) {
                 // DK+ has answered (so it stored the invoice): the client gets nothing.
-                dropped.fetch_add(1, Ordering::SeqCst);
+                faults.dropped.fetch_add(1, Ordering::SeqCst);
+                break;
+            }
+            if faults.cut_next_answer.swap(false, Ordering::SeqCst) {
+                // Half of what DK+ sent, then the connection closes.
+                let _ = client_write.write_all(&buffer[..n.div_ceil(2)]).await;
+                faults.cut.fetch_add(1, Ordering::SeqCst);
                 break;
             }
             if client_write.write_all(&buffer[..n]).await.is_err() {
@@ -520,6 +548,7 @@ struct Tally {
     dk_slow: u64,
     dk_lost_answers: u64,
     dk_dropped_connections: u64,
+    dk_cut_answers: u64,
     moment_statuses: u64,
     moment_rate_limits: u64,
     moment_slow: u64,
@@ -533,6 +562,7 @@ impl Tally {
             + self.dk_slow
             + self.dk_lost_answers
             + self.dk_dropped_connections
+            + self.dk_cut_answers
             + self.moment_statuses
             + self.moment_rate_limits
             + self.moment_slow
@@ -598,6 +628,7 @@ async fn chaos(
         if *stop.borrow() {
             proxy.disarm();
             tally.dk_dropped_connections = proxy.dropped();
+            tally.dk_cut_answers = proxy.cut();
             break;
         }
 
@@ -605,7 +636,7 @@ async fn chaos(
         if dk_now >= dk_mark + DK_EVERY && dk_pending.is_none() {
             dk_mark = dk_now;
             dk_kind += 1;
-            match dk_kind % 6 {
+            match dk_kind % 7 {
                 0 => {
                     world.dkplus.fail_next(1, 503);
                     dk_pending = Some(Queued::DkStatus);
@@ -626,7 +657,8 @@ async fn chaos(
                         .fail_next_with(1, DkFailure::status(500).html());
                     dk_pending = Some(Queued::DkStatus);
                 }
-                4 if !proxy.is_armed() => proxy.drop_next_invoice_answer(),
+                4 if !proxy.drop_pending() => proxy.drop_next_invoice_answer(),
+                6 if !proxy.cut_pending() => proxy.cut_next_answer(),
                 5 if !lost_answer_armed => {
                     let after = if dk_kind.is_multiple_of(2) {
                         AfterStore::Status(502)
@@ -1048,6 +1080,7 @@ fn check(
     );
     assert!(tally.dk_lost_answers > 0, "{tally:?}");
     assert!(tally.dk_dropped_connections > 0, "{tally:?}");
+    assert!(tally.dk_cut_answers > 0, "{tally:?}");
     assert!(
         tally.moment_statuses > 0 && tally.moment_rate_limits > 0 && tally.moment_slow > 0,
         "{tally:?}"
