@@ -177,7 +177,7 @@ impl OutcomeSink for Progress {
         let mut state = self.lock();
         state.tally.add(outcome);
         let tally = state.tally;
-        // The whole failure: a mapping failure lists its problems on further lines.
+        // The whole failure, each line of it indented under the object.
         let failure = outcome
             .is_failed()
             .then(|| outcome.to_string().replace('\n', "\n    "));
