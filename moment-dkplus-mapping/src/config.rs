@@ -38,6 +38,7 @@ pub struct IntegrationConfig {
     price_decimals: u32,
     payment_terms: BTreeMap<i64, String>,
     concurrency: usize,
+    post_invoices_in_order: bool,
     credit_note_text: String,
 }
 
@@ -105,6 +106,12 @@ impl IntegrationConfig {
         self.concurrency
     }
 
+    /// Whether a backfill posts its invoices one at a time in Moment's invoice-number order
+    /// (preparing them concurrently), so DK+ numbers them in the same order (default on).
+    pub fn post_invoices_in_order(&self) -> bool {
+        self.post_invoices_in_order
+    }
+
     /// Invoice text of a credit note; `{original}` is replaced by the credited invoice's number.
     pub fn credit_note_text(&self) -> &str {
         &self.credit_note_text
@@ -127,6 +134,7 @@ pub struct IntegrationConfigBuilder {
     price_decimals: u32,
     payment_terms: BTreeMap<i64, String>,
     concurrency: usize,
+    post_invoices_in_order: bool,
     credit_note_text: String,
 }
 
@@ -153,6 +161,7 @@ impl Default for IntegrationConfigBuilder {
             price_decimals: 2,
             payment_terms: BTreeMap::new(),
             concurrency: 4,
+            post_invoices_in_order: true,
             credit_note_text: DEFAULT_CREDIT_NOTE_TEXT.to_owned(),
         }
     }
@@ -225,6 +234,19 @@ impl IntegrationConfigBuilder {
         self
     }
 
+    /// Whether a backfill posts invoices in Moment's invoice-number order (default on).
+    ///
+    /// DK+ numbers an invoice when it receives it. With this on, a backfill still reads, maps
+    /// and prepares `concurrency` invoices at a time, but posts them one at a time in Moment's
+    /// number order, so DK+'s numbers follow Moment's order (as they must when both systems
+    /// use the same number series). Off, posts run concurrently too: faster for large
+    /// backfills, but DK+ numbers them in whatever order they arrive. Single transfers and
+    /// webhooks are not affected.
+    pub fn post_invoices_in_order(mut self, on: bool) -> Self {
+        self.post_invoices_in_order = on;
+        self
+    }
+
     /// The invoice text of credit notes; must contain `{original}`.
     pub fn credit_note_text(mut self, template: impl Into<String>) -> Self {
         self.credit_note_text = template.into();
@@ -291,6 +313,7 @@ impl IntegrationConfigBuilder {
             price_decimals: self.price_decimals,
             payment_terms: self.payment_terms,
             concurrency: self.concurrency,
+            post_invoices_in_order: self.post_invoices_in_order,
             credit_note_text: self.credit_note_text,
         })
     }

@@ -801,3 +801,44 @@ async fn a_record_created_by_someone_else_meanwhile_is_taken_as_existing() {
         report.outcomes[0]
     );
 }
+
+#[tokio::test]
+async fn a_backfill_posts_invoices_in_moments_number_order() {
+    for _ in 0..5 {
+        // DK+'s series is in step with Moment's: posting in Moment's order keeps them equal.
+        let dkplus = dkplus_client::testing::FakeDkPlus::builder()
+            .invoice_number_series(1001)
+            .start()
+            .await;
+        let moment = moment_client::testing::FakeMoment::start().await;
+        let world = FakeWorld::assemble(moment, dkplus, config(), |m| m, |d| d).unwrap();
+        DemoCompany::seed(&world);
+        let report = world.engine.backfill(since()).await;
+        for (moment_id, number) in [(501, "1001"), (502, "1002"), (503, "1003")] {
+            let outcome = invoice_outcome(&report, moment_id);
+            assert_eq!(outcome.dkplus_number.as_deref(), Some(number), "{outcome}");
+            assert!(
+                !outcome
+                    .warnings
+                    .iter()
+                    .any(|w| matches!(w, Warning::NumberSeriesOutOfStep { .. })),
+                "{outcome}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn posting_out_of_order_is_possible_when_turned_off() {
+    let config = IntegrationConfig::builder()
+        .sales_person("vef")
+        .post_invoices_in_order(false)
+        .concurrency(8)
+        .build()
+        .unwrap();
+    let world = FakeWorld::start(config).await.unwrap();
+    DemoCompany::seed(&world);
+    let report = world.engine.backfill(since()).await;
+    assert_eq!(report.counts.created, 3 + 2 + 3, "{:#?}", report.outcomes);
+    assert_eq!(references(&world), ["1001", "1002", "1003"]);
+}

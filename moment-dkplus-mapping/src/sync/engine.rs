@@ -9,6 +9,7 @@ use moment_client::{Customer, Invoice, Project};
 
 use super::cache::KeyedLocks;
 use super::notify::{FailureReport, Notifier};
+use super::order::{Sequencer, Turn, posting_order};
 use super::outcome::{
     ListingFailure, ObjectKind, ObjectOutcome, OutcomeSink, OutcomeStatus, ReportBuilder,
     Retention, SyncReport,
@@ -191,7 +192,9 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
     /// customer and total) is reported as already present and not posted again.
     pub async fn transfer_invoice(&self, id: moment_client::InvoiceId) -> SyncReport {
         let run = Run::new(self);
-        let outcome = run.transfer_invoice_by_id(id, DraftPolicy::Refuse).await;
+        let outcome = run
+            .transfer_invoice_by_id(id, DraftPolicy::Refuse, None)
+            .await;
         self.single(outcome).await
     }
 
@@ -239,7 +242,8 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
                 "deleted in Moment; the DK+ project is kept".into(),
             )),
             WebhookObject::Invoice { id, .. } => {
-                run.transfer_invoice_by_id(*id, DraftPolicy::Skip).await
+                run.transfer_invoice_by_id(*id, DraftPolicy::Skip, None)
+                    .await
             }
             WebhookObject::Customer { id, .. } => run.transfer_customer_by_id(*id).await,
             WebhookObject::Project { id, .. } => run.transfer_project_by_id(*id).await,
@@ -311,17 +315,48 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         }
         if self.config.transfer_invoices() {
             let invoices = self.moment.finalized_invoices_changed_since(since);
-            drain(
-                ObjectKind::Invoice,
-                invoices,
-                concurrency,
-                &report,
-                |i: Invoice| {
-                    let run = &run;
-                    async move { run.transfer_listed_invoice(i).await }
-                },
-            )
-            .await;
+            if self.config.post_invoices_in_order() {
+                // Read the whole listing first: the order is Moment's invoice numbers, not the
+                // listing's. Preparation stays concurrent; posts take turns.
+                let (mut listed, listing_error) = collect_listing(invoices).await;
+                if let Some(error) = listing_error {
+                    report.listing_failed(ListingFailure {
+                        kind: ObjectKind::Invoice,
+                        error,
+                    });
+                }
+                let mut seen = std::collections::HashSet::new();
+                listed.retain(|i| seen.insert(i.id));
+                listed.sort_by(posting_order);
+                let sequencer = Sequencer::new();
+                let turns = listed
+                    .into_iter()
+                    .zip(0u64..)
+                    .map(|(invoice, index)| Ok((invoice, sequencer.turn(index))));
+                drain(
+                    ObjectKind::Invoice,
+                    futures_util::stream::iter(turns),
+                    concurrency,
+                    &report,
+                    |(i, turn): (Invoice, Turn)| {
+                        let run = &run;
+                        async move { run.transfer_listed_invoice(i, Some(turn)).await }
+                    },
+                )
+                .await;
+            } else {
+                drain(
+                    ObjectKind::Invoice,
+                    invoices,
+                    concurrency,
+                    &report,
+                    |i: Invoice| {
+                        let run = &run;
+                        async move { run.transfer_listed_invoice(i, None).await }
+                    },
+                )
+                .await;
+            }
         }
         self.finish(report.finish()).await
     }
@@ -360,6 +395,22 @@ pub(crate) enum DraftPolicy {
     Refuse,
     /// Webhooks and backfills: a draft is skipped until it is finalized.
     Skip,
+}
+
+/// Reads a whole listing; stops at the first error and returns it with what was read.
+async fn collect_listing<T, S>(items: S) -> (Vec<T>, Option<PortError>)
+where
+    S: Stream<Item = PortResult<T>>,
+{
+    let mut items = std::pin::pin!(items);
+    let mut collected = Vec::new();
+    while let Some(item) = items.next().await {
+        match item {
+            Ok(item) => collected.push(item),
+            Err(error) => return (collected, Some(error)),
+        }
+    }
+    (collected, None)
 }
 
 /// Runs `transfer` over a listing with bounded concurrency; a listing error stops the listing

@@ -6,6 +6,7 @@ use moment_client::{Invoice, InvoiceId};
 use rust_decimal::Decimal;
 
 use super::engine::DraftPolicy;
+use super::order::Turn;
 use tracing::Instrument;
 
 use super::outcome::{ExistingInvoice, ObjectKind, ObjectOutcome, OutcomeStatus, SyncFailure};
@@ -86,6 +87,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         &self,
         id: InvoiceId,
         drafts: DraftPolicy,
+        turn: Option<&Turn>,
     ) -> ObjectOutcome {
         let base = ObjectOutcome::new(ObjectKind::Invoice, id.get(), None);
         if !self.engine.config.transfer_invoices() {
@@ -94,7 +96,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             ));
         }
         match self.engine.moment.invoice(id).await {
-            Ok(Some(invoice)) => self.transfer_invoice(invoice, drafts).await,
+            Ok(Some(invoice)) => self.transfer_invoice(invoice, drafts, turn).await,
             Ok(None) => base.with(OutcomeStatus::Failed(SyncFailure::NotInMoment {
                 kind: ObjectKind::Invoice,
                 id: id.get(),
@@ -103,19 +105,31 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         }
     }
 
-    /// An invoice from a listing: fetched again when the listing left out its lines.
-    pub(crate) async fn transfer_listed_invoice(&self, invoice: Invoice) -> ObjectOutcome {
+    /// An invoice from a listing: fetched again when the listing left out its lines. With a
+    /// `turn`, it is posted only when every invoice before it in Moment's order is done; the
+    /// turn ends when this returns.
+    pub(crate) async fn transfer_listed_invoice(
+        &self,
+        invoice: Invoice,
+        turn: Option<Turn>,
+    ) -> ObjectOutcome {
         if invoice.lines.is_empty() {
             return self
-                .transfer_invoice_by_id(invoice.id, DraftPolicy::Skip)
+                .transfer_invoice_by_id(invoice.id, DraftPolicy::Skip, turn.as_ref())
                 .await;
         }
-        self.transfer_invoice(invoice, DraftPolicy::Skip).await
+        self.transfer_invoice(invoice, DraftPolicy::Skip, turn.as_ref())
+            .await
     }
 
-    async fn transfer_invoice(&self, invoice: Invoice, drafts: DraftPolicy) -> ObjectOutcome {
+    async fn transfer_invoice(
+        &self,
+        invoice: Invoice,
+        drafts: DraftPolicy,
+        turn: Option<&Turn>,
+    ) -> ObjectOutcome {
         let span = tracing::info_span!("invoice", moment_id = invoice.id.get());
-        self.transfer_invoice_in_span(invoice, drafts)
+        self.transfer_invoice_in_span(invoice, drafts, turn)
             .instrument(span)
             .await
     }
@@ -124,6 +138,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         &self,
         invoice: Invoice,
         drafts: DraftPolicy,
+        turn: Option<&Turn>,
     ) -> ObjectOutcome {
         let outcome = ObjectOutcome::new(
             ObjectKind::Invoice,
@@ -135,7 +150,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                 "not finalized in Moment; it is sent when finalized".into(),
             ));
         }
-        match self.send_invoice(&invoice, outcome.clone()).await {
+        match self.send_invoice(&invoice, outcome.clone(), turn).await {
             Ok(done) => done,
             Err(failure) => outcome.with(OutcomeStatus::Failed(failure)),
         }
@@ -145,6 +160,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         &self,
         invoice: &Invoice,
         mut outcome: ObjectOutcome,
+        turn: Option<&Turn>,
     ) -> Result<ObjectOutcome, SyncFailure> {
         let customer =
             match invoice.customer_id() {
@@ -173,13 +189,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         .map_err(SyncFailure::Mapping)?;
         outcome.warnings.extend(mapped.warnings.iter().cloned());
 
-        // One invoice per reference at a time in this engine: the look-up and the post belong together.
-        let _guard = self.engine.invoice_locks.lock(&mapped.reference).await;
-        if let Some(done) = self.already_in_dkplus(&mapped, &mut outcome).await? {
-            return Ok(done);
-        }
-
-        self.check_sales_person().await?;
+        // What the invoice needs in DK+ first: its customer, project and products.
         if let Some(customer) = &customer {
             self.ensure_dk_customer(customer).await?;
         }
@@ -191,6 +201,18 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                 outcome.warnings.push(warning);
             }
         }
+
+        // In-order posting: wait until every invoice before this one is done. Taken before the
+        // reference lock, so a waiting invoice never holds a lock another one needs.
+        if let Some(turn) = turn {
+            turn.wait().await;
+        }
+        // One invoice per reference at a time in this engine: the look-up and the post belong together.
+        let _guard = self.engine.invoice_locks.lock(&mapped.reference).await;
+        if let Some(done) = self.already_in_dkplus(&mapped, &mut outcome).await? {
+            return Ok(done);
+        }
+        self.check_sales_person().await?;
 
         tracing::info!(reference = %mapped.reference, total = %mapped.total, "posting invoice to DK+");
         match self.engine.dkplus.create_invoice(&mapped.create).await {

@@ -11,6 +11,7 @@ mod customer;
 mod engine;
 mod invoice;
 mod notify;
+mod order;
 mod outcome;
 mod project;
 mod run;
