@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use dkplus_client::testing::FakeDkPlus;
 use dkplus_client::{CustomerNumber, InvoiceNumber, Kennitala, SalesInvoice};
-use moment_dkplus_examples::bench::backfill::{BenchError, check_dkplus, measure_backfill};
+use moment_dkplus_examples::bench::backfill::{
+    BenchError, Posting, check_dkplus, measure_backfill,
+};
 use moment_dkplus_examples::bench::memory::probe;
 use moment_dkplus_examples::bench::naive::measure_naive;
 use moment_dkplus_examples::bench::workload::{
@@ -90,7 +92,7 @@ fn the_generated_dkplus_page_decodes_completely() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_measured_backfill_sends_every_invoice_once_within_the_request_budget() {
     let workload = small(100);
-    let m = measure_backfill(&workload, Duration::ZERO, 4)
+    let m = measure_backfill(&workload, Duration::ZERO, 4, Posting::Concurrent)
         .await
         .unwrap();
     assert_eq!(m.invoices, 100);
@@ -180,7 +182,7 @@ async fn the_naive_baseline_sends_each_listed_invoice_and_costs_more_requests() 
     // No run caches: the sales person and every product are checked again for each invoice.
     assert_eq!(dk("GET /sales/person/{number}"), 10);
     assert_eq!(dk("GET /Product/{itemcode}"), 100);
-    let cached = measure_backfill(&workload, Duration::ZERO, 1)
+    let cached = measure_backfill(&workload, Duration::ZERO, 1, Posting::InOrder)
         .await
         .unwrap();
     assert!(naive.requests_per_invoice() > 3.0 * cached.requests_per_invoice());

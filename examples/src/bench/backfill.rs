@@ -124,6 +124,16 @@ async fn start_dkplus(latency: Duration) -> FakeDkPlus {
     dkplus
 }
 
+/// How the measured backfill posts its invoices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Posting {
+    /// Posts run concurrently like every other request (`post_invoices_in_order(false)`): the
+    /// engine's throughput.
+    Concurrent,
+    /// The default: prepared concurrently, posted one at a time in Moment's invoice-number order.
+    InOrder,
+}
+
 /// The engine the benchmark measures: the real clients against the fakes.
 ///
 /// # Errors
@@ -132,10 +142,12 @@ pub fn engine(
     moment: &FakeMoment,
     dkplus: &FakeDkPlus,
     concurrency: usize,
+    posting: Posting,
 ) -> Result<SyncEngine<MomentClient, DkPlusClient>, BenchError> {
     let config = IntegrationConfig::builder()
         .sales_person(SALES_PERSON)
         .concurrency(concurrency)
+        .post_invoices_in_order(posting == Posting::InOrder)
         .build()
         .map_err(|e| BenchError::Setup(e.to_string()))?;
     let moment_client = moment
@@ -191,9 +203,10 @@ pub async fn measure_backfill(
     workload: &Workload,
     latency: Duration,
     concurrency: usize,
+    posting: Posting,
 ) -> Result<Measurement, BenchError> {
     let (moment, dkplus) = start_fakes(workload, latency).await;
-    let engine = engine(&moment, &dkplus, concurrency)?;
+    let engine = engine(&moment, &dkplus, concurrency, posting)?;
     let since = Utc::now() - chrono::Duration::days(1);
 
     let started = Instant::now();

@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 use moment_dkplus_mapping::sync::Counts;
 use moment_dkplus_mapping::{MomentSource, OutcomeStatus};
 
-use super::backfill::{BenchError, Measurement, check_dkplus, engine, start_fakes};
+use super::backfill::{BenchError, Measurement, Posting, check_dkplus, engine, start_fakes};
 use super::workload::Workload;
 
 /// Transfers the first `invoices` invoices of `workload` the naive way and checks the result.
@@ -27,7 +27,7 @@ pub async fn measure_naive(
     invoices: usize,
 ) -> Result<Measurement, BenchError> {
     let (moment, dkplus) = start_fakes(workload, latency).await;
-    let engine = engine(&moment, &dkplus, 1)?;
+    let engine = engine(&moment, &dkplus, 1, Posting::InOrder)?;
     let since = Utc::now() - chrono::Duration::days(1);
     let mut counts = Counts::default();
     let mut problems = Vec::new();

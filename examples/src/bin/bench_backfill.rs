@@ -32,7 +32,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use moment_dkplus_examples::bench::backfill::{
-    BenchError, Measurement, measure_backfill, round_trip,
+    BenchError, Measurement, Posting, measure_backfill, round_trip,
 };
 use moment_dkplus_examples::bench::memory::{PROBE_CONCURRENCY, Probe, probe, probe_in_child};
 use moment_dkplus_examples::bench::naive::measure_naive;
@@ -143,7 +143,13 @@ async fn throughput(
     let mut runs = Vec::new();
     for &concurrency in &options.concurrencies {
         let rtt = round_trip(options.latency, concurrency, CALIBRATION_ROUNDS).await?;
-        let m = measure_backfill(&options.workload, options.latency, concurrency).await?;
+        let m = measure_backfill(
+            &options.workload,
+            options.latency,
+            concurrency,
+            Posting::Concurrent,
+        )
+        .await?;
         print_row(
             &format!("backfill, concurrency {concurrency}"),
             &m,
@@ -151,6 +157,18 @@ async fn throughput(
             rtt,
         );
         runs.push((m, rtt));
+    }
+    // The default configuration: posts one at a time in Moment's number order.
+    if let Some(&widest) = options.concurrencies.iter().max() {
+        let rtt = round_trip(options.latency, widest, CALIBRATION_ROUNDS).await?;
+        let m =
+            measure_backfill(&options.workload, options.latency, widest, Posting::InOrder).await?;
+        print_row(
+            &format!("in number order, conc. {widest}"),
+            &m,
+            options.latency,
+            rtt,
+        );
     }
     let mut baseline = None;
     if options.baseline_invoices > 0 {
