@@ -144,6 +144,10 @@ pub const DEFAULT_CREDIT_NOTE_TEXT: &str = "Kreditreikningur vegna reiknings nr.
 /// Largest number of decimals accepted for unit prices.
 pub const MAX_PRICE_DECIMALS: u32 = 10;
 
+/// Longest credit-note text template accepted: DK+'s 2000-character invoice text, less room for
+/// the credited invoice's number.
+pub const MAX_CREDIT_NOTE_TEXT_CHARS: usize = 1900;
+
 /// Largest backfill concurrency accepted.
 pub const MAX_CONCURRENCY: usize = 64;
 
@@ -298,6 +302,10 @@ impl IntegrationConfigBuilder {
         if self.transfer_invoices && !self.credit_note_text.contains("{original}") {
             problems.push(ConfigProblem::CreditNoteTextWithoutPlaceholder);
         }
+        let length = self.credit_note_text.chars().count();
+        if length > MAX_CREDIT_NOTE_TEXT_CHARS {
+            problems.push(ConfigProblem::CreditNoteTextTooLong(length));
+        }
         if !problems.is_empty() {
             return Err(ConfigError { problems });
         }
@@ -400,6 +408,12 @@ pub enum ConfigProblem {
         /// The DK+ payment term code.
         code: String,
     },
+    /// The credit-note text is too long for DK+'s invoice text.
+    #[error(
+        "the credit-note text is {0} characters long; use at most {MAX_CREDIT_NOTE_TEXT_CHARS} \
+         (DK+ keeps 2000 and the credited invoice's number needs room)"
+    )]
+    CreditNoteTextTooLong(usize),
     /// The credit-note text has no `{original}` placeholder.
     #[error(
         "the credit-note text must contain {{original}} where the credited invoice number goes"
@@ -473,6 +487,24 @@ mod tests {
             ]
         );
         assert_eq!(err.to_string().lines().count(), 7);
+    }
+
+    #[test]
+    fn an_over_long_credit_note_text_is_refused() {
+        let err = IntegrationConfig::builder()
+            .sales_person("vef")
+            .credit_note_text(format!(
+                "{{original}}{}",
+                "x".repeat(MAX_CREDIT_NOTE_TEXT_CHARS)
+            ))
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err.problems(),
+            &[ConfigProblem::CreditNoteTextTooLong(
+                MAX_CREDIT_NOTE_TEXT_CHARS + 10
+            )]
+        );
     }
 
     #[test]

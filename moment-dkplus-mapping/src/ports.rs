@@ -55,6 +55,9 @@ pub enum PortErrorKind {
     /// A write may have been carried out although no clean answer came back (a timeout after
     /// sending, a 5xx, an unreadable success answer). The engine checks before writing again.
     OutcomeUnknown,
+    /// The request was refused by the client before it was sent (a value DK+ cannot store, a
+    /// text over its limit): nothing reached the system.
+    InvalidInput,
     /// Anything else: an answer that could not be read, a configuration error.
     Other,
 }
@@ -110,7 +113,9 @@ impl From<dkplus_client::Error> for PortError {
     fn from(err: dkplus_client::Error) -> Self {
         let status = err.status().map(|s| s.as_u16());
         let write = err.method().is_some_and(|m| !matches!(m, "GET" | "HEAD"));
-        let kind = if write && err.may_have_been_applied() {
+        let kind = if matches!(err, dkplus_client::Error::InvalidInput { .. }) {
+            PortErrorKind::InvalidInput
+        } else if write && err.may_have_been_applied() {
             PortErrorKind::OutcomeUnknown
         } else if matches!(status, Some(401 | 403)) {
             PortErrorKind::Unauthorized
@@ -427,6 +432,13 @@ mod tests {
             (api("GET", 403), PortErrorKind::Unauthorized),
             (decode("POST"), PortErrorKind::OutcomeUnknown),
             (decode("GET"), PortErrorKind::Other),
+            (
+                Error::InvalidInput {
+                    field: "lines[0].price".into(),
+                    reason: "more than 15 significant digits".into(),
+                },
+                PortErrorKind::InvalidInput,
+            ),
         ];
         for (error, kind) in cases {
             let text = error.to_string();

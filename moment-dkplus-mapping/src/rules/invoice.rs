@@ -12,7 +12,9 @@ use rust_decimal::Decimal;
 
 use super::item_code::resolve_item_code;
 use super::kennitala::invoice_kennitala;
-use super::line::{fold_surcharge, line_tolerance, line_total};
+use super::line::{
+    DKPLUS_SIGNIFICANT_DIGITS, fold_surcharge, line_tolerance, line_total, significant_digits,
+};
 use super::text::{DKPLUS_PRODUCT_DESCRIPTION_MAX, check_text, cut_chars, excerpt, non_blank};
 use super::{ItemCodeSource, LineRef, MappingError, MomentObjectRef, Problem, ReferenceData};
 use crate::config::IntegrationConfig;
@@ -229,6 +231,7 @@ pub fn map_invoice(
                 if length > MAX_INVOICE_TEXT_CHARS {
                     problems.push(Problem::TextTooLong {
                         field: "the credit note text (with the credited invoice's number)".into(),
+                        fix: "check the credited invoice's number in Moment, or shorten the configured credit-note text",
                         length,
                         max: MAX_INVOICE_TEXT_CHARS,
                     });
@@ -433,6 +436,24 @@ fn map_line(
         });
         return None;
     };
+    // DK+ keeps numbers as doubles: refuse what it could not store exactly.
+    let before_digits = problems.len();
+    for (field, value) in [
+        ("quantity", quantity),
+        ("unit price (with the surcharge)", price),
+        ("line total", total),
+    ] {
+        if significant_digits(value) > DKPLUS_SIGNIFICANT_DIGITS {
+            problems.push(out_of_range(
+                field,
+                value,
+                "at most 15 significant digits (DK+ stores numbers as doubles)",
+            ));
+        }
+    }
+    if problems.len() > before_digits {
+        return None;
+    }
     let tolerance = line_tolerance(quantity, discount, config.price_decimals());
     if let Some(moment_total) = line.line_total {
         // Moment may keep a credit note's line totals as positive amounts.

@@ -7,7 +7,7 @@ use std::fmt;
 use dkplus_client::ItemCode;
 use moment_client::{FinancialAccount, InvoiceLine, Product};
 
-use super::text::DKPLUS_ITEM_CODE_MAX;
+use super::text::{DKPLUS_ITEM_CODE_MAX, printable};
 use super::{LineRef, Problem, ReferenceData};
 use crate::config::ItemCodeFallback;
 
@@ -58,8 +58,12 @@ pub struct ResolvedItemCode {
 }
 
 pub(crate) fn describe_account(account: &FinancialAccount) -> String {
-    let number = account.account_number.as_ref().map(|n| n.as_str());
-    match (number, account.name.as_deref()) {
+    let number = account
+        .account_number
+        .as_ref()
+        .map(|n| printable(n.as_str()));
+    let name = account.name.as_deref().map(printable);
+    match (number, name) {
         (Some(n), Some(name)) => format!("account {n} ({name})"),
         (Some(n), None) => format!("account {n}"),
         (None, Some(name)) => format!("account \"{name}\" [Moment id {}]", account.id.get()),
@@ -68,8 +72,12 @@ pub(crate) fn describe_account(account: &FinancialAccount) -> String {
 }
 
 fn describe_product(product: &Product) -> String {
-    let number = product.product_number.as_ref().map(|n| n.as_str());
-    match (number, product.name.as_deref()) {
+    let number = product
+        .product_number
+        .as_ref()
+        .map(|n| printable(n.as_str()));
+    let name = product.name.as_deref().map(printable);
+    match (number, name) {
         (Some(n), Some(name)) => format!("product {n} ({name})"),
         (Some(n), None) => format!("product {n}"),
         (None, Some(name)) => format!("product \"{name}\""),
@@ -134,6 +142,12 @@ pub fn resolve_item_code(
                     .map(|n| n.to_string())
                     .or_else(|| link.id.map(|id| format!("[Moment id {}]", id.get())))
                     .unwrap_or_else(|| "(unnamed)".into()),
+            },
+            None if line.product.is_some() => Problem::ItemCodeMissing {
+                line: line_ref.clone(),
+                account:
+                    "a financial account (the line has none, and its product has no product number)"
+                        .into(),
             },
             None => Problem::ItemCodeMissingNoAccount {
                 line: line_ref.clone(),

@@ -6,6 +6,22 @@ use rust_decimal::{Decimal, RoundingStrategy};
 /// Decimals of money amounts (line and invoice totals).
 pub const MONEY_DECIMALS: u32 = 2;
 
+/// DK+ stores numbers as doubles: at most this many significant digits survive exactly.
+pub const DKPLUS_SIGNIFICANT_DIGITS: u32 = 15;
+
+/// How many significant digits `value` has (`20812.50` → 6, `0.0012` → 2, `0` → 0).
+pub(crate) fn significant_digits(value: Decimal) -> u32 {
+    let mut mantissa = value.normalize().mantissa().unsigned_abs();
+    if mantissa == 0 {
+        return 0;
+    }
+    // Trailing zeros of a whole number (1000) are not significant either.
+    while mantissa % 10 == 0 {
+        mantissa /= 10;
+    }
+    mantissa.ilog10() + 1
+}
+
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
 
 fn round(value: Decimal, decimals: u32) -> Decimal {
@@ -124,6 +140,20 @@ mod tests {
         for decimals in [0, 2, 28, 40, u32::MAX] {
             assert!(line_tolerance(Decimal::MAX, None, decimals) > Decimal::ZERO);
             assert!(line_tolerance(Decimal::MIN, Some(dec!(300)), decimals) > Decimal::ZERO);
+        }
+    }
+
+    #[test]
+    fn significant_digits_table() {
+        for (value, digits) in [
+            (dec!(0), 0),
+            (dec!(20812.50), 6),
+            (dec!(0.0012), 2),
+            (dec!(-1000), 1),
+            (dec!(123456789012345), 15),
+            (dec!(1234567890.123456), 16),
+        ] {
+            assert_eq!(significant_digits(value), digits, "{value}");
         }
     }
 

@@ -23,7 +23,9 @@ pub use customer::{MappedCustomer, customer_changes, map_customer};
 pub use invoice::{InvoiceInputs, MappedInvoice, RequiredProduct, map_invoice};
 pub use item_code::{ItemCodeSource, ResolvedItemCode, resolve_item_code};
 pub use kennitala::invoice_kennitala;
-pub use line::{MONEY_DECIMALS, fold_surcharge, line_tolerance, line_total};
+pub use line::{
+    DKPLUS_SIGNIFICANT_DIGITS, MONEY_DECIMALS, fold_surcharge, line_tolerance, line_total,
+};
 pub use problem::{LineRef, MappingError, MomentObjectRef, Problem};
 pub use project::{map_project, project_drift};
 pub use reference_data::ReferenceData;

@@ -125,10 +125,12 @@ pub enum Problem {
         field: String,
     },
     /// A text is longer than DK+ stores (DK+ would cut it silently).
-    #[error("{field} is {length} characters long; DK+ stores at most {max}: shorten it in Moment")]
+    #[error("{field} is {length} characters long; DK+ stores at most {max}: {fix}")]
     TextTooLong {
         /// Which field.
         field: String,
+        /// What to shorten, and where.
+        fix: &'static str,
         /// Its length in characters.
         length: usize,
         /// DK+'s limit.
@@ -211,7 +213,7 @@ pub enum Problem {
     ItemCodeMissing {
         /// The line.
         line: LineRef,
-        /// The line's financial account, e.g. "account 3000 (Sala)", or "no account".
+        /// The line's financial account, e.g. "account 3000 (Sala)".
         account: String,
     },
     /// The line has neither a product nor a financial account.

@@ -71,8 +71,8 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             (None, Ok(None)) => {
                 failed(format!("new customer {number}"))(crate::ports::PortError::new(
                     crate::ports::System::DkPlus,
-                    crate::ports::PortErrorKind::Unavailable,
-                    "DK+ answered that the customer exists but does not return it yet",
+                    crate::ports::PortErrorKind::OutcomeUnknown,
+                    "DK+ answered that the customer exists (409) but does not return it yet",
                 ))
             }
             (None, Ok(Some(existing))) => match customer_changes(&mapped.write, &existing) {

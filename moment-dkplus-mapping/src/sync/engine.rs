@@ -100,7 +100,14 @@ fn describe_access(system: &str, error: &PortError, credential_fix: &str) -> Str
         PortErrorKind::Unavailable => {
             format!("{system} could not be reached: {error}; try again later")
         }
-        _ => format!("{system} answered unexpectedly: {error}; check the base URL"),
+        _ => format!(
+            "{system} answered unexpectedly: {error}; check the base URL{}",
+            if system == "Moment" {
+                " and the company code"
+            } else {
+                ""
+            }
+        ),
     }
 }
 

@@ -15,7 +15,7 @@ use super::outcome::{SyncFailure, SyncReport};
 pub struct FailureReport {
     /// The configured error e-mail address, if any.
     pub to: Option<String>,
-    /// One line, e.g. "Moment → DK+: 2 objects failed".
+    /// One line, e.g. "Moment → DK+: 2 objects were not transferred".
     pub subject: String,
     /// The readable body: each failure with what to fix, then the warnings.
     pub body: String,

@@ -132,7 +132,7 @@ pub enum SyncFailure {
         error: PortError,
     },
     /// Something the object depends on (its customer, project or a product) failed first.
-    #[error("its {dependency} could not be transferred: {failure}")]
+    #[error("its {dependency} could not be transferred: {}", one_line(failure))]
     Dependency {
         /// What it depends on, e.g. "customer 10001".
         dependency: String,
@@ -141,32 +141,57 @@ pub enum SyncFailure {
     },
 }
 
+/// The error's text without a closing full stop, so a hint can follow it.
+fn text(error: &PortError) -> &str {
+    error.message.trim_end().trim_end_matches('.')
+}
+
 fn describe_moment(error: &PortError) -> String {
+    let e = text(error);
     match error.kind {
         PortErrorKind::Unavailable => {
-            format!("Moment could not be reached: {error}; a later run tries again")
+            format!("Moment could not be reached: {e}; a later run tries again")
         }
         PortErrorKind::Unauthorized => format!(
-            "Moment refused the API key: {error}; check the company code and the key (Company / API keys in Moment)"
+            "Moment refused the API key: {e}; check the company code and the key (Company / API keys in Moment)"
         ),
-        PortErrorKind::Rejected => format!("Moment refused the request: {error}"),
-        _ => format!("Moment's answer could not be used: {error}"),
+        PortErrorKind::Rejected => format!("Moment refused the request: {e}"),
+        _ => format!("Moment's answer could not be used: {e}"),
     }
 }
 
 fn describe_dkplus(what: &str, error: &PortError) -> String {
+    let e = text(error);
     match error.kind {
-        PortErrorKind::Rejected => format!("DK+ refused the {what}: {error}"),
+        PortErrorKind::Rejected => format!("DK+ refused the {what}: {e}"),
         PortErrorKind::Unauthorized => format!(
-            "DK+ refused the token for the {what}: {error}; create a new API token in DK+ (Menu / Settings, tokens)"
+            "DK+ refused the token for the {what}: {e}; create a new API token in DK+ (Menu / Settings, tokens)"
         ),
         PortErrorKind::Unavailable => {
-            format!("DK+ could not be reached for the {what}: {error}; a later run tries again")
+            format!("DK+ could not be reached for the {what}: {e}; a later run tries again")
         }
         PortErrorKind::OutcomeUnknown => format!(
-            "DK+ gave no clear answer to the {what}: {error}; a later run checks DK+ before writing again"
+            "DK+ gave no clear answer to the {what}: {e}; a later run checks DK+ before writing again"
         ),
-        _ => format!("DK+'s answer to the {what} could not be used: {error}"),
+        PortErrorKind::InvalidInput => format!("the {what} was not sent to DK+: {e}"),
+        _ => format!("DK+'s answer to the {what} could not be used: {e}"),
+    }
+}
+
+/// A failure on one line (a mapping failure's problems joined), for outcome lines and the
+/// dependency message.
+fn one_line(failure: &SyncFailure) -> String {
+    match failure {
+        SyncFailure::Mapping(error) => format!(
+            "cannot be sent to DK+: {}",
+            error
+                .problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => other.to_string().replace('\n', " "),
     }
 }
 
@@ -279,18 +304,8 @@ impl fmt::Display for ObjectOutcome {
         write!(f, ": {}", self.status.label())?;
         match &self.status {
             OutcomeStatus::Skipped(reason) if !reason.is_empty() => write!(f, " ({reason})"),
-            // The object is already named: list only what to fix.
-            OutcomeStatus::Failed(SyncFailure::Mapping(error)) => {
-                write!(f, " — cannot be sent to DK+: ")?;
-                for (i, problem) in error.problems.iter().enumerate() {
-                    if i > 0 {
-                        write!(f, "; ")?;
-                    }
-                    write!(f, "{problem}")?;
-                }
-                Ok(())
-            }
-            OutcomeStatus::Failed(failure) => write!(f, " — {failure}"),
+            // The object is already named: only what went wrong, on one line.
+            OutcomeStatus::Failed(failure) => write!(f, " — {}", one_line(failure)),
             _ => Ok(()),
         }
     }
