@@ -20,6 +20,20 @@ pub enum ItemCodeFallback {
     AccountVatCodeThenRevenueClass,
 }
 
+/// What to do when the amount DK+ would book differs from Moment's by more than rounding (a line
+/// total or the invoice total without VAT).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TotalMismatch {
+    /// Refuse the invoice, naming the line and both amounts (the default): a different amount
+    /// usually means a Moment field was read wrongly, and a posted invoice can only be undone
+    /// with a credit note.
+    #[default]
+    Refuse,
+    /// Post it and warn with both amounts.
+    Warn,
+}
+
 /// Configuration of the Moment → DK+ integration.
 ///
 /// Build it with [`IntegrationConfig::builder`]; an invalid combination (for example invoices on
@@ -39,6 +53,8 @@ pub struct IntegrationConfig {
     payment_terms: BTreeMap<i64, String>,
     concurrency: usize,
     post_invoices_in_order: bool,
+    total_mismatch: TotalMismatch,
+    notify_warnings: bool,
     credit_note_text: String,
 }
 
@@ -112,6 +128,16 @@ impl IntegrationConfig {
         self.post_invoices_in_order
     }
 
+    /// What happens when an amount differs from Moment's by more than rounding.
+    pub fn total_mismatch(&self) -> TotalMismatch {
+        self.total_mismatch
+    }
+
+    /// Whether a report that has warnings but no failures also goes to the notifier.
+    pub fn notify_warnings(&self) -> bool {
+        self.notify_warnings
+    }
+
     /// Invoice text of a credit note; `{original}` is replaced by the credited invoice's number.
     pub fn credit_note_text(&self) -> &str {
         &self.credit_note_text
@@ -135,6 +161,8 @@ pub struct IntegrationConfigBuilder {
     payment_terms: BTreeMap<i64, String>,
     concurrency: usize,
     post_invoices_in_order: bool,
+    total_mismatch: TotalMismatch,
+    notify_warnings: bool,
     credit_note_text: String,
 }
 
@@ -166,6 +194,8 @@ impl Default for IntegrationConfigBuilder {
             payment_terms: BTreeMap::new(),
             concurrency: 4,
             post_invoices_in_order: true,
+            total_mismatch: TotalMismatch::Refuse,
+            notify_warnings: true,
             credit_note_text: DEFAULT_CREDIT_NOTE_TEXT.to_owned(),
         }
     }
@@ -251,6 +281,20 @@ impl IntegrationConfigBuilder {
         self
     }
 
+    /// What happens when an amount DK+ would book differs from Moment's by more than rounding
+    /// (default: the invoice is refused).
+    pub fn total_mismatch(mut self, policy: TotalMismatch) -> Self {
+        self.total_mismatch = policy;
+        self
+    }
+
+    /// Whether reports with warnings but no failures also go to the notifier (default on):
+    /// warnings such as a project changed in Moment need a person.
+    pub fn notify_warnings(mut self, on: bool) -> Self {
+        self.notify_warnings = on;
+        self
+    }
+
     /// The invoice text of credit notes; must contain `{original}`.
     pub fn credit_note_text(mut self, template: impl Into<String>) -> Self {
         self.credit_note_text = template.into();
@@ -322,6 +366,8 @@ impl IntegrationConfigBuilder {
             payment_terms: self.payment_terms,
             concurrency: self.concurrency,
             post_invoices_in_order: self.post_invoices_in_order,
+            total_mismatch: self.total_mismatch,
+            notify_warnings: self.notify_warnings,
             credit_note_text: self.credit_note_text,
         })
     }

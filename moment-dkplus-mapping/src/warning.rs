@@ -63,6 +63,19 @@ pub enum Warning {
         /// `mapped - moment`.
         difference: Decimal,
     },
+    /// The total with VAT DK+ booked differs from Moment's: VAT comes from the DK+ products, and
+    /// one of them has another VAT percent than Moment's line.
+    #[error(
+        "DK+ booked {dkplus} including VAT but Moment's total including VAT is {moment}: check the \
+         VAT percent of the invoice's products in DK+ against the accounts in Moment, and correct \
+         the invoice in DK+ with a credit note if needed"
+    )]
+    VatTotalMismatch {
+        /// Moment's total including VAT.
+        moment: Decimal,
+        /// DK+'s total including VAT.
+        dkplus: Decimal,
+    },
     /// A product description was longer than DK+'s 40 characters and was shortened.
     #[error(
         "the description of new DK+ product {item_code} was shortened to 40 characters: \

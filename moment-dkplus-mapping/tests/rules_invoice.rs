@@ -495,6 +495,7 @@ fn absurd_values_and_control_characters_are_refused() {
             "{err}"
         );
         // With the percent also given, the amount is not needed.
+        l.line_total = None;
         if what == "surcharge" {
             l.surcharge_percent = Some(dec!(5));
         } else {
@@ -584,38 +585,112 @@ fn credit_notes_table() {
     assert_eq!(mapped.create.text1.as_deref(), Some("Credit for 7"));
 }
 
+fn warn_on_mismatch() -> IntegrationConfig {
+    IntegrationConfig::builder()
+        .sales_person("vef")
+        .total_mismatch(moment_dkplus_mapping::TotalMismatch::Warn)
+        .build()
+        .unwrap()
+}
+
 #[test]
-fn line_total_mismatch_is_a_warning_with_both_figures() {
+fn a_line_total_mismatch_refuses_the_invoice_by_default_or_warns() {
     let mut l = line("x", dec!(2), dec!(1000));
     l.line_total = Some(dec!(2500));
     let mut inv = invoice(vec![l]);
     inv.total_excluding_vat = Some(dec!(2000));
-    let mapped = map(&inv).unwrap();
+    let line_ref = moment_dkplus_mapping::rules::LineRef {
+        position: 1,
+        description: Some("x".into()),
+    };
+    // Default: refused, both figures named, nothing to post.
+    let err = map(&inv).unwrap_err();
+    assert_eq!(
+        err.problems,
+        vec![Problem::LineTotalMismatch {
+            line: line_ref.clone(),
+            moment: dec!(2500),
+            mapped: dec!(2000),
+        }]
+    );
+    let text = err.to_string();
+    assert!(text.contains("2500") && text.contains("2000"), "{text}");
+    // Opt-in: posted with a warning.
+    let mapped = map_with(&inv, &reference_data(), &warn_on_mismatch()).unwrap();
     assert_eq!(
         mapped.warnings,
         vec![Warning::LineTotalMismatch {
-            line: moment_dkplus_mapping::rules::LineRef {
-                position: 1,
-                description: Some("x".into())
-            },
+            line: line_ref,
             moment: dec!(2500),
             mapped: dec!(2000),
             difference: dec!(-500),
         }]
     );
-    let text = mapped.warnings[0].to_string();
-    assert!(text.contains("2500") && text.contains("2000"), "{text}");
 }
 
 #[test]
-fn invoice_total_mismatch_is_a_warning() {
+fn an_invoice_total_mismatch_refuses_the_invoice_by_default_or_warns() {
     let mut inv = invoice(vec![line("x", dec!(1), dec!(1000))]);
     inv.total_excluding_vat = Some(dec!(1100));
-    let mapped = map(&inv).unwrap();
+    let err = map(&inv).unwrap_err();
+    assert_eq!(
+        err.problems,
+        vec![Problem::InvoiceTotalMismatch {
+            moment: dec!(1100),
+            mapped: dec!(1000)
+        }]
+    );
+    let mapped = map_with(&inv, &reference_data(), &warn_on_mismatch()).unwrap();
     assert!(matches!(
         &mapped.warnings[..],
         [Warning::InvoiceTotalMismatch { moment, mapped: m, .. }] if *moment == dec!(1100) && *m == dec!(1000)
     ));
+}
+
+#[test]
+fn a_missing_or_unknown_state_is_refused_not_skipped() {
+    for (state, expected) in [
+        (None, "missing".to_owned()),
+        (
+            Some(InvoiceState::Unknown("SENT".into())),
+            "\"SENT\"".to_owned(),
+        ),
+    ] {
+        let mut inv = invoice(vec![line("x", dec!(1), dec!(1))]);
+        inv.state = state;
+        let err = map(&inv).unwrap_err();
+        assert_eq!(err.problems, vec![Problem::InvoiceStateUnknown(expected)]);
+    }
+}
+
+#[test]
+fn a_credit_note_is_never_booked_as_a_sale() {
+    // Unknown type: refused, naming it.
+    let mut inv = invoice(vec![line("x", dec!(2), dec!(10000))]);
+    inv.invoice_type = Some(moment_client::InvoiceType::Unknown(
+        "KREDITREIKNINGUR".into(),
+    ));
+    let err = map(&inv).unwrap_err();
+    assert_eq!(
+        err.problems,
+        vec![Problem::InvoiceTypeUnknown("KREDITREIKNINGUR".into())]
+    );
+    // Typed as an invoice (or untyped) but naming the invoice it credits: refused.
+    for kind in [Some(moment_client::InvoiceType::Invoice), None] {
+        let mut inv = credit_note(vec![line("x", dec!(2), dec!(10000))], Some("1042"));
+        inv.invoice_type = kind;
+        let err = map(&inv).unwrap_err();
+        assert_eq!(
+            err.problems,
+            vec![Problem::InvoiceTypeUnclear {
+                original: "1042".into()
+            }]
+        );
+    }
+    // Untyped without a credited invoice and adding up above zero: an ordinary invoice.
+    let mut inv = invoice(vec![line("x", dec!(2), dec!(10000))]);
+    inv.invoice_type = None;
+    assert_eq!(map(&inv).unwrap().total, dec!(20000));
 }
 
 #[test]

@@ -191,7 +191,7 @@ async fn a_second_backfill_transfers_nothing_new() {
 #[tokio::test]
 async fn a_fixed_invoice_goes_through_on_the_next_run() {
     let (world, demo) = world().await;
-    world.engine.backfill(since()).await;
+    let _ = world.engine.backfill(since()).await;
     world
         .moment
         .update_customer(demo.customer_without_kennitala, |c| {
@@ -356,7 +356,7 @@ async fn an_unknown_sales_person_stops_invoices_with_a_clear_error() {
     assert!(world.dkplus.invoices().is_empty());
     // One check per run, not one per invoice.
     let before = world.dkplus.count("GET", "/sales/person/{number}");
-    engine.backfill(since()).await;
+    let _ = engine.backfill(since()).await;
     assert_eq!(
         world.dkplus.count("GET", "/sales/person/{number}"),
         before + 1
@@ -404,9 +404,9 @@ async fn dkplus_down_for_a_while_then_the_next_run_completes() {
 #[tokio::test]
 async fn products_are_created_once_across_invoices_and_runs() {
     let (world, _demo) = world().await;
-    world.engine.transfer_invoice(InvoiceId::new(501)).await;
-    world.engine.transfer_invoice(InvoiceId::new(503)).await;
-    world.engine.backfill(since()).await;
+    let _ = world.engine.transfer_invoice(InvoiceId::new(501)).await;
+    let _ = world.engine.transfer_invoice(InvoiceId::new(503)).await;
+    let _ = world.engine.backfill(since()).await;
     assert_eq!(world.dkplus.count("POST", "/Product"), 2);
 }
 
@@ -498,7 +498,7 @@ async fn customer_changes_are_sent_as_updates() {
 #[tokio::test]
 async fn project_changes_are_warnings_because_dkplus_cannot_update_projects() {
     let (world, _demo) = world().await;
-    world.engine.transfer_project(ProjectId::new(201)).await;
+    let _ = world.engine.transfer_project(ProjectId::new(201)).await;
     world
         .moment
         .update_project(ProjectId::new(201), |p| p.name = Some("Nýtt nafn".into()));
@@ -841,4 +841,94 @@ async fn posting_out_of_order_is_possible_when_turned_off() {
     let report = world.engine.backfill(since()).await;
     assert_eq!(report.counts.created, 3 + 2 + 3, "{:#?}", report.outcomes);
     assert_eq!(references(&world), ["1001", "1002", "1003"]);
+}
+
+#[tokio::test]
+async fn an_invoice_with_an_unknown_state_is_reported_not_skipped() {
+    let (world, _demo) = world().await;
+    world.moment.update_invoice(InvoiceId::new(502), |i| {
+        i.state = Some(moment_client::InvoiceState::Unknown("SENT".into()))
+    });
+    let body = world
+        .moment
+        .webhook_body_for_invoice(InvoiceId::new(502), "UPDATE")
+        .unwrap();
+    let report = world.engine.handle_webhook(body.as_bytes()).await.unwrap();
+    let failure = report.outcomes[0].failure().expect("reported as a failure");
+    assert!(failure.to_string().contains("\"SENT\""), "{failure}");
+    assert!(!report.is_clean());
+    assert_eq!(world.notifier.reports().len(), 1);
+    assert!(world.dkplus.invoices().is_empty());
+}
+
+#[tokio::test]
+async fn a_product_whose_vat_is_unknown_is_not_created() {
+    let (world, _demo) = world().await;
+    // Invoice 1002's licence product: its account and the line lose their VAT percentage.
+    world
+        .moment
+        .update_financial_account(moment_client::FinancialAccountId::new(302), |a| {
+            a.current_vat_percentage = None
+        });
+    let report = world.engine.transfer_invoice(InvoiceId::new(502)).await;
+    let failure = report.outcomes[0].failure().expect("refused").to_string();
+    assert!(failure.contains("product LEYFI-ARS"), "{failure}");
+    assert!(failure.contains("VAT percent is not known"), "{failure}");
+    assert_eq!(world.dkplus.count("POST", "/Product"), 0);
+    assert!(world.dkplus.invoices().is_empty());
+}
+
+#[tokio::test]
+async fn a_vat_total_that_differs_from_moments_is_a_warning() {
+    let (world, _demo) = world().await;
+    // Moment says 11 % VAT on the licence (216 000 → 239 760); DK+'s new product gets 11 % too,
+    // so first the happy case, then a Moment total that does not match what DK+ books.
+    world.moment.update_invoice(InvoiceId::new(502), |i| {
+        i.total_including_vat = Some(rust_decimal::Decimal::new(239_760, 0))
+    });
+    let report = world.engine.transfer_invoice(InvoiceId::new(502)).await;
+    let outcome = &report.outcomes[0];
+    assert_eq!(outcome.status, OutcomeStatus::Created, "{outcome}");
+    assert!(
+        !outcome
+            .warnings
+            .iter()
+            .any(|w| matches!(w, Warning::VatTotalMismatch { .. })),
+        "{outcome:?}"
+    );
+    world.moment.update_invoice(InvoiceId::new(501), |i| {
+        i.total_including_vat = Some(rust_decimal::Decimal::new(317_650, 0)) // no VAT at all
+    });
+    let report = world.engine.transfer_invoice(InvoiceId::new(501)).await;
+    let outcome = &report.outcomes[0];
+    assert_eq!(outcome.status, OutcomeStatus::Created, "{outcome}");
+    assert!(
+        outcome.warnings.iter().any(|w| matches!(
+            w,
+            Warning::VatTotalMismatch { moment, .. } if *moment == rust_decimal::Decimal::new(317_650, 0)
+        )),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_backfill_window_stays_open_until_every_failure_is_fixed() {
+    let (world, demo) = world().await;
+    let since = since();
+    let first = world.engine.backfill(since).await;
+    // 1004 fails for its customer's kennitala: fixing the customer does not change the invoice,
+    // so the next backfill must list the invoice again.
+    assert_eq!(first.next_backfill_since(since), since);
+    world
+        .moment
+        .update_customer(demo.customer_without_kennitala, |c| {
+            c.organization_number = Some("560907-1330".into())
+        });
+    let second = world
+        .engine
+        .backfill(first.next_backfill_since(since))
+        .await;
+    assert!(second.is_clean(), "{:#?}", second.outcomes);
+    assert_eq!(references(&world), ["1001", "1002", "1003", "1004"]);
+    assert!(second.next_backfill_since(since) > since);
 }

@@ -2,10 +2,10 @@
 //! that must be tried again, and sends failure reports.
 //!
 //! One at a time, and never while the [safety net](super::safety_net) runs (they share a
-//! [`RunGate`]): each call to the engine is a run with its own caches, and two runs that both
-//! find a new customer missing in DK+ would both create it — DK+ refuses the second with
-//! "exists", and that invoice would fail. Webhooks are few; the answer to Moment does not wait
-//! for this queue.
+//! [`RunGate`]): the engine would cope with concurrent runs (it creates a customer, project or
+//! product once and takes a DK+ "exists" answer as success), but one at a time keeps DK+'s
+//! load and the order of invoice numbers simple, and webhooks are few; the answer to Moment
+//! does not wait for this queue.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -139,9 +139,14 @@ where
         self.attempts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Sends the report when something failed, or when there are warnings and the
+    /// configuration asks for them (as the engine itself would).
     async fn notify(&self, report: &SyncReport) {
-        if let Some(failure_report) =
-            FailureReport::from_report(report, self.engine.config().error_email())
+        let config = self.engine.config();
+        let worth_sending =
+            !report.is_clean() || (config.notify_warnings() && report.counts.warnings > 0);
+        if worth_sending
+            && let Some(failure_report) = FailureReport::from_report(report, config.error_email())
             && let Err(e) = self.notifier.notify(&failure_report).await
         {
             tracing::error!(error = %e, "failure report not delivered");

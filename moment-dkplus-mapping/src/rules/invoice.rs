@@ -7,7 +7,7 @@ use dkplus_client::{
     CustomerNumber, InvoiceCustomer, ItemCode, ProductCreate, ProjectNumber, SalesInvoiceCreate,
     SalesInvoiceLineCreate,
 };
-use moment_client::{Customer, Invoice, InvoiceLine, Project};
+use moment_client::{Customer, Invoice, InvoiceLine, InvoiceType, Project};
 use rust_decimal::Decimal;
 
 use super::item_code::resolve_item_code;
@@ -15,9 +15,11 @@ use super::kennitala::invoice_kennitala;
 use super::line::{
     DKPLUS_SIGNIFICANT_DIGITS, fold_surcharge, line_tolerance, line_total, significant_digits,
 };
-use super::text::{DKPLUS_PRODUCT_DESCRIPTION_MAX, check_text, cut_chars, excerpt, non_blank};
+use super::text::{
+    DKPLUS_PRODUCT_DESCRIPTION_MAX, check_text, cut_chars, excerpt, non_blank, printable,
+};
 use super::{ItemCodeSource, LineRef, MappingError, MomentObjectRef, Problem, ReferenceData};
-use crate::config::IntegrationConfig;
+use crate::config::{IntegrationConfig, TotalMismatch};
 use crate::warning::Warning;
 
 /// Largest quantity accepted on a line (absolute value).
@@ -70,6 +72,9 @@ pub struct MappedInvoice {
     pub total: Decimal,
     /// How far DK+'s total may be from [`total`](Self::total) by rounding alone.
     pub total_tolerance: Decimal,
+    /// Moment's total including VAT, with the sign DK+ will show (negative for a credit note),
+    /// to compare with the total DK+ books once it has added VAT from its products.
+    pub moment_total_with_vat: Option<Decimal>,
     /// Every distinct item code of the lines, in line order.
     pub products: Vec<RequiredProduct>,
     /// Things worth a look that did not stop the invoice.
@@ -99,15 +104,20 @@ pub fn map_invoice(
     let mut warnings = Vec::new();
 
     // Header.
-    if !invoice.is_finalized() {
+    if invoice.is_draft() {
         problems.push(Problem::InvoiceNotFinalized);
+    } else if !invoice.is_finalized() {
+        problems.push(Problem::InvoiceStateUnknown(match &invoice.state {
+            Some(state) => format!("{:?}", printable(state.as_wire())),
+            None => "missing".to_owned(),
+        }));
     }
     let reference = invoice
         .invoice_number
         .as_ref()
         .map(|n| n.as_str().trim().to_owned())
         .filter(|n| !n.is_empty());
-    if reference.is_none() && invoice.is_finalized() {
+    if reference.is_none() && !invoice.is_draft() {
         problems.push(Problem::InvoiceNumberMissing);
     }
     if invoice.invoice_date.is_none() {
@@ -200,10 +210,34 @@ pub fn map_invoice(
         lines.push(mapped.line);
     }
 
+    let all_lines_mapped = lines.len() == invoice.lines.len();
+
     // Credit notes go to DK+ with negative quantities. Moment may store a credit note's lines
     // with negated amounts or as positive amounts under the credit-note type: both end up
     // negative here.
-    let credit_note = invoice.is_credit_note();
+    let credited = invoice
+        .credited_invoice
+        .as_ref()
+        .and_then(|r| r.invoice_number.as_ref());
+    let credit_note = match &invoice.invoice_type {
+        Some(InvoiceType::CreditNote) => true,
+        Some(InvoiceType::Invoice) | None => {
+            // An invoice that names the invoice it credits is most likely a credit note whose
+            // type was not recognised: never book it as a sale.
+            if let Some(original) = credited {
+                problems.push(Problem::InvoiceTypeUnclear {
+                    original: printable(original.as_str()).into_owned(),
+                });
+            }
+            false
+        }
+        Some(other) => {
+            problems.push(Problem::InvoiceTypeUnknown(
+                printable(other.as_wire()).into_owned(),
+            ));
+            false
+        }
+    };
     let mut text1 = None;
     if credit_note {
         if total > Decimal::ZERO {
@@ -213,11 +247,7 @@ pub fn map_invoice(
             }
             total = -total;
         }
-        match invoice
-            .credited_invoice
-            .as_ref()
-            .and_then(|r| r.invoice_number.as_ref())
-        {
+        match credited {
             Some(original) => {
                 check_text(
                     Some(original.as_str()),
@@ -240,7 +270,7 @@ pub fn map_invoice(
             }
             None => warnings.push(Warning::CreditNoteWithoutOriginal),
         }
-    } else if total < Decimal::ZERO {
+    } else if all_lines_mapped && total < Decimal::ZERO {
         problems.push(Problem::InvoiceTotalNegative { total });
     }
 
@@ -249,7 +279,8 @@ pub fn map_invoice(
     let moment_total = invoice
         .total_excluding_vat
         .or(moment_lines_total.filter(|_| !invoice.lines.is_empty()));
-    if let Some(moment_total) = moment_total {
+    // Only a complete invoice can be compared: a line with its own problem is missing here.
+    if let (Some(moment_total), true) = (moment_total, all_lines_mapped) {
         let comparable = if credit_note && moment_total > Decimal::ZERO {
             -moment_total
         } else {
@@ -257,11 +288,17 @@ pub fn map_invoice(
         };
         let difference = total.saturating_sub(comparable);
         if difference.abs() > total_tolerance {
-            warnings.push(Warning::InvoiceTotalMismatch {
-                moment: comparable,
-                mapped: total,
-                difference,
-            });
+            match config.total_mismatch() {
+                TotalMismatch::Refuse => problems.push(Problem::InvoiceTotalMismatch {
+                    moment: comparable,
+                    mapped: total,
+                }),
+                _ => warnings.push(Warning::InvoiceTotalMismatch {
+                    moment: comparable,
+                    mapped: total,
+                    difference,
+                }),
+            }
         }
     }
 
@@ -306,6 +343,13 @@ pub fn map_invoice(
         project_number,
         total,
         total_tolerance,
+        moment_total_with_vat: invoice.total_including_vat.map(|t| {
+            if credit_note && t > Decimal::ZERO {
+                -t
+            } else {
+                t
+            }
+        }),
         products,
         warnings,
     })
@@ -466,12 +510,22 @@ fn map_line(
         };
         let difference = total.saturating_sub(comparable);
         if difference.abs() > tolerance {
-            warnings.push(Warning::LineTotalMismatch {
-                line: line_ref.clone(),
-                moment: moment_total,
-                mapped: total,
-                difference,
-            });
+            match config.total_mismatch() {
+                TotalMismatch::Refuse => {
+                    problems.push(Problem::LineTotalMismatch {
+                        line: line_ref.clone(),
+                        moment: moment_total,
+                        mapped: total,
+                    });
+                    return None;
+                }
+                _ => warnings.push(Warning::LineTotalMismatch {
+                    line: line_ref.clone(),
+                    moment: moment_total,
+                    mapped: total,
+                    difference,
+                }),
+            }
         }
     }
     let item_code: ItemCode = resolved.code;

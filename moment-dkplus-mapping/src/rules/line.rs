@@ -16,7 +16,7 @@ pub(crate) fn significant_digits(value: Decimal) -> u32 {
         return 0;
     }
     // Trailing zeros of a whole number (1000) are not significant either.
-    while mantissa % 10 == 0 {
+    while mantissa.is_multiple_of(10) {
         mantissa /= 10;
     }
     mantissa.ilog10() + 1

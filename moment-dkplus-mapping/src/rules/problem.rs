@@ -149,6 +149,53 @@ pub enum Problem {
         "the invoice is not finalized: finalize it in Moment; only finalized invoices are sent to DK+"
     )]
     InvoiceNotFinalized,
+    /// The invoice's state is missing or not one the integration knows.
+    #[error(
+        "the invoice's state is {0}, not one the integration knows (draft or finalized): nothing \
+         was sent; check the invoice in Moment, and report the state name if the invoice is \
+         finalized"
+    )]
+    InvoiceStateUnknown(String),
+    /// The invoice's type is not one the integration knows.
+    #[error(
+        "the invoice's type is {0:?}, neither an invoice nor a credit note as far as the \
+         integration knows: nothing was sent; report the type name"
+    )]
+    InvoiceTypeUnknown(String),
+    /// The invoice names an invoice it credits but is not marked as a credit note.
+    #[error(
+        "the invoice names invoice {original} as the one it credits but is not marked as a credit \
+         note: make it a credit note in Moment, or remove the link"
+    )]
+    InvoiceTypeUnclear {
+        /// The number of the invoice it names.
+        original: String,
+    },
+    /// A line's total differs from Moment's by more than rounding.
+    #[error(
+        "{line}: DK+ would book {mapped} for the line but Moment's line total is {moment}: check the \
+         line's quantity, price, discount and surcharge in Moment (nothing is booked with a \
+         different amount)"
+    )]
+    LineTotalMismatch {
+        /// The line.
+        line: LineRef,
+        /// Moment's line total.
+        moment: Decimal,
+        /// The total DK+ would book.
+        mapped: Decimal,
+    },
+    /// The invoice's total differs from Moment's by more than rounding.
+    #[error(
+        "DK+ would book {mapped} without VAT but Moment's total without VAT is {moment}: check the \
+         invoice's lines in Moment (nothing is booked with a different amount)"
+    )]
+    InvoiceTotalMismatch {
+        /// Moment's total without VAT.
+        moment: Decimal,
+        /// The total DK+ would book.
+        mapped: Decimal,
+    },
     /// The invoice has no number.
     #[error("the invoice has no invoice number: finalize it in Moment so it gets one")]
     InvoiceNumberMissing,

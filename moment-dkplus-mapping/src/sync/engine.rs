@@ -255,9 +255,9 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
             WebhookObject::Customer { id, .. } => run.transfer_customer_by_id(*id).await,
             WebhookObject::Project { id, .. } => run.transfer_project_by_id(*id).await,
             other => {
-                tracing::debug!(
+                tracing::warn!(
                     object_type = other.object_type(),
-                    "webhook for an object type that is not transferred"
+                    "webhook for an object type that is not transferred; ignored"
                 );
                 let report = ReportBuilder::new(Retention::All, None).finish();
                 return Ok(report);
@@ -325,7 +325,16 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
             if self.config.post_invoices_in_order() {
                 // Read the whole listing first: the order is Moment's invoice numbers, not the
                 // listing's. Preparation stays concurrent; posts take turns.
-                let (mut listed, listing_error) = collect_listing(invoices).await;
+                // Beyond the first invoices only the identity is kept (the lines are fetched
+                // again when the invoice's turn comes), so a large catch-up stays small in memory.
+                let (mut listed, listing_error) = collect_listing(
+                    invoices,
+                    KEEP_LISTED_INVOICES_WHOLE,
+                    |invoice: &mut Invoice| {
+                        invoice.lines = Vec::new();
+                    },
+                )
+                .await;
                 if let Some(error) = listing_error {
                     report.listing_failed(ListingFailure {
                         kind: ObjectKind::Invoice,
@@ -383,10 +392,14 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
                 _ => tracing::info!(%outcome, "transferred"),
             }
         }
-        if let (Some(notifier), Some(failure_report)) = (
-            &self.notifier,
-            FailureReport::from_report(&report, self.config.error_email()),
-        ) && let Err(e) = notifier.notify(&failure_report).await
+        let worth_sending =
+            !report.is_clean() || (self.config.notify_warnings() && report.counts.warnings > 0);
+        if worth_sending
+            && let (Some(notifier), Some(failure_report)) = (
+                &self.notifier,
+                FailureReport::from_report(&report, self.config.error_email()),
+            )
+            && let Err(e) = notifier.notify(&failure_report).await
         {
             tracing::error!(error = %e, "failure report not delivered");
             report.notify_error = Some(e.to_string());
@@ -404,8 +417,16 @@ pub(crate) enum DraftPolicy {
     Skip,
 }
 
-/// Reads a whole listing; stops at the first error and returns it with what was read.
-async fn collect_listing<T, S>(items: S) -> (Vec<T>, Option<PortError>)
+/// How many listed invoices an in-order backfill keeps whole while it reads the listing.
+const KEEP_LISTED_INVOICES_WHOLE: usize = 1000;
+
+/// Reads a whole listing; stops at the first error and returns it with what was read. Items
+/// after the first `keep_whole` are passed through `shrink` before they are kept.
+async fn collect_listing<T, S>(
+    items: S,
+    keep_whole: usize,
+    shrink: impl Fn(&mut T),
+) -> (Vec<T>, Option<PortError>)
 where
     S: Stream<Item = PortResult<T>>,
 {
@@ -413,7 +434,12 @@ where
     let mut collected = Vec::new();
     while let Some(item) = items.next().await {
         match item {
-            Ok(item) => collected.push(item),
+            Ok(mut item) => {
+                if collected.len() >= keep_whole {
+                    shrink(&mut item);
+                }
+                collected.push(item);
+            }
             Err(error) => return (collected, Some(error)),
         }
     }

@@ -29,24 +29,23 @@ pub(crate) enum Existing {
     Conflict(Vec<ExistingInvoice>),
 }
 
-/// Extra leeway when comparing with the total DK+ computed itself (it may round the total to
-/// whole units of the currency).
-const DKPLUS_TOTAL_LEEWAY: Decimal = Decimal::ONE;
+/// Extra leeway when comparing with a total DK+ computed itself: it may round each line and the
+/// total to whole units of the currency, so one unit for the total and half a unit per line.
+fn leeway(mapped: &MappedInvoice) -> Decimal {
+    let lines = Decimal::from(mapped.create.lines.len());
+    Decimal::ONE.saturating_add(lines.saturating_mul(Decimal::new(5, 1)))
+}
 
 /// Decides whether an invoice DK+ returned for the reference is the one being sent.
 pub(crate) fn classify(candidates: &[SalesInvoice], mapped: &MappedInvoice) -> Existing {
     let same_reference: Vec<&SalesInvoice> = candidates
         .iter()
-        .filter(|c| {
-            c.reference
-                .as_deref()
-                .is_none_or(|r| r.trim() == mapped.reference)
-        })
+        .filter(|c| c.reference.as_deref().map(str::trim) == Some(mapped.reference.as_str()))
         .collect();
-    if same_reference.is_empty() {
-        return Existing::Absent;
-    }
-    let tolerance = mapped.total_tolerance.saturating_add(DKPLUS_TOTAL_LEEWAY);
+    // DK+ returned these for the reference but without one: not taken as ours, and not ignored
+    // either — they make a conflict unless one with the reference matches.
+    let unreferenced = candidates.iter().filter(|c| c.reference.is_none());
+    let tolerance = mapped.total_tolerance.saturating_add(leeway(mapped));
     let matching = same_reference.iter().find(|c| {
         let customer_ok = c
             .customer_number
@@ -69,9 +68,13 @@ pub(crate) fn classify(candidates: &[SalesInvoice], mapped: &MappedInvoice) -> E
                     });
             Existing::Same { number, warning }
         }
+        None if same_reference.is_empty() && unreferenced.clone().next().is_none() => {
+            Existing::Absent
+        }
         None => Existing::Conflict(
             same_reference
                 .into_iter()
+                .chain(unreferenced)
                 .map(|c| ExistingInvoice {
                     number: c.number.as_ref().map(|n| n.to_string()),
                     customer: c.customer_number.as_ref().map(|n| n.to_string()),
@@ -145,7 +148,9 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             invoice.id.get(),
             invoice.invoice_number.as_ref().map(|n| n.to_string()),
         );
-        if drafts == DraftPolicy::Skip && !invoice.is_finalized() {
+        // Only an explicit draft waits; a missing or unknown state is refused by the rules, so
+        // it is reported instead of silently skipped.
+        if drafts == DraftPolicy::Skip && invoice.is_draft() {
             return outcome.with(OutcomeStatus::Skipped(
                 "not finalized in Moment; it is sent when finalized".into(),
             ));
@@ -190,6 +195,8 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         outcome.warnings.extend(mapped.warnings.iter().cloned());
 
         // What the invoice needs in DK+ first: its customer, project and products.
+        // The configured sales person first: a wrong one writes nothing at all.
+        self.check_sales_person().await?;
         if let Some(customer) = &customer {
             self.ensure_dk_customer(customer).await?;
         }
@@ -212,12 +219,21 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         if let Some(done) = self.already_in_dkplus(&mapped, &mut outcome).await? {
             return Ok(done);
         }
-        self.check_sales_person().await?;
 
         tracing::info!(reference = %mapped.reference, total = %mapped.total, "posting invoice to DK+");
         match self.engine.dkplus.create_invoice(&mapped.create).await {
             Ok(created) => {
                 let number = created.number.as_ref().map(|n| n.to_string());
+                if let (Some(moment), Some(dkplus)) =
+                    (mapped.moment_total_with_vat, created.total_amount_with_tax)
+                {
+                    let tolerance = mapped.total_tolerance.saturating_add(leeway(&mapped));
+                    if dkplus.saturating_sub(moment).abs() > tolerance {
+                        outcome
+                            .warnings
+                            .push(Warning::VatTotalMismatch { moment, dkplus });
+                    }
+                }
                 Ok(self.posted(outcome, &mapped, number))
             }
             Err(error) if error.may_have_been_applied() => {
@@ -325,6 +341,7 @@ mod tests {
             project_number: None,
             total,
             total_tolerance: dec!(0.02),
+            moment_total_with_vat: None,
             products: Vec::new(),
             warnings: Vec::new(),
         }
@@ -369,6 +386,17 @@ mod tests {
             ), // DK+ rounded to whole krónur
             (
                 vec![existing("7", None, "10001", Some(dec!(1500.40)))],
+                Existing::Conflict(vec![ExistingInvoice {
+                    number: Some("7".into()),
+                    customer: Some("10001".into()),
+                    total: Some(dec!(1500.40)),
+                }]),
+            ),
+            (
+                vec![
+                    existing("6", None, "10001", Some(dec!(1500.40))),
+                    existing("7", Some("1042"), "10001", Some(dec!(1500.40))),
+                ],
                 same("7"),
             ),
             (

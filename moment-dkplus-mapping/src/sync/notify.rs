@@ -10,7 +10,8 @@ use async_trait::async_trait;
 
 use super::outcome::{SyncFailure, SyncReport};
 
-/// A rendered failure report: who it is for, a subject line and a plain-text body.
+/// A rendered failure report: who it is for, a subject line and a plain-text body. Rendered when
+/// something failed, and also when everything went through with warnings that need a person.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FailureReport {
     /// The configured error e-mail address, if any.
@@ -24,14 +25,23 @@ pub struct FailureReport {
 }
 
 impl FailureReport {
-    /// Renders the report of a sync, or `None` when nothing failed.
+    /// Renders the report of a sync, or `None` when nothing failed and nothing warned.
     pub fn from_report(report: &SyncReport, to: Option<&str>) -> Option<Self> {
-        if report.is_clean() {
+        let warned = report
+            .outcomes
+            .iter()
+            .filter(|o| !o.warnings.is_empty())
+            .count();
+        if report.is_clean() && warned == 0 {
             return None;
         }
         let failed = report.counts.failed;
         let listing = report.listing_failures.len();
         let subject = match (failed, listing) {
+            (0, 0) => format!(
+                "Moment → DK+: transferred, with warnings on {warned} object{} to look at",
+                if warned == 1 { "" } else { "s" }
+            ),
             (0, _) => "Moment → DK+: the transfer stopped early".to_owned(),
             (1, _) => "Moment → DK+: 1 object was not transferred".to_owned(),
             (n, _) => format!("Moment → DK+: {n} objects were not transferred"),
@@ -185,6 +195,31 @@ mod tests {
         ObjectKind, ObjectOutcome, OutcomeStatus, ReportBuilder, Retention, SyncFailure,
     };
     use crate::warning::Warning;
+
+    #[test]
+    fn warnings_alone_render_a_report() {
+        let builder = ReportBuilder::new(Retention::All, None);
+        let mut warned = ObjectOutcome::new(ObjectKind::Project, 201, Some("P-100".into()))
+            .with(OutcomeStatus::AlreadyPresent);
+        warned.warnings.push(Warning::ProjectDrift {
+            project: "P-100".into(),
+            field: "name",
+            moment: "New".into(),
+            dkplus: "Old".into(),
+        });
+        builder.record(warned);
+        let report = FailureReport::from_report(&builder.finish(), None).unwrap();
+        assert_eq!(report.failed, 0);
+        assert_eq!(
+            report.subject,
+            "Moment → DK+: transferred, with warnings on 1 object to look at"
+        );
+        assert!(
+            report.body.contains("update it by hand in DK+"),
+            "{}",
+            report.body
+        );
+    }
 
     #[test]
     fn a_clean_report_renders_nothing() {

@@ -196,6 +196,11 @@ fn one_line(failure: &SyncFailure) -> String {
 }
 
 impl SyncFailure {
+    /// `true` when the object no longer exists in Moment: no later run will find it again.
+    pub fn object_gone(&self) -> bool {
+        matches!(self, Self::NotInMoment { .. })
+    }
+
     /// `true` when a later run may succeed without anyone changing anything (DK+ or Moment
     /// was unreachable, or the outcome of a post is not known yet).
     pub fn retry_later(&self) -> bool {
@@ -416,6 +421,7 @@ pub enum Retention {
 
 /// The result of a sync operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use = "the report holds each object's outcome, including the DK+ invoice numbers"]
 pub struct SyncReport {
     /// When the operation started.
     pub started_at: DateTime<Utc>,
@@ -442,14 +448,24 @@ impl SyncReport {
         self.outcomes.iter().filter(|o| o.is_failed())
     }
 
-    /// The `since` to give the next backfill: this run's start when everything went through
-    /// (minus a minute, for clocks that disagree), otherwise the same `since` again so the failed
-    /// objects are picked up.
+    /// The `since` to give the next backfill: this run's start (minus a minute, for clocks that
+    /// disagree) when every object went through (objects deleted from Moment meanwhile aside);
+    /// otherwise the same `since` again, so every failed object is listed and tried again —
+    /// also those fixed outside the invoice itself (a customer's kennitala, a product in DK+),
+    /// which do not make Moment list the invoice as changed. A failure that needs a person
+    /// therefore keeps the window open, and is reported on every run, until it is fixed.
+    ///
+    /// Only failures kept in the report count: with [`Retention::ProblemsOnly`] every failure
+    /// is kept.
     pub fn next_backfill_since(&self, since: DateTime<Utc>) -> DateTime<Utc> {
-        if self.is_clean() {
-            self.started_at - chrono::Duration::minutes(1)
-        } else {
+        let must_repeat = !self.listing_failures.is_empty()
+            || self
+                .failures()
+                .any(|o| o.failure().is_some_and(|f| !f.object_gone()));
+        if must_repeat {
             since
+        } else {
+            self.started_at - chrono::Duration::minutes(1)
         }
     }
 }

@@ -344,6 +344,14 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
                 if existing.is_some() {
                     return Ok(None);
                 }
+                if required.create.tax_percent.is_none() {
+                    return Err(SyncFailure::MissingInDkPlus {
+                        what: "product",
+                        number: code.to_string(),
+                        why: "its VAT percent is not known (neither the line's financial account nor the line gives one), so it is not created with a guess",
+                        fix: "set the VAT percentage on the financial account in Moment, or create the product in DK+",
+                    });
+                }
                 if !self.engine.config.create_missing_products() {
                     return Err(SyncFailure::MissingInDkPlus {
                         what: "product",
