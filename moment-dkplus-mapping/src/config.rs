@@ -347,7 +347,7 @@ impl IntegrationConfigBuilder {
             problems.push(ConfigProblem::CreditNoteTextWithoutPlaceholder);
         }
         let length = self.credit_note_text.chars().count();
-        if length > MAX_CREDIT_NOTE_TEXT_CHARS {
+        if self.transfer_invoices && length > MAX_CREDIT_NOTE_TEXT_CHARS {
             problems.push(ConfigProblem::CreditNoteTextTooLong(length));
         }
         if !problems.is_empty() {

@@ -108,7 +108,7 @@ pub fn map_invoice(
         problems.push(Problem::InvoiceNotFinalized);
     } else if !invoice.is_finalized() {
         problems.push(Problem::InvoiceStateUnknown(match &invoice.state {
-            Some(state) => format!("{:?}", printable(state.as_wire())),
+            Some(state) => format!("\"{}\"", printable(state.as_wire())),
             None => "missing".to_owned(),
         }));
     }
@@ -488,11 +488,11 @@ fn map_line(
         ("line total", total),
     ] {
         if significant_digits(value) > DKPLUS_SIGNIFICANT_DIGITS {
-            problems.push(out_of_range(
+            problems.push(Problem::TooManyDigits {
+                line: line_ref.clone(),
                 field,
                 value,
-                "at most 15 significant digits (DK+ stores numbers as doubles)",
-            ));
+            });
         }
     }
     if problems.len() > before_digits {

@@ -146,7 +146,7 @@ pub fn resolve_item_code(
             None if line.product.is_some() => Problem::ItemCodeMissing {
                 line: line_ref.clone(),
                 account:
-                    "a financial account (the line has none, and its product has no product number)"
+                    "a financial account (the line has none, and its product has no product number or was not found in Moment)"
                         .into(),
             },
             None => Problem::ItemCodeMissingNoAccount {

@@ -9,15 +9,14 @@ pub const MONEY_DECIMALS: u32 = 2;
 /// DK+ stores numbers as doubles: at most this many significant digits survive exactly.
 pub const DKPLUS_SIGNIFICANT_DIGITS: u32 = 15;
 
-/// How many significant digits `value` has (`20812.50` → 6, `0.0012` → 2, `0` → 0).
+/// How many digits `value` needs once trailing decimal zeros are dropped (`20812.50` → 6,
+/// `0.0012` → 2, `1000` → 4, `0` → 0).
 pub(crate) fn significant_digits(value: Decimal) -> u32 {
-    let mut mantissa = value.normalize().mantissa().unsigned_abs();
+    // Counted as the DK+ client counts before sending (a whole number's trailing zeros count),
+    // so what the rules accept the client sends.
+    let mantissa = value.normalize().mantissa().unsigned_abs();
     if mantissa == 0 {
         return 0;
-    }
-    // Trailing zeros of a whole number (1000) are not significant either.
-    while mantissa.is_multiple_of(10) {
-        mantissa /= 10;
     }
     mantissa.ilog10() + 1
 }
@@ -149,7 +148,7 @@ mod tests {
             (dec!(0), 0),
             (dec!(20812.50), 6),
             (dec!(0.0012), 2),
-            (dec!(-1000), 1),
+            (dec!(-1000), 4),
             (dec!(123456789012345), 15),
             (dec!(1234567890.123456), 16),
         ] {

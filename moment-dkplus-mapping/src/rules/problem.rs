@@ -158,7 +158,7 @@ pub enum Problem {
     InvoiceStateUnknown(String),
     /// The invoice's type is not one the integration knows.
     #[error(
-        "the invoice's type is {0:?}, neither an invoice nor a credit note as far as the \
+        "the invoice's type is \"{0}\", neither an invoice nor a credit note as far as the \
          integration knows: nothing was sent; report the type name"
     )]
     InvoiceTypeUnknown(String),
@@ -292,6 +292,20 @@ pub enum Problem {
     LineTooLargeToCompute {
         /// The line.
         line: LineRef,
+    },
+    /// A value with more significant digits than DK+ keeps.
+    #[error(
+        "{line}: the {field} {value} has more than 15 significant digits, which DK+ cannot store \
+         exactly (it keeps numbers as doubles): round it in Moment, or for a unit price lower \
+         price_decimals in the integration configuration"
+    )]
+    TooManyDigits {
+        /// The line.
+        line: LineRef,
+        /// "quantity", "unit price (with the surcharge)" or "line total".
+        field: &'static str,
+        /// The value.
+        value: Decimal,
     },
     /// The line's financial account could not be found in Moment.
     #[error(

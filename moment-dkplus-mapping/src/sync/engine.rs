@@ -92,8 +92,9 @@ pub enum VerifyProblem {
     MomentAccess(PortError),
 }
 
-fn describe_access(system: &str, error: &PortError, credential_fix: &str) -> String {
-    match error.kind {
+fn describe_access(system: &str, port_error: &PortError, credential_fix: &str) -> String {
+    let error = port_error.message.trim_end().trim_end_matches('.');
+    match port_error.kind {
         PortErrorKind::Unauthorized => {
             format!("{system} refused the credentials: {error}; {credential_fix}")
         }
@@ -124,7 +125,8 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         }
     }
 
-    /// Hands the failure report of every operation that had failures to `notifier`.
+    /// Hands the report of every operation that had failures — or warnings, unless
+    /// `notify_warnings` is off — to `notifier`.
     #[must_use]
     pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
         self.notifier = Some(notifier);

@@ -49,8 +49,13 @@ impl FailureReport {
         let mut body = String::new();
         let _ = writeln!(
             body,
-            "The Moment → DK+ transfer that started {} UTC finished with problems.",
-            report.started_at.format("%Y-%m-%d %H:%M:%S")
+            "The Moment → DK+ transfer that started {} UTC finished with {}.",
+            report.started_at.format("%Y-%m-%d %H:%M:%S"),
+            if report.is_clean() {
+                "warnings"
+            } else {
+                "problems"
+            }
         );
         let _ = writeln!(body, "Summary: {}.", report.counts);
         let _ = writeln!(body);
@@ -150,7 +155,8 @@ pub struct NotifyError(pub String);
 /// Delivers failure reports, e.g. by e-mail to the configured error address.
 #[async_trait]
 pub trait Notifier: Send + Sync {
-    /// Delivers one report. Called once per sync operation that had failures.
+    /// Delivers one report. Called once per sync operation that had failures, or warnings when
+    /// the configuration asks for them (`notify_warnings`, on by default).
     async fn notify(&self, report: &FailureReport) -> Result<(), NotifyError>;
 }
 

@@ -196,11 +196,6 @@ fn one_line(failure: &SyncFailure) -> String {
 }
 
 impl SyncFailure {
-    /// `true` when the object no longer exists in Moment: no later run will find it again.
-    pub fn object_gone(&self) -> bool {
-        matches!(self, Self::NotInMoment { .. })
-    }
-
     /// `true` when a later run may succeed without anyone changing anything (DK+ or Moment
     /// was unreachable, or the outcome of a post is not known yet).
     pub fn retry_later(&self) -> bool {
@@ -291,6 +286,15 @@ impl ObjectOutcome {
     /// `true` when the object failed.
     pub fn is_failed(&self) -> bool {
         self.failure().is_some()
+    }
+
+    /// `true` when the object itself no longer exists in Moment (not when something it refers
+    /// to is missing): no later run will find it again.
+    pub fn is_gone_from_moment(&self) -> bool {
+        matches!(
+            self.failure(),
+            Some(SyncFailure::NotInMoment { kind, id }) if *kind == self.kind && *id == self.moment_id
+        )
     }
 }
 
@@ -461,7 +465,7 @@ impl SyncReport {
         let must_repeat = !self.listing_failures.is_empty()
             || self
                 .failures()
-                .any(|o| o.failure().is_some_and(|f| !f.object_gone()));
+                .any(|o| o.is_failed() && !o.is_gone_from_moment());
         if must_repeat {
             since
         } else {
