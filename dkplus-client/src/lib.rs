@@ -31,6 +31,7 @@ mod error;
 mod ids;
 mod kennitala;
 pub mod models;
+pub mod operations;
 pub mod paging;
 pub mod resources;
 pub mod validation;

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::client::DkPlusClient;
 use crate::client::request::ApiRequest;
 use crate::error::{Error, Result};
+use crate::operations::Operation;
 
 /// Default number of records per page.
 pub const DEFAULT_PER_PAGE: u32 = 100;
@@ -22,17 +23,17 @@ pub type ResultStream<T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'static
 /// Which page to fetch and how large pages are, plus the filters of one listing.
 #[derive(Debug, Clone)]
 pub(crate) struct Listing {
-    /// Path segments before `{page}/{count}`.
-    pub(crate) prefix: Vec<&'static str>,
+    /// The paged operation (its path ends in `{page}/{count}`).
+    pub(crate) operation: &'static Operation,
     pub(crate) page: u32,
     pub(crate) per_page: u32,
     pub(crate) filters: Vec<(&'static str, String)>,
 }
 
 impl Listing {
-    pub(crate) fn new(prefix: &[&'static str]) -> Self {
+    pub(crate) fn new(operation: &'static Operation) -> Self {
         Self {
-            prefix: prefix.to_vec(),
+            operation,
             page: 1,
             per_page: DEFAULT_PER_PAGE,
             filters: Vec::new(),
@@ -55,15 +56,15 @@ impl Listing {
         Ok(())
     }
 
-    fn request(&self, page: u32) -> ApiRequest {
-        let mut segments: Vec<String> = self.prefix.iter().map(|s| (*s).to_owned()).collect();
-        segments.push(page.to_string());
-        segments.push(self.per_page.to_string());
-        let mut request = ApiRequest::get(segments);
+    fn request(&self, page: u32) -> Result<ApiRequest> {
+        let mut request = ApiRequest::to(
+            self.operation,
+            &[&page.to_string(), &self.per_page.to_string()],
+        )?;
         for (key, value) in &self.filters {
             request = request.query(key, value.clone());
         }
-        request
+        Ok(request)
     }
 
     async fn fetch<T: DeserializeOwned>(
@@ -71,7 +72,7 @@ impl Listing {
         client: &DkPlusClient,
         page: u32,
     ) -> Result<(Vec<T>, Bytes)> {
-        let response = client.execute(&self.request(page)).await?;
+        let response = client.execute(&self.request(page)?).await?;
         if response.is_empty() {
             return Ok((Vec::new(), response.body));
         }
@@ -116,7 +117,7 @@ impl Listing {
             let full = items.len() as u64 >= u64::from(state.listing.per_page);
             if full && state.previous_body.as_ref() == Some(&body) {
                 return Err(Error::RepeatedPage {
-                    path: format!("/{}", state.listing.prefix.join("/")),
+                    path: state.listing.operation.path.to_owned(),
                     page,
                 });
             }

@@ -614,7 +614,7 @@ async fn product_get_plain_and_base64() {
 async fn product_create_and_update() {
     let server = server().await;
     Mock::given(method("POST"))
-        .and(path("/api/v1/Product"))
+        .and(path("/api/v1/product"))
         .and(auth())
         .and(body_json(json!({"ItemCode": "sndkost", "Description": "Sendingarkostnaður", "TaxPercent": 24, "UnitPrice1WithTax": 2500})))
         .respond_with(ok_json(fixture("product.json")))
@@ -622,7 +622,7 @@ async fn product_create_and_update() {
         .mount(&server)
         .await;
     Mock::given(method("PUT"))
-        .and(path("/api/v1/Product/sndkost"))
+        .and(path("/api/v1/product/sndkost"))
         .and(auth())
         .and(body_json(json!({"Inactive": true})))
         .respond_with(ResponseTemplate::new(200))

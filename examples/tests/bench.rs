@@ -104,9 +104,9 @@ async fn a_measured_backfill_sends_every_invoice_once_within_the_request_budget(
     assert_eq!(dk("POST /sales/invoice"), 100);
     assert_eq!(dk("GET /sales/invoice/reference/{reference}"), 100);
     assert_eq!(dk("GET /sales/person/{number}"), 1);
-    assert_eq!(dk("GET /Product/{itemcode}"), 20);
-    assert_eq!(dk("POST /Product"), 20);
-    assert_eq!(dk("GET /Customer/{number}"), 5);
+    assert_eq!(dk("GET /Product/{id}"), 20);
+    assert_eq!(dk("POST /product"), 20);
+    assert_eq!(dk("GET /Customer/{customer}"), 5);
     assert_eq!(dk("POST /Customer"), 5);
     assert_eq!(dk("GET /project/{number}"), 5);
     assert_eq!(dk("POST /project"), 5);
@@ -181,7 +181,7 @@ async fn the_naive_baseline_sends_each_listed_invoice_and_costs_more_requests() 
     assert_eq!(dk("POST /sales/invoice"), 10);
     // No run caches: the sales person and every product are checked again for each invoice.
     assert_eq!(dk("GET /sales/person/{number}"), 10);
-    assert_eq!(dk("GET /Product/{itemcode}"), 100);
+    assert_eq!(dk("GET /Product/{id}"), 100);
     let cached = measure_backfill(&workload, Duration::ZERO, 1, Posting::InOrder)
         .await
         .unwrap();

@@ -20,6 +20,23 @@ pub enum ItemCodeFallback {
     AccountVatCodeThenRevenueClass,
 }
 
+/// Which DK+ address line holds Moment's town. DK+'s published customer model has `Address1`–
+/// `Address3` and `ZipCode` but no town field (DK's own examples put the town in `Address2`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TownLine {
+    /// The first address line after Moment's street lines (the default): `Address2` for a
+    /// customer with one street line, `Address3` for one with two, `Address1` for one with none.
+    #[default]
+    FirstFree,
+    /// Always `Address2`; a second street line moves to `Address3`.
+    Address2,
+    /// Always `Address3`.
+    Address3,
+    /// The town is not sent.
+    NotSent,
+}
+
 /// What to do when the amount DK+ would book differs from Moment's by more than rounding (a line
 /// total or the invoice total without VAT).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -50,6 +67,7 @@ pub struct IntegrationConfig {
     create_missing_products: bool,
     new_product_item_class: Option<ItemClass>,
     price_decimals: u32,
+    town_line: TownLine,
     payment_terms: BTreeMap<i64, String>,
     concurrency: usize,
     post_invoices_in_order: bool,
@@ -111,6 +129,11 @@ impl IntegrationConfig {
         self.price_decimals
     }
 
+    /// Which DK+ address line holds Moment's town.
+    pub fn town_line(&self) -> TownLine {
+        self.town_line
+    }
+
     /// Moment credit days → DK+ payment term code. Empty (the default) means payment terms are
     /// not sent, as in Moment's own integration.
     pub fn payment_terms(&self) -> &BTreeMap<i64, String> {
@@ -158,6 +181,7 @@ pub struct IntegrationConfigBuilder {
     create_missing_products: bool,
     new_product_item_class: Option<ItemClass>,
     price_decimals: u32,
+    town_line: TownLine,
     payment_terms: BTreeMap<i64, String>,
     concurrency: usize,
     post_invoices_in_order: bool,
@@ -191,6 +215,7 @@ impl Default for IntegrationConfigBuilder {
             create_missing_products: true,
             new_product_item_class: Some(ItemClass::ServiceItem),
             price_decimals: 2,
+            town_line: TownLine::default(),
             payment_terms: BTreeMap::new(),
             concurrency: 4,
             post_invoices_in_order: true,
@@ -253,6 +278,12 @@ impl IntegrationConfigBuilder {
     /// Decimals of the unit price after the surcharge is folded in (default 2, at most 10).
     pub fn price_decimals(mut self, decimals: u32) -> Self {
         self.price_decimals = decimals;
+        self
+    }
+
+    /// Which DK+ address line holds Moment's town (default: the first free one).
+    pub fn town_line(mut self, line: TownLine) -> Self {
+        self.town_line = line;
         self
     }
 
@@ -363,6 +394,7 @@ impl IntegrationConfigBuilder {
             create_missing_products: self.create_missing_products,
             new_product_item_class: self.new_product_item_class,
             price_decimals: self.price_decimals,
+            town_line: self.town_line,
             payment_terms: self.payment_terms,
             concurrency: self.concurrency,
             post_invoices_in_order: self.post_invoices_in_order,

@@ -89,10 +89,11 @@ pub enum Warning {
         /// What was sent.
         sent: String,
     },
-    /// The customer's kennitala is invalid; the customer was sent without it.
+    /// The customer's kennitala is invalid; its invoices will be refused.
     #[error(
-        "customer {customer} has the kennitala {value:?}, which is not valid: {reason}; the customer \
-         was sent to DK+ without it and its invoices will be refused until it is corrected in Moment"
+        "customer {customer} has the kennitala {value:?}, which is not valid: {reason}; its \
+         invoices will be refused until it is corrected in Moment (DK+ receives the kennitala \
+         with each invoice)"
     )]
     CustomerKennitalaInvalid {
         /// The customer, as "number (name)".

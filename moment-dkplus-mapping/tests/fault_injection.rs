@@ -1086,4 +1086,6 @@ fn check(
         "{tally:?}"
     );
     assert!(tally.repeated_pages > 0, "{tally:?}");
+    // Under faults too, nothing left DK+'s published API.
+    assert_eq!(world.dkplus.contract_violations(), vec![]);
 }

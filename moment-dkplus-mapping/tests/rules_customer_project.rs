@@ -3,8 +3,10 @@
 mod support;
 
 use moment_client::{CustomerNumber, CustomerStatus, Project, ProjectId, ProjectNumber};
-use moment_dkplus_mapping::rules::{Problem, map_customer, map_project, project_drift};
-use moment_dkplus_mapping::{IntegrationConfig, Warning};
+use moment_dkplus_mapping::rules::{
+    Problem, customer_changes, map_customer, map_project, project_drift,
+};
+use moment_dkplus_mapping::{IntegrationConfig, TownLine, Warning};
 use support::*;
 
 #[test]
@@ -14,12 +16,17 @@ fn customer_fields_follow_the_contract() {
     let w = &mapped.write;
     assert_eq!(w.number.as_ref().map(|n| n.as_str()), Some("10001"));
     assert_eq!(w.name.as_deref(), Some("Norðurljós ehf."));
-    assert_eq!(w.ss_number.as_deref(), Some(VALID_COMPANY_KT));
     assert_eq!(w.address1.as_deref(), Some("Laugavegur 1"));
+    assert_eq!(
+        w.address2.as_deref(),
+        Some("Reykjavík"),
+        "the town in the first free line"
+    );
+    assert_eq!(w.address3.as_deref(), Some(""), "nothing else: cleared");
     assert_eq!(w.zip_code.as_deref(), Some("101"));
-    assert_eq!(w.city.as_deref(), Some("Reykjavík"));
     assert_eq!(w.country_code.as_deref(), Some("IS"));
     assert_eq!(w.phone.as_deref(), Some("5551234"));
+    assert_eq!(w.email.as_deref(), Some(""), "no e-mail in Moment: cleared");
     assert_eq!(w.blocked, Some(false));
     assert_eq!(w.payment_term, None, "payment term is not sent by default");
     assert!(mapped.warnings.is_empty());
@@ -60,17 +67,21 @@ fn status_table() {
 }
 
 #[test]
-fn kennitala_on_the_customer_record() {
-    for (org, ssn, warning) in [
-        (Some("471008-0280"), Some(VALID_COMPANY_KT), None),
-        (Some(" 1203735609 "), Some(VALID_PERSON_KT), None),
-        (None, None, Some("missing")),
-        (Some("471008-0281"), None, Some("invalid")),
+fn the_kennitala_is_never_on_the_customer_record_but_its_problems_are_told() {
+    for (org, warning) in [
+        (Some("471008-0280"), None),
+        (Some(" 1203735609 "), None),
+        (None, Some("missing")),
+        (Some("471008-0281"), Some("invalid")),
     ] {
         let mut c = customer();
         c.organization_number = org.map(Into::into);
         let mapped = map_customer(&c, &config()).unwrap();
-        assert_eq!(mapped.write.ss_number.as_deref(), ssn, "{org:?}");
+        let body = serde_json::to_value(&mapped.write).unwrap();
+        assert!(
+            !body.to_string().contains("SSNumber") && !body.to_string().contains("1203735609"),
+            "{body}"
+        );
         match warning {
             None => assert!(mapped.warnings.is_empty()),
             Some("missing") => assert!(matches!(
@@ -83,6 +94,125 @@ fn kennitala_on_the_customer_record() {
             )),
         }
     }
+}
+
+#[test]
+fn the_town_goes_to_the_configured_address_line() {
+    // (street line 1, street line 2, town, placement, expected Address1..3)
+    let cases = [
+        (
+            Some("Laugavegur 1"),
+            None,
+            Some("Reykjavík"),
+            TownLine::FirstFree,
+            ["Laugavegur 1", "Reykjavík", ""],
+        ),
+        (
+            Some("Laugavegur 1"),
+            Some("2. hæð"),
+            Some("Reykjavík"),
+            TownLine::FirstFree,
+            ["Laugavegur 1", "2. hæð", "Reykjavík"],
+        ),
+        (
+            None,
+            None,
+            Some("Reykjavík"),
+            TownLine::FirstFree,
+            ["Reykjavík", "", ""],
+        ),
+        (
+            Some("Laugavegur 1"),
+            None,
+            None,
+            TownLine::FirstFree,
+            ["Laugavegur 1", "", ""],
+        ),
+        (
+            Some("Laugavegur 1"),
+            Some("2. hæð"),
+            Some("Reykjavík"),
+            TownLine::Address2,
+            ["Laugavegur 1", "Reykjavík", "2. hæð"],
+        ),
+        (
+            Some("Laugavegur 1"),
+            None,
+            Some("Reykjavík"),
+            TownLine::Address3,
+            ["Laugavegur 1", "", "Reykjavík"],
+        ),
+        (
+            Some("Laugavegur 1"),
+            Some("2. hæð"),
+            Some("Reykjavík"),
+            TownLine::NotSent,
+            ["Laugavegur 1", "2. hæð", ""],
+        ),
+    ];
+    for (line1, line2, town, placement, expected) in cases {
+        let mut c = customer();
+        c.address_line1 = line1.map(Into::into);
+        c.address_line2 = line2.map(Into::into);
+        c.city = town.map(Into::into);
+        let config = IntegrationConfig::builder()
+            .sales_person("vef")
+            .town_line(placement)
+            .build()
+            .unwrap();
+        let w = map_customer(&c, &config).unwrap().write;
+        let got = [w.address1, w.address2, w.address3].map(|l| l.unwrap_or_default());
+        assert_eq!(
+            got,
+            expected.map(str::to_owned),
+            "{line1:?} {line2:?} {town:?} {placement:?}"
+        );
+    }
+}
+
+#[test]
+fn a_field_cleared_in_moment_is_cleared_in_dkplus_and_an_unchanged_one_is_not_sent() {
+    let mapped = map_customer(&customer(), &config()).unwrap();
+    let in_dkplus = |phone: Option<&str>, address2: Option<&str>| dkplus_client::Customer {
+        number: Some("10001".into()),
+        name: Some("Norðurljós ehf.".into()),
+        address1: Some("Laugavegur 1".into()),
+        address2: address2.map(Into::into),
+        address3: Some(String::new()),
+        zip_code: Some("101".into()),
+        country_code: Some("is".into()),
+        phone: phone.map(Into::into),
+        email: None,
+        blocked: Some(false),
+        ..Default::default()
+    };
+    // DK+ as Moment wants it (its `null` and `""` are both empty): nothing to send.
+    assert_eq!(
+        customer_changes(
+            &mapped.write,
+            &in_dkplus(Some("5551234"), Some("Reykjavík"))
+        ),
+        None
+    );
+    // Moment cleared the phone: DK+ still has one, so it is cleared there.
+    let mut cleared = customer();
+    cleared.phone = None;
+    let mapped = map_customer(&cleared, &config()).unwrap();
+    let changes = customer_changes(
+        &mapped.write,
+        &in_dkplus(Some("5551234"), Some("Reykjavík")),
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::to_value(&changes).unwrap(),
+        serde_json::json!({"Phone": ""})
+    );
+    // Creating never sends empty texts.
+    let body = serde_json::to_value(mapped.create_body()).unwrap();
+    assert!(
+        body.get("Phone").is_none() && body.get("Address3").is_none(),
+        "{body}"
+    );
 }
 
 #[test]

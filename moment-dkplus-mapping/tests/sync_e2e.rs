@@ -88,7 +88,11 @@ async fn full_backfill_transfers_the_demo_company() {
         .into_iter()
         .find(|c| c.number.as_ref().is_some_and(|n| n.as_str() == "10001"))
         .unwrap();
-    assert_eq!(nordurljos.ss_number.as_deref(), Some("4710080280"));
+    // DK+'s customer model has no kennitala or town: the town is in the first free address line,
+    // the kennitala goes with each invoice (below).
+    assert_eq!(nordurljos.address1.as_deref(), Some("Laugavegur 1"));
+    assert_eq!(nordurljos.address2.as_deref(), Some("Reykjavík"));
+    assert_eq!(world.dkplus.contract_violations(), vec![]);
     let mut projects: Vec<String> = world
         .dkplus
         .projects()
@@ -181,6 +185,12 @@ async fn a_second_backfill_transfers_nothing_new() {
         second.counts
     );
     assert_eq!(second.counts.unchanged, 3, "customers: {}", second.counts);
+    assert_eq!(
+        world.dkplus.count("PUT", "/Customer/{customer}"),
+        0,
+        "customers converge: what DK+ keeps is what is compared"
+    );
+    assert_eq!(world.dkplus.contract_violations(), vec![]);
     assert_eq!(
         second.counts.failed, first.counts.failed,
         "1004 still fails until fixed"
@@ -493,6 +503,27 @@ async fn customer_changes_are_sent_as_updates() {
         serde_json::json!({"Name": "Norðurljós og synir ehf."}),
         "only the change, never the number"
     );
+}
+
+#[tokio::test]
+async fn a_phone_cleared_in_moment_is_cleared_in_dkplus() {
+    let (world, _demo) = world().await;
+    let _ = world.engine.transfer_customer(CustomerId::new(101)).await;
+    world
+        .moment
+        .update_customer(CustomerId::new(101), |c| c.phone = None);
+    let changed = world.engine.transfer_customer(CustomerId::new(101)).await;
+    assert_eq!(changed.outcomes[0].status, OutcomeStatus::Updated);
+    let stored = world
+        .dkplus
+        .customers()
+        .into_iter()
+        .find(|c| c.number.as_ref().is_some_and(|n| n.as_str() == "10001"))
+        .unwrap();
+    assert_eq!(stored.phone.as_deref(), Some(""));
+    let again = world.engine.transfer_customer(CustomerId::new(101)).await;
+    assert_eq!(again.outcomes[0].status, OutcomeStatus::Unchanged);
+    assert_eq!(world.dkplus.contract_violations(), vec![]);
 }
 
 #[tokio::test]

@@ -7,10 +7,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result, body_excerpt};
+use crate::operations::Operation;
 
-/// One call to DK+.
+/// One call to DK+: a published [`Operation`] with its path arguments, query and body.
 #[derive(Debug, Clone)]
 pub(crate) struct ApiRequest {
+    pub(crate) operation: &'static Operation,
     pub(crate) method: Method,
     /// Path below the base URL, one entry per segment, not yet percent-encoded.
     pub(crate) segments: Vec<String>,
@@ -19,25 +21,30 @@ pub(crate) struct ApiRequest {
 }
 
 impl ApiRequest {
-    pub(crate) fn new<I, S>(method: Method, segments: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        Self {
+    /// A request for `operation`, its `{placeholders}` filled with `args` in order.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the number of arguments does not match the path (a bug in
+    /// this crate, reported instead of sending a wrong path).
+    pub(crate) fn to(operation: &'static Operation, args: &[&str]) -> Result<Self> {
+        let segments = operation.segments(args).ok_or_else(|| {
+            Error::invalid(
+                "path",
+                format!(
+                    "{} takes other path arguments than {args:?}",
+                    operation.path
+                ),
+            )
+        })?;
+        let method = Method::from_bytes(operation.method.as_bytes())
+            .map_err(|e| Error::invalid("method", e.to_string()))?;
+        Ok(Self {
+            operation,
             method,
-            segments: segments.into_iter().map(Into::into).collect(),
+            segments,
             query: Vec::new(),
             body: None,
-        }
-    }
-
-    pub(crate) fn get<I, S>(segments: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        Self::new(Method::GET, segments)
+        })
     }
 
     pub(crate) fn query(mut self, key: &'static str, value: impl Into<String>) -> Self {
@@ -49,6 +56,25 @@ impl ApiRequest {
         let bytes = serde_json::to_vec(body).map_err(|e| Error::invalid("body", e.to_string()))?;
         self.body = Some(Bytes::from(bytes));
         Ok(self)
+    }
+
+    /// Refuses a query parameter the operation does not publish: DK+ would ignore it silently
+    /// (an unfiltered listing instead of a filtered one).
+    pub(crate) fn check_published(&self) -> Result<()> {
+        match self
+            .query
+            .iter()
+            .find(|(key, _)| !self.operation.takes_query(key))
+        {
+            Some((key, _)) => Err(Error::invalid(
+                *key,
+                format!(
+                    "is not a query parameter DK+ publishes for {} {}; DK+ would ignore it",
+                    self.operation.method, self.operation.path
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 }
 

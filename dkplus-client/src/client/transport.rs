@@ -159,6 +159,7 @@ impl DkPlusClient {
     }
 
     fn url_for(&self, request: &ApiRequest) -> Result<Url> {
+        request.check_published()?;
         let mut url = self.inner.base_url.clone();
         {
             let mut segments = url

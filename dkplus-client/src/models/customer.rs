@@ -20,7 +20,10 @@ pub struct Customer {
     )]
     pub number: Option<CustomerNumber>,
     /// DK+ internal record id.
-    #[serde(rename = "RecordID")]
+    #[serde(
+        rename = "RecordID",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
     pub record_id: Option<i64>,
     /// Name.
     #[serde(rename = "Name")]
@@ -28,9 +31,6 @@ pub struct Customer {
     /// Alias / short name.
     #[serde(rename = "Alias")]
     pub alias: Option<String>,
-    /// Kennitala, when DK+ sends it separately from `Number` (not in the published model).
-    #[serde(rename = "SSNumber")]
-    pub ss_number: Option<String>,
     /// First address line (street).
     #[serde(rename = "Address1")]
     pub address1: Option<String>,
@@ -43,9 +43,6 @@ pub struct Customer {
     /// Postal code.
     #[serde(rename = "ZipCode")]
     pub zip_code: Option<String>,
-    /// Town (not in the published model; sent by some integrations).
-    #[serde(rename = "City")]
-    pub city: Option<String>,
     /// ISO-3166 alpha-2 country code (`IS`; DK+ sometimes writes it lowercase).
     #[serde(rename = "CountryCode")]
     pub country_code: Option<String>,
@@ -119,7 +116,10 @@ pub struct Customer {
     #[serde(rename = "Gender")]
     pub gender: Option<Gender>,
     /// Price group (1–3).
-    #[serde(rename = "PriceGroup")]
+    #[serde(
+        rename = "PriceGroup",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
     pub price_group: Option<i32>,
     /// Billing fee.
     #[serde(rename = "BillingFee", with = "crate::wire::decimal::decimal_opt")]
@@ -235,9 +235,11 @@ pub struct CustomerContact {
 }
 
 /// The body for creating (`POST /Customer`) or partially updating (`PUT /Customer/{number}`)
-/// a customer. Only the fields that are set are sent.
+/// a customer. Only the fields that are set are sent; `Some("")` clears a text field in DK+.
 ///
-/// Creating requires `number` and `name`; updating never sends `number`.
+/// Creating requires `number` and `name`; updating never sends `number`. DK+'s published customer
+/// model has no kennitala and no town: send the kennitala on each invoice
+/// ([`crate::InvoiceCustomer::ssn`]) and the town in a free address line.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CustomerWrite {
@@ -247,10 +249,6 @@ pub struct CustomerWrite {
     /// Name (required on create).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Kennitala (not in the published model; DK+ keys customers by `Number`, which is usually the
-    /// kennitala).
-    #[serde(rename = "SSNumber", skip_serializing_if = "Option::is_none")]
-    pub ss_number: Option<String>,
     /// Alias / short name.
     #[serde(rename = "Alias", skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
@@ -266,9 +264,6 @@ pub struct CustomerWrite {
     /// Postal code.
     #[serde(rename = "ZipCode", skip_serializing_if = "Option::is_none")]
     pub zip_code: Option<String>,
-    /// Town (not in the published model; whether DK+ stores it is unverified).
-    #[serde(rename = "City", skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
     /// ISO-3166 alpha-2 country code.
     #[serde(rename = "CountryCode", skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,

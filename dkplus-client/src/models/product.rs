@@ -18,7 +18,10 @@ pub struct Product {
     )]
     pub item_code: Option<ItemCode>,
     /// DK+ internal record id.
-    #[serde(rename = "RecordID")]
+    #[serde(
+        rename = "RecordID",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
     pub record_id: Option<i64>,
     /// Description (at most 40 characters).
     #[serde(rename = "Description")]
@@ -74,10 +77,7 @@ pub struct Product {
         with = "crate::wire::decimal::decimal_opt"
     )]
     pub proposition_price: Option<Decimal>,
-    /// Start of the sale price window.
-    #[serde(rename = "PropositionDateFrom", with = "crate::wire::dates::date_opt")]
-    pub proposition_date_from: Option<NaiveDate>,
-    /// End of the sale price window.
+    /// Last day of the sale (offer) price.
     #[serde(rename = "PropositionDateTo", with = "crate::wire::dates::date_opt")]
     pub proposition_date_to: Option<NaiveDate>,
     /// Purchase price.

@@ -17,15 +17,9 @@ pub struct Project {
         deserialize_with = "crate::wire::ids::id_opt::deserialize"
     )]
     pub number: Option<ProjectNumber>,
-    /// DK+ internal record id.
-    #[serde(rename = "RecordID")]
-    pub record_id: Option<i64>,
     /// Name.
     #[serde(rename = "Name")]
     pub name: Option<String>,
-    /// Longer description.
-    #[serde(rename = "JobDescription")]
-    pub job_description: Option<String>,
     /// Name in a foreign language.
     #[serde(rename = "ForeignName")]
     pub foreign_name: Option<String>,
@@ -39,7 +33,10 @@ pub struct Project {
     )]
     pub master_job_number: Option<ProjectNumber>,
     /// Quotation number.
-    #[serde(rename = "QuotationNumber")]
+    #[serde(
+        rename = "QuotationNumber",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
     pub quotation_number: Option<i64>,
     /// Customer that is billed.
     #[serde(

@@ -19,7 +19,10 @@ pub struct SalesInvoice {
     )]
     pub number: Option<InvoiceNumber>,
     /// DK+ internal record id.
-    #[serde(rename = "RecordID")]
+    #[serde(
+        rename = "RecordID",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
     pub record_id: Option<i64>,
     /// When the invoice was created (UTC).
     #[serde(rename = "Created", with = "crate::wire::dates::timestamp_opt")]
@@ -61,7 +64,10 @@ pub struct SalesInvoice {
     #[serde(rename = "CContact")]
     pub customer_contact: Option<String>,
     /// Sales order number.
-    #[serde(rename = "OrderNumber")]
+    #[serde(
+        rename = "OrderNumber",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
     pub order_number: Option<i64>,
     /// Invoice date.
     #[serde(rename = "InvoiceDate", with = "crate::wire::dates::date_opt")]
@@ -96,8 +102,12 @@ pub struct SalesInvoice {
     /// Voucher.
     #[serde(rename = "Voucher")]
     pub voucher: Option<String>,
-    /// Settlement state (0 open, 2 settled in DK+ examples).
-    #[serde(rename = "SettledType")]
+    /// Settlement state, published as an integer (0 with nothing settled and 2 with the whole
+    /// amount settled in DK's examples).
+    #[serde(
+        rename = "SettledType",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
     pub settled_type: Option<i64>,
     /// Amount settled so far.
     #[serde(rename = "SettledAmount", with = "crate::wire::decimal::decimal_opt")]
@@ -121,7 +131,10 @@ pub struct SalesInvoice {
     #[serde(rename = "Dim2")]
     pub dim2: Option<String>,
     /// Origin code.
-    #[serde(rename = "Origin")]
+    #[serde(
+        rename = "Origin",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
     pub origin: Option<i64>,
     /// Payment term code.
     #[serde(rename = "PaymentTerm")]
@@ -130,19 +143,31 @@ pub struct SalesInvoice {
     #[serde(rename = "PaymentMode")]
     pub payment_mode: Option<String>,
     /// Payment claim status.
-    #[serde(rename = "ClaimStatus")]
-    pub claim_status: Option<String>,
+    #[serde(
+        rename = "ClaimStatus",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
+    pub claim_status: Option<i64>,
     /// Payment claim number.
-    #[serde(rename = "ClaimNumber")]
-    pub claim_number: Option<String>,
+    #[serde(
+        rename = "ClaimNumber",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
+    pub claim_number: Option<i64>,
     /// Payment claim date.
     #[serde(rename = "ClaimDate", with = "crate::wire::dates::date_opt")]
     pub claim_date: Option<NaiveDate>,
-    /// Debit (0) or credit (1).
-    #[serde(rename = "SalesType")]
+    /// Debit (0) or credit (1); published as an integer.
+    #[serde(
+        rename = "SalesType",
+        serialize_with = "crate::wire::enums::int_form_opt::serialize"
+    )]
     pub sales_type: Option<SaleType>,
     /// Version counter.
-    #[serde(rename = "Version")]
+    #[serde(
+        rename = "Version",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
     pub version: Option<i64>,
     /// Project (job) number.
     #[serde(
@@ -156,12 +181,39 @@ pub struct SalesInvoice {
     /// Item receiver name.
     #[serde(rename = "IRName")]
     pub receiver_name: Option<String>,
+    /// Item receiver address line 1.
+    #[serde(rename = "IRAddress1")]
+    pub receiver_address1: Option<String>,
+    /// Item receiver address line 2.
+    #[serde(rename = "IRAddress2")]
+    pub receiver_address2: Option<String>,
+    /// Item receiver postal code.
+    #[serde(rename = "IRZipCode")]
+    pub receiver_zip_code: Option<String>,
+    /// Item receiver contact.
+    #[serde(rename = "IRContact")]
+    pub receiver_contact: Option<String>,
     /// External (e.g. dkPOS) invoice number.
-    #[serde(rename = "ExternalInvoiceNumber")]
-    pub external_invoice_number: Option<String>,
+    #[serde(
+        rename = "ExternalInvoiceNumber",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
+    pub external_invoice_number: Option<i64>,
+    /// Cash register (point of sale) of a POS invoice.
+    #[serde(rename = "Register")]
+    pub register: Option<String>,
+    /// POS invoice number.
+    #[serde(
+        rename = "PosInvoice",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
+    pub pos_invoice: Option<i64>,
     /// Journal id.
-    #[serde(rename = "JournalId")]
-    pub journal_id: Option<String>,
+    #[serde(
+        rename = "JournalId",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
+    pub journal_id: Option<i64>,
     /// Lines; `None` unless requested (`includeLines=true` on listings).
     #[serde(rename = "Lines")]
     pub lines: Option<Vec<SalesInvoiceLine>>,
@@ -172,7 +224,10 @@ pub struct SalesInvoice {
 #[serde(default)]
 pub struct SalesInvoiceLine {
     /// Line sequence number (e.g. 20000).
-    #[serde(rename = "SequenceNumber")]
+    #[serde(
+        rename = "SequenceNumber",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
     pub sequence_number: Option<i64>,
     /// Product item code.
     #[serde(

@@ -25,7 +25,10 @@ pub struct SalesPerson {
     #[serde(rename = "Warehouse")]
     pub warehouse: Option<String>,
     /// Price group.
-    #[serde(rename = "PriceGroup")]
+    #[serde(
+        rename = "PriceGroup",
+        deserialize_with = "crate::wire::int::int_opt::deserialize"
+    )]
     pub price_group: Option<i32>,
     /// Price 1 locked.
     #[serde(

@@ -3,6 +3,7 @@
 use crate::client::DkPlusClient;
 use crate::client::request::ApiRequest;
 use crate::error::Result;
+use crate::operations as op;
 use crate::wire::boolean::bool_opt;
 
 /// Company-level calls, from [`DkPlusClient::company`].
@@ -21,7 +22,7 @@ impl Company {
     pub async fn check_connection(&self) -> Result<bool> {
         let response = self
             .client
-            .execute(&ApiRequest::get(["company", "connection"]))
+            .execute(&ApiRequest::to(&op::COMPANY_CONNECTION, &[])?)
             .await?;
         if response.is_empty() {
             return Ok(false);

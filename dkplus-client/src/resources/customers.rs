@@ -1,7 +1,7 @@
 //! `/Customer`.
 
+use crate::operations as op;
 use chrono::{DateTime, Utc};
-use http::Method;
 
 use crate::client::DkPlusClient;
 use crate::client::request::ApiRequest;
@@ -28,7 +28,7 @@ impl Customers {
     /// `GET /Customer/{number}`; `Ok(None)` when DK+ has no such customer (404).
     pub async fn get(&self, number: &CustomerNumber) -> Result<Option<Customer>> {
         validation::key("number", number.as_str())?;
-        let request = ApiRequest::get(["Customer", number.as_str()]);
+        let request = ApiRequest::to(&op::CUSTOMER_GET, &[number.as_str()])?;
         decode_optional(self.client.execute_optional(&request).await?)
     }
 
@@ -37,7 +37,7 @@ impl Customers {
     pub fn list(&self) -> CustomerList {
         CustomerList {
             client: self.client.clone(),
-            listing: Listing::new(&["Customer", "page"]),
+            listing: Listing::new(&op::CUSTOMER_PAGE),
         }
     }
 
@@ -49,7 +49,7 @@ impl Customers {
     /// look the customer up first and use [`update`](Self::update) for existing ones.
     pub async fn create(&self, customer: &CustomerWrite) -> Result<Option<Customer>> {
         validation::customer_create(customer)?;
-        let request = ApiRequest::new(Method::POST, ["Customer"]).json_body(customer)?;
+        let request = ApiRequest::to(&op::CUSTOMER_CREATE, &[])?.json_body(customer)?;
         let response = self.client.execute(&request).await?;
         tracing::info!(number = ?customer.number, "created DK+ customer");
         Ok(decode_echo(response))
@@ -78,8 +78,7 @@ impl Customers {
             number: None,
             ..customer.clone()
         };
-        let request =
-            ApiRequest::new(Method::PUT, ["Customer", number.as_str()]).json_body(&body)?;
+        let request = ApiRequest::to(&op::CUSTOMER_UPDATE, &[number.as_str()])?.json_body(&body)?;
         let response = self.client.execute(&request).await?;
         Ok(decode_echo(response))
     }
@@ -87,7 +86,7 @@ impl Customers {
     /// `DELETE /Customer/{number}`. A missing customer is [`Error::NotFound`].
     pub async fn delete(&self, number: &CustomerNumber) -> Result<()> {
         validation::key("number", number.as_str())?;
-        let request = ApiRequest::new(Method::DELETE, ["Customer", number.as_str()]);
+        let request = ApiRequest::to(&op::CUSTOMER_DELETE, &[number.as_str()])?;
         self.client.execute(&request).await?;
         Ok(())
     }
@@ -98,7 +97,7 @@ impl Customers {
         if max == 0 {
             return Err(Error::invalid("max", "must be at least 1"));
         }
-        let request = ApiRequest::get(["Customer", "search", value.trim(), &max.to_string()]);
+        let request = ApiRequest::to(&op::CUSTOMER_SEARCH, &[value.trim(), &max.to_string()])?;
         decode_many(self.client.execute_optional(&request).await?)
     }
 }

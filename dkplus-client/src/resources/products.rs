@@ -1,8 +1,8 @@
 //! `/Product`.
 
+use crate::operations::{self as op, Operation};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use http::Method;
 
 use crate::client::DkPlusClient;
 use crate::client::request::{ApiRequest, ApiResponse};
@@ -31,13 +31,13 @@ pub(crate) fn needs_base64(code: &str) -> bool {
 }
 
 /// The request for `/Product/{itemcode}`, base64-encoding the code when needed.
-fn item_request(method: Method, code: &ItemCode) -> ApiRequest {
+fn item_request(operation: &'static Operation, code: &ItemCode) -> Result<ApiRequest> {
     let raw = code.as_str();
     if needs_base64(raw) {
         let encoded = base64::engine::general_purpose::STANDARD.encode(raw.as_bytes());
-        ApiRequest::new(method, ["Product".to_owned(), encoded]).query("isBase64", "true")
+        Ok(ApiRequest::to(operation, &[&encoded])?.query("isBase64", "true"))
     } else {
-        ApiRequest::new(method, ["Product", raw])
+        ApiRequest::to(operation, &[raw])
     }
 }
 
@@ -50,7 +50,7 @@ impl Products {
     /// codes case-insensitively.
     pub async fn get(&self, item_code: &ItemCode) -> Result<Option<Product>> {
         validation::item_code("item_code", item_code.as_str())?;
-        let request = item_request(Method::GET, item_code);
+        let request = item_request(&op::PRODUCT_GET, item_code)?;
         decode_optional(self.client.execute_optional(&request).await?)
     }
 
@@ -58,14 +58,14 @@ impl Products {
     pub fn list(&self) -> ProductList {
         ProductList {
             client: self.client.clone(),
-            listing: Listing::new(&["Product", "page"]),
+            listing: Listing::new(&op::PRODUCT_PAGE),
         }
     }
 
     /// `POST /Product`; returns the product as DK+ stored it.
     pub async fn create(&self, product: &ProductCreate) -> Result<Product> {
         validation::product_create(product)?;
-        let request = ApiRequest::new(Method::POST, ["Product"]).json_body(product)?;
+        let request = ApiRequest::to(&op::PRODUCT_CREATE, &[])?.json_body(product)?;
         let response = self.client.execute(&request).await?;
         tracing::info!(item_code = %product.item_code, "created DK+ product");
         self.stored(response, &product.item_code).await
@@ -76,7 +76,7 @@ impl Products {
     pub async fn update(&self, item_code: &ItemCode, update: &ProductUpdate) -> Result<Product> {
         validation::item_code("item_code", item_code.as_str())?;
         validation::product_update(update)?;
-        let request = item_request(Method::PUT, item_code).json_body(update)?;
+        let request = item_request(&op::PRODUCT_UPDATE, item_code)?.json_body(update)?;
         let response = self.client.execute(&request).await?;
         self.stored(response, item_code).await
     }
@@ -167,10 +167,10 @@ mod tests {
 
     #[test]
     fn odd_codes_are_base64_with_the_flag() {
-        let request = item_request(Method::GET, &ItemCode::new("A/B 1"));
+        let request = item_request(&op::PRODUCT_GET, &ItemCode::new("A/B 1")).unwrap();
         assert_eq!(request.segments, ["Product", "QS9CIDE="]);
         assert_eq!(request.query, [("isBase64", "true".to_owned())]);
-        let request = item_request(Method::GET, &ItemCode::new("AB1"));
+        let request = item_request(&op::PRODUCT_GET, &ItemCode::new("AB1")).unwrap();
         assert_eq!(request.segments, ["Product", "AB1"]);
         assert!(request.query.is_empty());
     }

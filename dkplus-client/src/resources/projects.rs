@@ -1,7 +1,7 @@
 //! `/project`. DK+ has no endpoint to update a project.
 
+use crate::operations as op;
 use chrono::{DateTime, Utc};
-use http::Method;
 
 use crate::client::DkPlusClient;
 use crate::client::request::ApiRequest;
@@ -28,7 +28,7 @@ impl Projects {
     /// `GET /project/{number}`; `Ok(None)` when DK+ has no such project (404).
     pub async fn get(&self, number: &ProjectNumber) -> Result<Option<Project>> {
         validation::key("number", number.as_str())?;
-        let request = ApiRequest::get(["project", number.as_str()]);
+        let request = ApiRequest::to(&op::PROJECT_GET, &[number.as_str()])?;
         decode_optional(self.client.execute_optional(&request).await?)
     }
 
@@ -36,7 +36,7 @@ impl Projects {
     pub fn list(&self) -> ProjectList {
         ProjectList {
             client: self.client.clone(),
-            listing: Listing::new(&["project", "page"]),
+            listing: Listing::new(&op::PROJECT_PAGE),
         }
     }
 
@@ -44,7 +44,7 @@ impl Projects {
     /// the project is read back with a `GET`.
     pub async fn create(&self, project: &ProjectCreate) -> Result<Project> {
         validation::project_create(project)?;
-        let request = ApiRequest::new(Method::POST, ["project"]).json_body(project)?;
+        let request = ApiRequest::to(&op::PROJECT_CREATE, &[])?.json_body(project)?;
         let response = self.client.execute(&request).await?;
         tracing::info!(number = %project.number, "created DK+ project");
         if !response.is_empty() {

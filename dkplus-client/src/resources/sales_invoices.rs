@@ -1,12 +1,12 @@
 //! `/sales/invoice`.
 
+use crate::operations as op;
 use chrono::{DateTime, NaiveDate, Utc};
-use http::Method;
 
 use crate::client::DkPlusClient;
 use crate::client::request::ApiRequest;
 use crate::error::{Error, Result};
-use crate::ids::{CustomerNumber, InvoiceNumber, ItemCode, ProjectNumber, SalesPersonNumber};
+use crate::ids::{CustomerNumber, InvoiceNumber, ProjectNumber, SalesPersonNumber};
 use crate::models::{SalesInvoice, SalesInvoiceCreate};
 use crate::paging::{Listing, flag, list_builder_common};
 use crate::validation;
@@ -63,7 +63,7 @@ impl SalesInvoices {
     /// `GET /sales/invoice/{number}`; `Ok(None)` when DK+ has no such invoice (404).
     pub async fn get(&self, number: &InvoiceNumber) -> Result<Option<SalesInvoice>> {
         validation::key("number", number.as_str())?;
-        let request = ApiRequest::get(["sales", "invoice", number.as_str()]);
+        let request = ApiRequest::to(&op::INVOICE_GET, &[number.as_str()])?;
         decode_optional(self.client.execute_optional(&request).await?)
     }
 
@@ -71,7 +71,7 @@ impl SalesInvoices {
     /// (empty when there is none).
     pub async fn by_reference(&self, reference: &str) -> Result<Vec<SalesInvoice>> {
         validation::key("reference", reference)?;
-        let request = ApiRequest::get(["sales", "invoice", "reference", reference]);
+        let request = ApiRequest::to(&op::INVOICE_BY_REFERENCE, &[reference])?;
         decode_many(self.client.execute_optional(&request).await?)
     }
 
@@ -79,7 +79,7 @@ impl SalesInvoices {
     pub fn list(&self) -> SalesInvoiceList {
         SalesInvoiceList {
             client: self.client.clone(),
-            listing: Listing::new(&["sales", "invoice", "page"]),
+            listing: Listing::new(&op::INVOICE_PAGE),
         }
     }
 }
@@ -117,7 +117,7 @@ impl CreateSalesInvoice<'_> {
     /// - any error where [`Error::may_have_been_applied`] is true: check by reference first.
     pub async fn send(self) -> Result<SalesInvoice> {
         validation::invoice_create(self.invoice)?;
-        let request = ApiRequest::new(Method::POST, ["sales", "invoice"])
+        let request = ApiRequest::to(&op::INVOICE_CREATE, &[])?
             .query("post", flag(self.post))
             .json_body(self.invoice)?;
         let response = self.client.execute(&request).await?;
@@ -214,12 +214,6 @@ impl SalesInvoiceList {
     /// Only invoices of this sales person (`salesPerson`).
     pub fn sales_person(mut self, sales_person: &SalesPersonNumber) -> Self {
         self.listing.set("salesPerson", sales_person.to_string());
-        self
-    }
-
-    /// Only invoices with a line for this item (`itemcode`).
-    pub fn item_code(mut self, item_code: &ItemCode) -> Self {
-        self.listing.set("itemcode", item_code.to_string());
         self
     }
 

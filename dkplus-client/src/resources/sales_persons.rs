@@ -5,6 +5,7 @@ use crate::client::request::ApiRequest;
 use crate::error::Result;
 use crate::ids::SalesPersonNumber;
 use crate::models::SalesPerson;
+use crate::operations as op;
 use crate::paging::{Listing, list_builder_common};
 use crate::validation;
 
@@ -24,7 +25,7 @@ impl SalesPersons {
     /// `GET /sales/person/{number}`; `Ok(None)` when DK+ has no such sales person (404).
     pub async fn get(&self, number: &SalesPersonNumber) -> Result<Option<SalesPerson>> {
         validation::key("number", number.as_str())?;
-        let request = ApiRequest::get(["sales", "person", number.as_str()]);
+        let request = ApiRequest::to(&op::SALES_PERSON_GET, &[number.as_str()])?;
         decode_optional(self.client.execute_optional(&request).await?)
     }
 
@@ -32,7 +33,7 @@ impl SalesPersons {
     pub fn list(&self) -> SalesPersonList {
         SalesPersonList {
             client: self.client.clone(),
-            listing: Listing::new(&["sales", "person", "page"]),
+            listing: Listing::new(&op::SALES_PERSON_PAGE),
         }
     }
 }

@@ -19,8 +19,16 @@
 //! # Ok(()) }
 //! ```
 //!
-//! What it does, like DK+ as far as DK+ is known:
+//! What it does, like DK+ as DK+ publishes itself (see [`contract`]):
 //! - checks `Authorization: bearer <token>` (401 with a `Message` otherwise);
+//! - answers only DK+'s published operations (any other path is 404 with ASP.NET's "No HTTP
+//!   resource was found" message); drops query parameters and body fields DK+ does not publish,
+//!   as DK+ ignores them, and refuses a value of the wrong JSON type with 400, as DK+'s model
+//!   binding does; every such disagreement is kept in
+//!   [`contract_violations`](FakeDkPlus::contract_violations);
+//! - answers with every published field of the operation's model in its published type — .NET's
+//!   defaults for what was never set (`"ClaimStatus": 0`, `"0001-01-01T00:00:00"`), enums as
+//!   integers — trimmed to `include` where the operation takes it;
 //! - keeps customers, projects, products, sales persons and invoices in memory; keys are matched
 //!   case-insensitively; unknown keys are 404;
 //! - paging is 1-based (page 0 → 400) with bare JSON arrays, and the common filters;
@@ -32,9 +40,8 @@
 //! - customer `POST` answers 200 with an empty body (DK+'s documented answer); a number that
 //!   exists is refused with 409 `{"Message": "Customer exists with this Number."}`, and so is an
 //!   existing project number — the same shape DK+ uses for other duplicate creations;
-//! - customer `PUT` answers 200 with an empty body; product `POST`/`PUT` and project `POST` answer
-//!   with the stored record;
-//! - any other path is 404 with ASP.NET's "No HTTP resource was found" message.
+//! - customer `PUT` updates only the fields sent (`null` counts as not sent; `""` clears) and answers
+//!   200 with an empty body; product `POST`/`PUT` and project `POST` answer with the stored record.
 //!
 //! Faults: [`fail_next`](FakeDkPlus::fail_next), [`fail_next_with`](FakeDkPlus::fail_next_with),
 //! [`delay_next`](FakeDkPlus::delay_next), a per-request [`latency`](FakeDkPlus::set_latency), and
@@ -42,8 +49,11 @@
 //! recorded ([`requests`](FakeDkPlus::requests)) unless recording is switched off, and counted
 //! per route ([`count`](FakeDkPlus::count)) either way.
 
+mod books;
+pub mod contract;
 mod faults;
 mod router;
+mod routes;
 mod state;
 
 use std::collections::BTreeMap;
@@ -53,6 +63,11 @@ use std::time::Duration;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer};
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use self::contract::{Contract, Violation};
 use self::faults::Fault;
 pub use self::faults::{AfterStore, Failure};
 use self::router::Router;
@@ -193,73 +208,134 @@ impl FakeDkPlus {
 
     /// Adds or replaces a customer (keyed by `number`; one without a number is ignored).
     pub fn add_customer(&self, customer: Customer) -> &Self {
-        if let Some(number) = customer.number.clone() {
-            let mut state = self.lock();
-            let mut customer = customer;
-            customer.record_id = customer.record_id.or_else(|| Some(state.record_id()));
-            state.customers.insert(key(number.as_str()), customer);
-        }
-        self
+        self.add(
+            customer,
+            "DkCloudDataModelCustomersCustomerModel",
+            "Number",
+            |s| &mut s.customers,
+        )
     }
 
     /// Adds or replaces a project (keyed by `number`; one without a number is ignored).
     pub fn add_project(&self, project: Project) -> &Self {
-        if let Some(number) = project.number.clone() {
-            self.lock().projects.insert(key(number.as_str()), project);
-        }
-        self
+        self.add(
+            project,
+            "DkCloudDataModelProjectProjectModel",
+            "Number",
+            |s| &mut s.projects,
+        )
     }
 
     /// Adds or replaces a product (keyed by `item_code`; one without a code is ignored).
     pub fn add_product(&self, product: Product) -> &Self {
-        if let Some(code) = product.item_code.clone() {
-            let mut state = self.lock();
-            let mut product = product;
-            product.record_id = product.record_id.or_else(|| Some(state.record_id()));
-            state.products.insert(key(code.as_str()), product);
-        }
-        self
+        self.add(
+            product,
+            "DkCloudDataModelProductsProductModel",
+            "ItemCode",
+            |s| &mut s.products,
+        )
     }
 
     /// Adds or replaces a sales person (keyed by `number`; one without a number is ignored).
     pub fn add_sales_person(&self, sales_person: SalesPerson) -> &Self {
-        if let Some(number) = sales_person.number.clone() {
-            self.lock()
-                .sales_persons
-                .insert(key(number.as_str()), sales_person);
+        self.add(
+            sales_person,
+            "DkCloudDataModelSalesSalesPersonModel",
+            "Number",
+            |s| &mut s.sales_persons,
+        )
+    }
+
+    /// Stores a record as DK+ keeps it: its published fields, with a `RecordID` where the model
+    /// has one.
+    fn add<T: Serialize>(
+        &self,
+        record: T,
+        model: &str,
+        key_field: &str,
+        table: fn(&mut State) -> &mut BTreeMap<String, Value>,
+    ) -> &Self {
+        let mut value = serde_json::to_value(record).unwrap_or(Value::Null);
+        Contract::published().strip(&mut value, &format!("object:{model}"));
+        let Some(id) = value
+            .get(key_field)
+            .and_then(Value::as_str)
+            .filter(|k| !k.trim().is_empty())
+            .map(key)
+        else {
+            return self;
+        };
+        let mut state = self.lock();
+        if let Some(map) = value.as_object_mut() {
+            let has_record_id = Contract::published()
+                .model(model)
+                .is_some_and(|m| m.fields.contains_key("RecordID"));
+            if has_record_id && map.get("RecordID").is_none_or(Value::is_null) {
+                map.insert("RecordID".into(), Value::from(state.record_id()));
+            }
         }
+        table(&mut state).insert(id, value);
         self
     }
 
     /// Adds an invoice as if it had been created earlier (numbers are not checked).
     pub fn add_invoice(&self, invoice: SalesInvoice) -> &Self {
-        self.lock().invoices.push(invoice);
+        let mut value = serde_json::to_value(invoice).unwrap_or(Value::Null);
+        Contract::published().strip(&mut value, "object:DkCloudDataModelSalesInvoiceModel");
+        self.lock().invoices.push(value);
         self
     }
 
-    /// The customers, ordered by number.
+    /// The customers, ordered by number, read as the client reads DK+'s answers.
     pub fn customers(&self) -> Vec<Customer> {
-        self.lock().customers.values().cloned().collect()
+        let records: Vec<Value> = self.lock().customers.values().cloned().collect();
+        read_all(records, "DkCloudDataModelCustomersCustomerModel")
     }
 
     /// The projects, ordered by number.
     pub fn projects(&self) -> Vec<Project> {
-        self.lock().projects.values().cloned().collect()
+        let records: Vec<Value> = self.lock().projects.values().cloned().collect();
+        read_all(records, "DkCloudDataModelProjectProjectModel")
     }
 
     /// The products, ordered by item code.
     pub fn products(&self) -> Vec<Product> {
-        self.lock().products.values().cloned().collect()
+        let records: Vec<Value> = self.lock().products.values().cloned().collect();
+        read_all(records, "DkCloudDataModelProductsProductModel")
     }
 
     /// The sales persons, ordered by number.
     pub fn sales_persons(&self) -> Vec<SalesPerson> {
-        self.lock().sales_persons.values().cloned().collect()
+        let records: Vec<Value> = self.lock().sales_persons.values().cloned().collect();
+        read_all(records, "DkCloudDataModelSalesSalesPersonModel")
     }
 
     /// The invoices, in creation order (with lines).
     pub fn invoices(&self) -> Vec<SalesInvoice> {
-        self.lock().invoices.clone()
+        let records = self.lock().invoices.clone();
+        read_all(records, "DkCloudDataModelSalesInvoiceModel")
+    }
+
+    /// The stored records of one kind as DK+ would answer them (every published field), e.g.
+    /// to inspect a field the client's read model does not keep.
+    pub fn raw_customers(&self) -> Vec<Value> {
+        let records: Vec<Value> = self.lock().customers.values().cloned().collect();
+        records
+            .into_iter()
+            .map(|mut r| {
+                Contract::published()
+                    .complete_answer(&mut r, "object:DkCloudDataModelCustomersCustomerModel");
+                r
+            })
+            .collect()
+    }
+
+    /// Every disagreement with DK+'s published description seen so far: requests to unpublished
+    /// operations, unpublished query parameters or body fields (which DK+ would ignore), values
+    /// of the wrong type — and any answer of the fake itself that is not as published. A test
+    /// that talks to the fake should end with this empty.
+    pub fn contract_violations(&self) -> Vec<Violation> {
+        self.lock().violations.clone()
     }
 
     /// Every recorded request, oldest first.
@@ -283,19 +359,20 @@ impl FakeDkPlus {
         }
     }
 
-    /// How many requests matched this method and route template, e.g.
-    /// `count("POST", "/sales/invoice")` or `count("GET", "/Customer/{number}")`.
+    /// How many requests went to this method and published path template, e.g.
+    /// `count("POST", "/sales/invoice")` or `count("GET", "/Customer/{number}")` (case and the
+    /// names of the placeholders do not matter).
     pub fn count(&self, method: &str, route: &str) -> u64 {
-        let wanted = format!("{} {}", method.to_uppercase(), route.to_lowercase());
+        let wanted = normalise_route(&format!("{method} {route}"));
         self.lock()
             .counts
             .iter()
-            .filter(|(k, _)| k.to_lowercase() == wanted.to_lowercase())
+            .filter(|(k, _)| normalise_route(k) == wanted)
             .map(|(_, v)| *v)
             .sum()
     }
 
-    /// All counters, keyed by `"METHOD /route/{template}"`.
+    /// All counters, keyed by `"METHOD /published/{template}"`.
     pub fn counts(&self) -> BTreeMap<String, u64> {
         self.lock().counts.clone()
     }
@@ -350,4 +427,39 @@ impl FakeDkPlus {
     pub fn lost_answer_pending(&self) -> bool {
         self.lock().after_store.is_some()
     }
+}
+
+/// Reads stored records the way the client reads DK+'s answers (records that do not read are left
+/// out; the contract tests make sure there are none).
+fn read_all<T: DeserializeOwned>(records: Vec<Value>, model: &str) -> Vec<T> {
+    let ty = format!("object:{model}");
+    records
+        .into_iter()
+        .filter_map(|mut record| {
+            Contract::published().complete_answer(&mut record, &ty);
+            serde_json::from_value(record).ok()
+        })
+        .collect()
+}
+
+/// `"GET /Customer/{number}"` → `"get /customer/{}"`: counters compare without case and without
+/// placeholder names.
+fn normalise_route(route: &str) -> String {
+    let mut out = String::with_capacity(route.len());
+    let mut in_placeholder = false;
+    for c in route.chars() {
+        match c {
+            '{' => {
+                in_placeholder = true;
+                out.push('{');
+            }
+            '}' => {
+                in_placeholder = false;
+                out.push('}');
+            }
+            _ if in_placeholder => {}
+            _ => out.extend(c.to_lowercase()),
+        }
+    }
+    out
 }

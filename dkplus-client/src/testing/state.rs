@@ -3,8 +3,9 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
-use crate::models::{Customer, Product, Project, SalesInvoice, SalesPerson};
+use serde_json::Value;
 
+use super::contract::Violation;
 use super::faults::{AfterStore, Fault};
 
 /// One request as the fake received it.
@@ -37,16 +38,20 @@ impl RecordedRequest {
     }
 }
 
-/// Everything the fake knows, behind one lock.
+/// Everything the fake knows, behind one lock. Records are kept as DK+ keeps them: the
+/// published fields of each model, as JSON.
 #[derive(Debug, Default)]
 pub(crate) struct State {
     /// Keyed by lower-cased number/code: DK+ matches keys case-insensitively.
-    pub(crate) customers: BTreeMap<String, Customer>,
-    pub(crate) projects: BTreeMap<String, Project>,
-    pub(crate) products: BTreeMap<String, Product>,
-    pub(crate) sales_persons: BTreeMap<String, SalesPerson>,
+    pub(crate) customers: BTreeMap<String, Value>,
+    pub(crate) projects: BTreeMap<String, Value>,
+    pub(crate) products: BTreeMap<String, Value>,
+    pub(crate) sales_persons: BTreeMap<String, Value>,
     /// In creation order.
-    pub(crate) invoices: Vec<SalesInvoice>,
+    pub(crate) invoices: Vec<Value>,
+    /// Every disagreement with the published description seen so far (in the requests, and in
+    /// the fake's own answers).
+    pub(crate) violations: Vec<Violation>,
     pub(crate) next_invoice_number: u64,
     pub(crate) next_record_id: i64,
     pub(crate) recording: bool,
@@ -65,6 +70,13 @@ impl State {
             recording,
             latency,
             ..Self::default()
+        }
+    }
+
+    /// Notes a disagreement with the published description once.
+    pub(crate) fn violation(&mut self, violation: Violation) {
+        if !self.violations.contains(&violation) {
+            self.violations.push(violation);
         }
     }
 

@@ -246,6 +246,11 @@ fn checks(
                 && second.counts.updated == 0
                 && world.dkplus.invoices() == dkplus_after_first,
         ),
+        (
+            "every request kept to DK+'s published API (no unpublished field, filter or path)"
+                .into(),
+            world.dkplus.contract_violations().is_empty(),
+        ),
     ]
 }
 

@@ -6,7 +6,7 @@ use moment_client::{Customer, CustomerStatus};
 use super::kennitala::describe_customer;
 use super::text::{check_text, non_blank};
 use super::{MappingError, MomentObjectRef, Problem};
-use crate::config::IntegrationConfig;
+use crate::config::{IntegrationConfig, TownLine};
 use crate::warning::Warning;
 
 /// A customer ready for DK+: the body to create or update it, and what to look at.
@@ -14,20 +14,74 @@ use crate::warning::Warning;
 pub struct MappedCustomer {
     /// The DK+ customer number (Moment's customer number, verbatim).
     pub number: CustomerNumber,
-    /// The full body. Create sends it as is; an update sends it without `Number`.
+    /// Every field Moment is master of: a text Moment has no value for is `Some("")`, so an update
+    /// clears it in DK+. Create with [`MappedCustomer::create_body`]; update with
+    /// [`customer_changes`].
     pub write: CustomerWrite,
     /// Things that did not stop the transfer.
     pub warnings: Vec<Warning>,
 }
 
+impl MappedCustomer {
+    /// The body of `POST /Customer`: [`write`](Self::write) without the empty texts.
+    pub fn create_body(&self) -> CustomerWrite {
+        let keep = |v: &Option<String>| v.clone().filter(|t| !t.is_empty());
+        let w = &self.write;
+        CustomerWrite {
+            name: keep(&w.name),
+            address1: keep(&w.address1),
+            address2: keep(&w.address2),
+            address3: keep(&w.address3),
+            zip_code: keep(&w.zip_code),
+            country_code: keep(&w.country_code),
+            phone: keep(&w.phone),
+            email: keep(&w.email),
+            payment_term: keep(&w.payment_term),
+            ..w.clone()
+        }
+    }
+}
+
+/// DK+'s `Address1`–`Address3` from Moment's street lines and town, placed as configured.
+fn address_lines(
+    street: [Option<&str>; 2],
+    town: Option<&str>,
+    placement: TownLine,
+) -> [Option<String>; 3] {
+    let streets: Vec<String> = street.into_iter().flatten().map(str::to_owned).collect();
+    let town = town.map(str::to_owned);
+    let mut lines: [Option<String>; 3] = [None, None, None];
+    let town_at = match placement {
+        TownLine::NotSent => None,
+        TownLine::FirstFree => Some(streets.len()),
+        TownLine::Address2 => Some(1),
+        TownLine::Address3 => Some(2),
+    };
+    let mut free = (0..3).filter(|i| Some(*i) != town_at);
+    for street in streets {
+        if let Some(i) = free.next() {
+            lines[i] = Some(street);
+        }
+    }
+    if let (Some(i), Some(town)) = (town_at, town) {
+        lines[i] = Some(town);
+    }
+    lines
+}
+
 /// Maps a Moment customer to the DK+ customer record.
 ///
 /// - `Number` = Moment's customer number, verbatim (Moment is master).
-/// - `Name`, `Phone`, `Email`, `Address1`/`Address2`, `ZipCode`, `City`, `CountryCode`.
+/// - `Name`, `Phone`, `Email`, `CountryCode`, `ZipCode`; the street lines and the town in
+///   `Address1`–`Address3` (DK+'s published model has no town field; where the town goes is
+///   [`IntegrationConfig::town_line`], by default the first free line).
+/// - A field Moment has no value for is written as `""`, so an update clears it in DK+.
 /// - Status Active/Potential → `Blocked = false`; Blocked/Inactive → `Blocked = true`; an
 ///   unknown status leaves `Blocked` out and warns.
-/// - The kennitala goes to `SSNumber` when it is valid; a missing or invalid one warns (its
-///   invoices will be refused) but does not stop the customer.
+/// - The kennitala is **not** part of the customer record: DK+'s published customer model has no
+///   field for it. It reaches DK+ on every invoice (`Customer.SSN`), and DK's convention of using
+///   the kennitala as the customer number applies only where Moment's number already is one. A
+///   missing or invalid kennitala warns here (the customer's invoices will be refused).
 /// - The payment term is sent only when the configuration maps the customer's credit days.
 ///
 /// # Errors
@@ -92,25 +146,20 @@ pub fn map_customer(
         None => None,
     };
 
-    let ss_number = match non_blank(customer.organization_number.as_deref()) {
-        None => {
-            warnings.push(Warning::CustomerKennitalaMissing {
-                customer: who.clone(),
-            });
-            None
-        }
-        Some(raw) => match Kennitala::parse(raw) {
-            Ok(kennitala) => Some(kennitala.as_str().to_owned()),
-            Err(err) => {
+    match non_blank(customer.organization_number.as_deref()) {
+        None => warnings.push(Warning::CustomerKennitalaMissing {
+            customer: who.clone(),
+        }),
+        Some(raw) => {
+            if let Err(err) = Kennitala::parse(raw) {
                 warnings.push(Warning::CustomerKennitalaInvalid {
                     customer: who.clone(),
                     value: raw.to_owned(),
                     reason: err.to_string(),
                 });
-                None
             }
-        },
-    };
+        }
+    }
 
     let payment_term = match customer.credit_days {
         Some(days) if !config.payment_terms().is_empty() => {
@@ -139,17 +188,25 @@ pub fn map_customer(
         });
     };
     let number = CustomerNumber::new(number);
+    let [address1, address2, address3] = address_lines(
+        [
+            non_blank(customer.address_line1.as_deref()),
+            non_blank(customer.address_line2.as_deref()),
+        ],
+        non_blank(customer.city.as_deref()),
+        config.town_line(),
+    );
+    let text = |value: Option<&str>| Some(non_blank(value).unwrap_or_default().to_owned());
     let write = CustomerWrite {
         number: Some(number.clone()),
         name: Some(name.to_owned()),
-        ss_number,
-        address1: non_blank(customer.address_line1.as_deref()).map(str::to_owned),
-        address2: non_blank(customer.address_line2.as_deref()).map(str::to_owned),
-        zip_code: non_blank(customer.postal_code.as_deref()).map(str::to_owned),
-        city: non_blank(customer.city.as_deref()).map(str::to_owned),
-        country_code,
-        phone: non_blank(customer.phone.as_deref()).map(str::to_owned),
-        email: non_blank(customer.email.as_deref()).map(str::to_owned),
+        address1: Some(address1.unwrap_or_default()),
+        address2: Some(address2.unwrap_or_default()),
+        address3: Some(address3.unwrap_or_default()),
+        zip_code: text(customer.postal_code.as_deref()),
+        country_code: Some(country_code.unwrap_or_default()),
+        phone: text(customer.phone.as_deref()),
+        email: text(customer.email.as_deref()),
         blocked,
         payment_term,
         ..CustomerWrite::default()
@@ -162,24 +219,25 @@ pub fn map_customer(
 }
 
 /// The fields of `wanted` that differ from the DK+ record, as a partial update (never the
-/// number); `None` when DK+ already has everything Moment sends. Fields Moment does not send
-/// are left as they are in DK+.
+/// number); `None` when DK+ already has everything Moment sends. A text Moment has no value for
+/// (`Some("")`) clears the field in DK+; texts compare without surrounding space, and DK+'s
+/// `null` and `""` both count as empty. Fields Moment does not send are left as they are.
 pub fn customer_changes(
     wanted: &CustomerWrite,
     existing: &dkplus_client::Customer,
 ) -> Option<CustomerWrite> {
     fn text(want: &Option<String>, have: &Option<String>) -> Option<String> {
-        let want = want.as_deref()?;
-        (have.as_deref().map(str::trim) != Some(want.trim())).then(|| want.to_owned())
+        let want = want.as_deref()?.trim();
+        let have = have.as_deref().map(str::trim).unwrap_or_default();
+        (have != want).then(|| want.to_owned())
     }
     let changes = CustomerWrite {
         number: None,
         name: text(&wanted.name, &existing.name),
-        ss_number: text(&wanted.ss_number, &existing.ss_number),
         address1: text(&wanted.address1, &existing.address1),
         address2: text(&wanted.address2, &existing.address2),
+        address3: text(&wanted.address3, &existing.address3),
         zip_code: text(&wanted.zip_code, &existing.zip_code),
-        city: text(&wanted.city, &existing.city),
         country_code: wanted
             .country_code
             .as_ref()
@@ -187,15 +245,20 @@ pub fn customer_changes(
                 !existing
                     .country_code
                     .as_deref()
-                    .is_some_and(|have| have.eq_ignore_ascii_case(want))
+                    .unwrap_or_default()
+                    .trim()
+                    .eq_ignore_ascii_case(want.trim())
             })
             .cloned(),
         phone: text(&wanted.phone, &existing.phone),
         email: text(&wanted.email, &existing.email),
         blocked: wanted
             .blocked
-            .filter(|want| existing.blocked != Some(*want)),
-        payment_term: text(&wanted.payment_term, &existing.payment_term),
+            .filter(|want| existing.blocked.unwrap_or(false) != *want),
+        payment_term: wanted
+            .payment_term
+            .as_ref()
+            .and_then(|_| text(&wanted.payment_term, &existing.payment_term)),
         ..CustomerWrite::default()
     };
     (changes != CustomerWrite::default()).then_some(changes)

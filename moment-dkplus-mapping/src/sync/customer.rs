@@ -58,7 +58,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         let mut existing = dk.customer(number).await;
         let mut status = None;
         if let Ok(None) = existing {
-            match dk.create_customer(&mapped.write).await {
+            match dk.create_customer(&mapped.create_body()).await {
                 Ok(()) => status = Some(OutcomeStatus::Created),
                 // Created by someone else meanwhile: update it like an existing one.
                 Err(error) if error.status == Some(409) => existing = dk.customer(number).await,

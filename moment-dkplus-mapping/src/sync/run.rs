@@ -233,8 +233,13 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
                 let mapped =
                     map_customer(customer, &self.engine.config).map_err(SyncFailure::Mapping)?;
                 tracing::info!(customer = %number, "creating customer in DK+");
-                created_or_exists(self.engine.dkplus.create_customer(&mapped.write).await)
-                    .map_err(dkplus(format!("new customer {number}")))
+                created_or_exists(
+                    self.engine
+                        .dkplus
+                        .create_customer(&mapped.create_body())
+                        .await,
+                )
+                .map_err(dkplus(format!("new customer {number}")))
             })
             .await
             .map_err(wrap)
