@@ -18,6 +18,8 @@ pub struct Tally {
     pub projects: u64,
     /// Invoices and credit notes seen.
     pub invoices: u64,
+    /// Products created in DK+ for item codes.
+    pub products: u64,
     /// Created in DK+.
     pub created: u64,
     /// Updated in DK+.
@@ -35,13 +37,14 @@ pub struct Tally {
 impl Tally {
     /// All objects seen.
     pub fn total(&self) -> u64 {
-        self.customers + self.projects + self.invoices
+        self.customers + self.projects + self.invoices + self.products
     }
 
     fn add(&mut self, outcome: &ObjectOutcome) {
         match outcome.kind {
             ObjectKind::Customer => self.customers += 1,
             ObjectKind::Project => self.projects += 1,
+            ObjectKind::Product => self.products += 1,
             _ => self.invoices += 1,
         }
         match outcome.status {
@@ -56,11 +59,12 @@ impl Tally {
 
     fn describe(&self) -> String {
         format!(
-            "customers {}, projects {}, invoices {}: {} created, {} updated, {} unchanged, \
-             {} already in DK+, {} skipped, {} failed",
+            "customers {}, projects {}, invoices {}, products {}: {} created, {} updated, \
+             {} unchanged, {} already in DK+, {} skipped, {} failed",
             self.customers,
             self.projects,
             self.invoices,
+            self.products,
             self.created,
             self.updated,
             self.unchanged,

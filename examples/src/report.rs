@@ -50,7 +50,7 @@ pub fn write_table(out: &mut dyn Write, outcomes: &[ObjectOutcome]) -> io::Resul
             outcome.kind.to_string(),
             outcome.moment_number.as_deref().unwrap_or("-"),
             outcome.dkplus_number.as_deref().unwrap_or("-"),
-            outcome.status.label()
+            outcome.label()
         )?;
         match &outcome.status {
             OutcomeStatus::Failed(failure) => {
@@ -68,10 +68,17 @@ pub fn write_table(out: &mut dyn Write, outcomes: &[ObjectOutcome]) -> io::Resul
     Ok(())
 }
 
-/// Every outcome the report kept, the listings that stopped early, and the summary line.
+/// Every outcome the report kept, why the run stopped, the listings that stopped early, the
+/// run's own warnings and the summary line.
 pub fn write_report(out: &mut dyn Write, report: &SyncReport) -> io::Result<()> {
+    if let Some(stopped) = &report.stopped {
+        write_indented(out, "  STOPPED: ", "    ", &stopped.to_string())?;
+    }
     for outcome in &report.outcomes {
         write_outcome(out, outcome)?;
+    }
+    for warning in &report.warnings {
+        write_indented(out, "  warning: ", "    ", &warning.to_string())?;
     }
     for listing in &report.listing_failures {
         writeln!(
@@ -135,6 +142,9 @@ mod tests {
             counts: Counts::default(),
             outcomes: Vec::new(),
             listing_failures: Vec::new(),
+            stopped: None,
+            warnings: Vec::new(),
+            dry_run: false,
             notify_error: None,
         }
     }

@@ -48,11 +48,11 @@ async fn plain_lines_count_objects_and_show_each_failure_in_full() {
 
     let tally = progress.tally();
     assert_eq!(
-        (tally.customers, tally.projects, tally.invoices),
-        (3, 2, 4),
+        (tally.customers, tally.projects, tally.invoices, tally.products),
+        (3, 2, 5, 2),
         "{tally:?}"
     );
-    assert_eq!(tally.created, 8);
+    assert_eq!(tally.created, 10);
     assert_eq!(tally.failed, 1);
     assert_eq!(tally.total() as usize, report.counts.total());
 
@@ -61,13 +61,13 @@ async fn plain_lines_count_objects_and_show_each_failure_in_full() {
         .lines()
         .filter(|l| l.starts_with("progress: "))
         .collect();
-    assert_eq!(progress_lines.len(), 3, "{text}");
+    assert_eq!(progress_lines.len(), 4, "{text}");
     assert!(
         progress_lines[0].starts_with("progress: 3 objects"),
         "{text}"
     );
     assert!(
-        progress_lines[2].starts_with("progress: 9 objects"),
+        progress_lines[3].starts_with("progress: 12 objects"),
         "{text}"
     );
     // The whole failure with its reason, not only its first words.
@@ -77,7 +77,7 @@ async fn plain_lines_count_objects_and_show_each_failure_in_full() {
         .unwrap_or_else(|| panic!("{text}"));
     assert!(failed.contains("kennitala"), "{text}");
     assert!(
-        text.lines().last().unwrap().starts_with("done: 9 objects"),
+        text.lines().last().unwrap().starts_with("done: 12 objects"),
         "{text}"
     );
     // Only problems are kept in the report: the failure and the outcomes with warnings.

@@ -103,8 +103,12 @@ fn credit_note_with_flattened_links() {
 #[test]
 fn invoice_type_and_state_read_any_case_and_keep_unknown_values() {
     let inv: Invoice = decode(r#"{"id":1,"state":"Sent","type":"creditNote","invoiceNumber":"7"}"#);
-    assert_eq!(inv.state, Some(InvoiceState::Unknown("Sent".into())));
-    assert!(!inv.is_finalized());
+    assert_eq!(inv.state, Some(InvoiceState::Sent));
+    assert!(!inv.is_finalized() && inv.is_issued());
+    let inv: Invoice = decode(r#"{"id":1,"state":"Archived","invoiceNumber":"7"}"#);
+    assert_eq!(inv.state, Some(InvoiceState::Unknown("Archived".into())));
+    assert!(!inv.is_issued() && !inv.is_draft());
+    let inv: Invoice = decode(r#"{"id":1,"state":"Sent","type":"creditNote","invoiceNumber":"7"}"#);
     assert_eq!(inv.invoice_type, Some(InvoiceType::CreditNote));
     assert_eq!(inv.invoice_number, Some("7".into()));
 }

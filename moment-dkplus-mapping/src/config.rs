@@ -37,6 +37,47 @@ pub enum TownLine {
     NotSent,
 }
 
+/// The longest texts the integration sends to DK+, in characters. DK+ cuts over-long values
+/// silently, so a longer text is refused with a problem naming the field and the limit — except an
+/// invoice line's description, which continues in the line's `Text2` before it is refused.
+///
+/// DK's published limits are only those of item codes (20), product descriptions (40) and
+/// invoice texts (2000), which the DK+ client enforces itself. The defaults here follow the
+/// rule of thumb of maintained DK connectors ("assume 20 or 40 characters") and are **assumed**:
+/// raise a limit when your DK+ keeps longer values (see `docs/configuration.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextLimits {
+    /// A customer's name (default 40).
+    pub customer_name: usize,
+    /// Each customer address line, the town included (default 40).
+    pub address_line: usize,
+    /// A customer's postal code (default 10).
+    pub postal_code: usize,
+    /// A customer's phone number (default 20).
+    pub phone: usize,
+    /// A customer's e-mail address (default 80).
+    pub email: usize,
+    /// A project's name (default 40).
+    pub project_name: usize,
+    /// An invoice line's `Text` and, for the rest of a long description, its `Text2` (default 40
+    /// each).
+    pub line_text: usize,
+}
+
+impl Default for TextLimits {
+    fn default() -> Self {
+        Self {
+            customer_name: 40,
+            address_line: 40,
+            postal_code: 10,
+            phone: 20,
+            email: 80,
+            project_name: 40,
+            line_text: 40,
+        }
+    }
+}
+
 /// What to do when the amount DK+ would book differs from Moment's by more than rounding (a line
 /// total or the invoice total without VAT).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -68,6 +109,7 @@ pub struct IntegrationConfig {
     new_product_item_class: Option<ItemClass>,
     price_decimals: u32,
     town_line: TownLine,
+    text_limits: TextLimits,
     payment_terms: BTreeMap<i64, String>,
     concurrency: usize,
     post_invoices_in_order: bool,
@@ -124,7 +166,8 @@ impl IntegrationConfig {
         self.new_product_item_class.as_ref()
     }
 
-    /// Decimals the unit price is rounded to after the surcharge is folded in.
+    /// The fewest decimals of a unit price with a surcharge folded in: more are kept where DK+'s
+    /// line total needs them to equal Moment's. Prices without a surcharge are sent unchanged.
     pub fn price_decimals(&self) -> u32 {
         self.price_decimals
     }
@@ -132,6 +175,11 @@ impl IntegrationConfig {
     /// Which DK+ address line holds Moment's town.
     pub fn town_line(&self) -> TownLine {
         self.town_line
+    }
+
+    /// The longest texts sent to DK+.
+    pub fn text_limits(&self) -> TextLimits {
+        self.text_limits
     }
 
     /// Moment credit days → DK+ payment term code. Empty (the default) means payment terms are
@@ -182,6 +230,7 @@ pub struct IntegrationConfigBuilder {
     new_product_item_class: Option<ItemClass>,
     price_decimals: u32,
     town_line: TownLine,
+    text_limits: TextLimits,
     payment_terms: BTreeMap<i64, String>,
     concurrency: usize,
     post_invoices_in_order: bool,
@@ -216,6 +265,7 @@ impl Default for IntegrationConfigBuilder {
             new_product_item_class: Some(ItemClass::ServiceItem),
             price_decimals: 2,
             town_line: TownLine::default(),
+            text_limits: TextLimits::default(),
             payment_terms: BTreeMap::new(),
             concurrency: 4,
             post_invoices_in_order: true,
@@ -275,7 +325,9 @@ impl IntegrationConfigBuilder {
         self
     }
 
-    /// Decimals of the unit price after the surcharge is folded in (default 2, at most 10).
+    /// The fewest decimals of a unit price with a surcharge folded in (default 2, at most 10):
+    /// the price keeps more decimals where DK+'s line total needs them to equal Moment's. Prices
+    /// without a surcharge are sent as Moment has them.
     pub fn price_decimals(mut self, decimals: u32) -> Self {
         self.price_decimals = decimals;
         self
@@ -284,6 +336,12 @@ impl IntegrationConfigBuilder {
     /// Which DK+ address line holds Moment's town (default: the first free one).
     pub fn town_line(mut self, line: TownLine) -> Self {
         self.town_line = line;
+        self
+    }
+
+    /// The longest texts sent to DK+ (default [`TextLimits::default`]); each must be at least 1.
+    pub fn text_limits(mut self, limits: TextLimits) -> Self {
+        self.text_limits = limits;
         self
     }
 
@@ -363,6 +421,20 @@ impl IntegrationConfigBuilder {
         if self.price_decimals > MAX_PRICE_DECIMALS {
             problems.push(ConfigProblem::PriceDecimalsTooMany(self.price_decimals));
         }
+        let l = self.text_limits;
+        if [
+            l.customer_name,
+            l.address_line,
+            l.postal_code,
+            l.phone,
+            l.email,
+            l.project_name,
+            l.line_text,
+        ]
+        .contains(&0)
+        {
+            problems.push(ConfigProblem::TextLimitZero);
+        }
         if self.concurrency == 0 || self.concurrency > MAX_CONCURRENCY {
             problems.push(ConfigProblem::ConcurrencyOutOfRange(self.concurrency));
         }
@@ -395,6 +467,7 @@ impl IntegrationConfigBuilder {
             new_product_item_class: self.new_product_item_class,
             price_decimals: self.price_decimals,
             town_line: self.town_line,
+            text_limits: self.text_limits,
             payment_terms: self.payment_terms,
             concurrency: self.concurrency,
             post_invoices_in_order: self.post_invoices_in_order,
@@ -473,6 +546,9 @@ pub enum ConfigProblem {
     /// Too many price decimals.
     #[error("price decimals is {0}; use 0 to {MAX_PRICE_DECIMALS}")]
     PriceDecimalsTooMany(u32),
+    /// A text limit is 0.
+    #[error("a text limit is 0: every limit must be at least 1 character")]
+    TextLimitZero,
     /// Concurrency outside 1..=64.
     #[error("concurrency is {0}; use 1 to {MAX_CONCURRENCY}")]
     ConcurrencyOutOfRange(usize),

@@ -10,7 +10,7 @@ use dkplus_client::{
 };
 use rust_decimal::Decimal;
 
-use crate::ports::{DkPlusTarget, PortResult};
+use crate::ports::{DkPlusTarget, InvoiceQuery, PortResult};
 
 /// One write a [`DryRun`] did not send.
 #[derive(Clone, Debug, PartialEq)]
@@ -193,7 +193,10 @@ impl<D: DkPlusTarget> DkPlusTarget for DryRun<D> {
         let planned_invoice = SalesInvoice {
             reference: invoice.reference.clone(),
             customer_number: Some(invoice.customer.number.clone()),
+            customer_ssn: invoice.customer.ssn.clone(),
+            invoice_date: invoice.date,
             total_amount: Some(total),
+            exchange: invoice.exchange,
             ..Default::default()
         };
         let mut planned = self.lock();
@@ -202,5 +205,42 @@ impl<D: DkPlusTarget> DkPlusTarget for DryRun<D> {
             .writes
             .push(PlannedWrite::CreateInvoice(invoice.clone()));
         Ok(planned_invoice)
+    }
+
+    async fn list_invoices(&self, query: &InvoiceQuery) -> PortResult<Vec<SalesInvoice>> {
+        let mut found = self.inner.list_invoices(query).await?;
+        // Planned invoices come after DK+'s own, as new invoices would.
+        let full_page = found.len() >= query.per_page as usize;
+        if !full_page {
+            found.extend(
+                self.lock()
+                    .invoices
+                    .iter()
+                    .filter(|i| {
+                        query
+                            .customer
+                            .as_ref()
+                            .is_none_or(|c| i.customer_number.as_ref() == Some(c))
+                            && query
+                                .reference
+                                .as_deref()
+                                .is_none_or(|r| i.reference.as_deref() == Some(r))
+                    })
+                    .cloned(),
+            );
+        }
+        Ok(found)
+    }
+
+    async fn search_customers(
+        &self,
+        text: &str,
+        max: u32,
+    ) -> PortResult<Vec<dkplus_client::Customer>> {
+        self.inner.search_customers(text, max).await
+    }
+
+    fn is_dry_run(&self) -> bool {
+        true
     }
 }

@@ -19,7 +19,7 @@ pub mod warning;
 
 pub use config::{
     ConfigError, ConfigProblem, IntegrationConfig, IntegrationConfigBuilder, ItemCodeFallback,
-    TotalMismatch, TownLine,
+    TextLimits, TotalMismatch, TownLine,
 };
 pub use dry_run::{DryRun, PlannedWrite};
 pub use ports::{DkPlusTarget, MomentSource, PortError, PortErrorKind};

@@ -11,13 +11,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt, TryStreamExt};
 
+use chrono::NaiveDate;
 use dkplus_client::{
     CustomerNumber, CustomerWrite, DkPlusClient, ItemCode, ProductCreate, ProjectCreate,
     ProjectNumber, SalesInvoice, SalesInvoiceCreate, SalesPerson, SalesPersonNumber,
 };
 use moment_client::{
-    Customer, CustomerId, FinancialAccount, FinancialAccountId, Invoice, InvoiceId, InvoiceState,
-    MomentClient, Product, ProductId, Project, ProjectId,
+    Customer, CustomerId, FinancialAccount, FinancialAccountId, Invoice, InvoiceId, MomentClient,
+    Product, ProductId, Project, ProjectId,
 };
 
 /// A boxed, sendable stream, as the listing methods return.
@@ -158,6 +159,43 @@ impl From<moment_client::Error> for PortError {
 /// Result of a port call.
 pub type PortResult<T> = Result<T, PortError>;
 
+/// One page of DK+'s sales-invoice listing, with the published filters the engine uses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InvoiceQuery {
+    /// Only this customer's invoices (`customer`).
+    pub customer: Option<CustomerNumber>,
+    /// Only invoices with this reference (`reference`).
+    pub reference: Option<String>,
+    /// Only invoices dated on or after this day (`createdAfter`: DK+ compares the invoice date).
+    pub dated_from: Option<NaiveDate>,
+    /// Only invoices dated before this day (`createdBefore`).
+    pub dated_before: Option<NaiveDate>,
+    /// Only these fields (`include`; wire names); empty for every field.
+    pub include: Vec<&'static str>,
+    /// The 1-based page.
+    pub page: u32,
+    /// Records per page.
+    pub per_page: u32,
+}
+
+impl InvoiceQuery {
+    /// The first page of up to `per_page` invoices of a customer, with only `include`.
+    pub fn of_customer(
+        customer: &CustomerNumber,
+        per_page: u32,
+        include: &[&'static str],
+    ) -> Self {
+        Self {
+            customer: Some(customer.clone()),
+            include: include.to_vec(),
+            page: 1,
+            per_page,
+            ..Self::default()
+        }
+    }
+}
+
 /// What the engine reads from Moment. Every lookup returns `Ok(None)` when the object does not
 /// exist.
 #[async_trait]
@@ -183,12 +221,11 @@ pub trait MomentSource: Send + Sync {
     fn customers_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Customer>>;
     /// Projects changed at or after `since`.
     fn projects_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Project>>;
-    /// Finalized invoices and credit notes changed at or after `since`. Items may come without
-    /// their lines; the engine then fetches each with [`MomentSource::invoice`].
-    fn finalized_invoices_changed_since(
-        &self,
-        since: DateTime<Utc>,
-    ) -> BoxStream<'_, PortResult<Invoice>>;
+    /// Invoices and credit notes changed at or after `since`, **in every state** (the rules decide
+    /// per invoice: drafts wait, issued invoices go, unknown states are reported), in a stable
+    /// order. Items may come without their lines; the engine then fetches each with
+    /// [`MomentSource::invoice`].
+    fn invoices_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Invoice>>;
 }
 
 /// What the engine reads from and writes to DK+. Lookups return `Ok(None)` for a missing record.
@@ -224,6 +261,18 @@ pub trait DkPlusTarget: Send + Sync {
     /// Creates and posts a sales invoice; the answer carries the DK+-assigned number. Must not be
     /// retried automatically: the engine decides after a failure.
     async fn create_invoice(&self, invoice: &SalesInvoiceCreate) -> PortResult<SalesInvoice>;
+    /// One page of the sales-invoice listing.
+    async fn list_invoices(&self, query: &InvoiceQuery) -> PortResult<Vec<SalesInvoice>>;
+    /// Customers whose number, name or e-mail contains `text` (at most `max`).
+    async fn search_customers(
+        &self,
+        text: &str,
+        max: u32,
+    ) -> PortResult<Vec<dkplus_client::Customer>>;
+    /// `true` when writes are only planned, not sent (a dry run): outcomes then say "would be".
+    fn is_dry_run(&self) -> bool {
+        false
+    }
 }
 
 #[async_trait]
@@ -281,14 +330,11 @@ impl MomentSource for MomentClient {
             .boxed()
     }
 
-    fn finalized_invoices_changed_since(
-        &self,
-        since: DateTime<Utc>,
-    ) -> BoxStream<'_, PortResult<Invoice>> {
+    fn invoices_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Invoice>> {
         self.invoices()
             .list()
             .modified_since(since)
-            .state(InvoiceState::Finalized)
+            .sort("id,asc")
             .stream()
             .map_err(PortError::from)
             .boxed()
@@ -351,6 +397,38 @@ impl DkPlusTarget for DkPlusClient {
     async fn create_invoice(&self, invoice: &SalesInvoiceCreate) -> PortResult<SalesInvoice> {
         Ok(self.sales_invoices().create(invoice).send().await?)
     }
+
+    async fn list_invoices(&self, query: &InvoiceQuery) -> PortResult<Vec<SalesInvoice>> {
+        let mut list = self
+            .sales_invoices()
+            .list()
+            .page(query.page.max(1))
+            .per_page(query.per_page.max(1));
+        if let Some(customer) = &query.customer {
+            list = list.customer(customer);
+        }
+        if let Some(reference) = &query.reference {
+            list = list.reference(reference.clone());
+        }
+        if let Some(day) = query.dated_from {
+            list = list.created_after(day);
+        }
+        if let Some(day) = query.dated_before {
+            list = list.created_before(day);
+        }
+        if !query.include.is_empty() {
+            list = list.include(&query.include);
+        }
+        Ok(list.send().await?)
+    }
+
+    async fn search_customers(
+        &self,
+        text: &str,
+        max: u32,
+    ) -> PortResult<Vec<dkplus_client::Customer>> {
+        Ok(self.customers().search(text, max).await?)
+    }
 }
 
 // Shared references and smart pointers work wherever the value does.
@@ -367,7 +445,7 @@ macro_rules! forward {
             async fn financial_accounts(&self) -> PortResult<Vec<FinancialAccount>> { (**self).financial_accounts().await }
             fn customers_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Customer>> { (**self).customers_changed_since(since) }
             fn projects_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Project>> { (**self).projects_changed_since(since) }
-            fn finalized_invoices_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Invoice>> { (**self).finalized_invoices_changed_since(since) }
+            fn invoices_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Invoice>> { (**self).invoices_changed_since(since) }
         }
 
         #[async_trait]
@@ -383,6 +461,9 @@ macro_rules! forward {
             async fn create_product(&self, product: &ProductCreate) -> PortResult<()> { (**self).create_product(product).await }
             async fn invoices_by_reference(&self, reference: &str) -> PortResult<Vec<SalesInvoice>> { (**self).invoices_by_reference(reference).await }
             async fn create_invoice(&self, invoice: &SalesInvoiceCreate) -> PortResult<SalesInvoice> { (**self).create_invoice(invoice).await }
+            async fn list_invoices(&self, query: &InvoiceQuery) -> PortResult<Vec<SalesInvoice>> { (**self).list_invoices(query).await }
+            async fn search_customers(&self, text: &str, max: u32) -> PortResult<Vec<dkplus_client::Customer>> { (**self).search_customers(text, max).await }
+            fn is_dry_run(&self) -> bool { (**self).is_dry_run() }
         }
     )*};
 }

@@ -23,19 +23,69 @@ pub enum Warning {
         /// The value in DK+.
         dkplus: String,
     },
-    /// DK+ assigned an invoice number different from Moment's.
+    /// DK+ numbered invoices differently from Moment in this run (said once per run).
     #[error(
-        "DK+ numbered Moment invoice {moment} as {dkplus}: the number series are out of step; \
-         Moment recommends the same invoice number series in both systems (Moment's number is \
-         kept as the DK+ Reference)"
+        "DK+ numbered {count} invoice{} differently from Moment (Moment {first_moment} became DK+ \
+         {first_dkplus}{}): the number series are out of step — set the next invoice number of \
+         DK's sales invoices (Sölureikningar) to Moment's next number, or Moment's number series \
+         to DK+'s (Moment recommends the same series in both systems; Moment's number is kept as \
+         the DK+ Reference)",
+        if *count == 1 { "" } else { "s" },
+        if *count > 1 { format!(", …, Moment {last_moment} became DK+ {last_dkplus}") } else { String::new() }
     )]
     NumberSeriesOutOfStep {
-        /// Moment's invoice number.
-        moment: String,
-        /// The number DK+ assigned.
-        dkplus: String,
+        /// How many invoices of the run.
+        count: usize,
+        /// Moment's lowest number among them.
+        first_moment: String,
+        /// The DK+ number it got.
+        first_dkplus: String,
+        /// Moment's highest number among them.
+        last_moment: String,
+        /// The DK+ number it got.
+        last_dkplus: String,
     },
-    /// A mapped line total differs from Moment's by more than the rounding allows.
+    /// A DK+ invoice of an earlier transfer was recognised by the customer's kennitala although
+    /// the customer number changed in Moment since.
+    #[error(
+        "DK+ invoice {dkplus} was booked for customer {was}, which Moment now numbers {now} (the \
+         same kennitala): it is this invoice and nothing was posted; the customer was renumbered \
+         in Moment — merge the two DK+ customers by hand if needed"
+    )]
+    CustomerRenumbered {
+        /// The DK+ invoice number.
+        dkplus: String,
+        /// The customer number on the DK+ invoice.
+        was: String,
+        /// The customer number in Moment now.
+        now: String,
+    },
+    /// A new DK+ customer has the name of an existing one with another number.
+    #[error(
+        "customer {number} was created in DK+, which already has customer {existing} with the same \
+         name ({name:?}): if the customer was renumbered in Moment, DK+ now has it twice — merge \
+         them by hand in DK+"
+    )]
+    CustomerPossiblyRenumbered {
+        /// The new customer number.
+        number: String,
+        /// The existing DK+ customer number.
+        existing: String,
+        /// The name.
+        name: String,
+    },
+    /// DK+ booked the invoice at another exchange rate than the one sent.
+    #[error(
+        "the invoice was sent with the exchange rate {sent} but DK+ booked it at {booked}: check the \
+         invoice's currency amounts in DK+"
+    )]
+    ExchangeRateChanged {
+        /// The rate sent (Moment's).
+        sent: Decimal,
+        /// The rate DK+ booked.
+        booked: Decimal,
+    },
+    /// A mapped line total differs from Moment's.
     #[error(
         "{line}: the line total sent to DK+ is {mapped} but Moment's line total is {moment} \
          (difference {difference}); check the line's surcharge and discount"
@@ -50,10 +100,10 @@ pub enum Warning {
         /// `mapped - moment`.
         difference: Decimal,
     },
-    /// The invoice total sent differs from Moment's total without VAT.
+    /// The invoice total DK+ books differs from Moment's total without VAT.
     #[error(
-        "the invoice total without VAT sent to DK+ is {mapped} but Moment's is {moment} \
-         (difference {difference})"
+        "DK+ books {mapped} without VAT for the invoice but Moment's total without VAT is {moment} \
+         (difference {difference}); correct it in DK+ with a credit note if needed"
     )]
     InvoiceTotalMismatch {
         /// Moment's total without VAT.
@@ -76,6 +126,13 @@ pub enum Warning {
         /// DK+'s total including VAT.
         dkplus: Decimal,
     },
+    /// The VAT DK+ will charge could not be computed before posting (a product's VAT percent is
+    /// not known), so the total including VAT was not compared with Moment's.
+    #[error(
+        "the VAT of a DK+ product of the invoice is not known, so the total including VAT could \
+         not be compared with Moment's before posting; check the booked invoice's VAT in DK+"
+    )]
+    VatNotChecked,
     /// A product description was longer than DK+'s 40 characters and was shortened.
     #[error(
         "the description of new DK+ product {item_code} was shortened to 40 characters: \
@@ -132,6 +189,15 @@ pub enum Warning {
         customer: String,
         /// The credit days.
         credit_days: i64,
+    },
+    /// A foreign-currency invoice without an exchange rate in Moment.
+    #[error(
+        "the invoice is in {currency} but Moment gives no exchange rate: DK+ books it at its own \
+         rate of the invoice date, so the ISK amounts may differ from Moment's"
+    )]
+    ExchangeRateNotGiven {
+        /// The currency code.
+        currency: String,
     },
     /// A credit note that names no credited invoice.
     #[error(

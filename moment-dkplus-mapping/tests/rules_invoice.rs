@@ -6,7 +6,7 @@ use moment_client::{FinancialAccountId, InvoiceNumber, InvoiceState};
 use moment_dkplus_mapping::rules::{
     InvoiceInputs, ItemCodeSource, MappedInvoice, MappingError, Problem, ReferenceData, map_invoice,
 };
-use moment_dkplus_mapping::{IntegrationConfig, ItemCodeFallback, Warning};
+use moment_dkplus_mapping::{IntegrationConfig, ItemCodeFallback, TotalMismatch, Warning};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use support::*;
@@ -158,38 +158,155 @@ fn surcharge_on_a_negative_credit_line() {
 }
 
 #[test]
-fn price_rounding_is_configurable() {
+fn price_decimals_are_the_fewest_kept_on_a_surcharge_price() {
     let mut l = line("x", dec!(1), dec!(10.01));
-    l.surcharge_percent = Some(dec!(15)); // 11.5115
+    l.surcharge_percent = Some(dec!(15)); // 11.5115, Moment books 11.51
     l.line_total = None;
     let inv = invoice(vec![l]);
-    let zero = IntegrationConfig::builder()
+    let with = |decimals| {
+        let config = IntegrationConfig::builder()
+            .sales_person("vef")
+            .price_decimals(decimals)
+            .build()
+            .unwrap();
+        map_with(&inv, &reference_data(), &config).unwrap().create.lines[0].price
+    };
+    // 0 decimals (12) would book 12.00: the price keeps the decimals Moment's total needs.
+    assert_eq!(with(0), dec!(11.51));
+    assert_eq!(with(2), dec!(11.51));
+    assert_eq!(with(3), dec!(11.512));
+}
+
+#[test]
+fn amounts_are_booked_to_the_cent_as_moment_has_them() {
+    // (quantity, unit price, surcharge, discount, Moment's line total, expected price, total)
+    let cases = [
+        // Without a surcharge the price goes unchanged: nothing rounded away.
+        (dec!(1000000), dec!(0.0049), None, None, dec!(4900), dec!(0.0049), dec!(4900)),
+        (dec!(400), dec!(12.345), None, None, dec!(4938), dec!(12.345), dec!(4938)),
+        // With a surcharge the price keeps the decimals that give Moment's line total.
+        (dec!(3), dec!(1999), Some(dec!(12.5)), Some(dec!(10)), dec!(6071.96), dec!(2248.875), dec!(6071.96)),
+        (dec!(1000000), dec!(0.0049), Some(dec!(10)), None, dec!(5390), dec!(0.00539), dec!(5390)),
+    ];
+    for (q, p, s, d, moment, price, total) in cases {
+        let mut l = line("x", q, p);
+        l.surcharge_percent = s;
+        l.discount_percent = d;
+        l.line_total = Some(moment);
+        let mapped = map(&invoice(vec![l])).unwrap();
+        let out = &mapped.create.lines[0];
+        assert_eq!((out.price, out.total), (price, Some(total)), "{q} × {p} {s:?} {d:?}");
+        assert_eq!(mapped.total, total);
+    }
+}
+
+#[test]
+fn a_line_total_moment_does_not_book_is_refused_to_the_cent_or_warned() {
+    // 3 × 11 is 33.00 in DK+; Moment says 33.01 and there is no surcharge to adjust.
+    let mut l = line("x", dec!(3), dec!(11));
+    l.line_total = Some(dec!(33.01));
+    let inv = invoice(vec![l]);
+    let err = map(&inv).unwrap_err();
+    assert!(
+        matches!(&err.problems[..], [Problem::LineTotalMismatch { moment, mapped, .. }] if *moment == dec!(33.01) && *mapped == dec!(33.00)),
+        "{err}"
+    );
+    let warn = IntegrationConfig::builder()
         .sales_person("vef")
-        .price_decimals(0)
+        .total_mismatch(TotalMismatch::Warn)
         .build()
         .unwrap();
-    let three = IntegrationConfig::builder()
-        .sales_person("vef")
-        .price_decimals(3)
-        .build()
-        .unwrap();
-    assert_eq!(
-        map_with(&inv, &reference_data(), &zero)
-            .unwrap()
-            .create
-            .lines[0]
-            .price,
-        dec!(12)
+    let mapped = map_with(&inv, &reference_data(), &warn).unwrap();
+    assert!(mapped
+        .warnings
+        .iter()
+        .any(|w| matches!(w, Warning::LineTotalMismatch { .. })));
+}
+
+#[test]
+fn the_invoice_total_must_equal_moments_to_the_cent() {
+    // 40 lines of 1 × 100.005: DK+ books each line as 100.01 (4 000.40); Moment's total is
+    // 4 000.20. No tolerance grows with the number of lines.
+    let lines: Vec<_> = (0..40)
+        .map(|_| {
+            let mut l = line("x", dec!(1), dec!(100.005));
+            l.line_total = Some(dec!(100.01));
+            l
+        })
+        .collect();
+    let mut inv = invoice(lines);
+    inv.total_excluding_vat = Some(dec!(4000.20));
+    let err = map(&inv).unwrap_err();
+    assert!(
+        matches!(&err.problems[..], [Problem::InvoiceTotalMismatch { moment, mapped }] if *moment == dec!(4000.20) && *mapped == dec!(4000.40)),
+        "{err}"
     );
-    assert_eq!(
-        map_with(&inv, &reference_data(), &three)
-            .unwrap()
-            .create
-            .lines[0]
-            .price,
-        dec!(11.512)
+    // One cent is enough to refuse.
+    let mut inv = invoice(vec![line("x", dec!(1), dec!(100))]);
+    inv.total_excluding_vat = Some(dec!(100.01));
+    assert!(map(&inv).is_err());
+}
+
+#[test]
+fn a_foreign_currency_invoice_carries_moments_exchange_rate() {
+    let mut inv = invoice(vec![line("x", dec!(1), dec!(100))]);
+    inv.currency_code = Some("eur".into());
+    inv.currency_rate = Some(dec!(146.35));
+    let mapped = map(&inv).unwrap();
+    assert_eq!(mapped.create.currency.as_deref(), Some("EUR"));
+    assert_eq!(mapped.create.exchange, Some(dec!(146.35)));
+    // Without a rate DK+ applies its own: sent without, with a warning.
+    inv.currency_rate = None;
+    let mapped = map(&inv).unwrap();
+    assert_eq!(mapped.create.exchange, None);
+    assert!(mapped
+        .warnings
+        .iter()
+        .any(|w| matches!(w, Warning::ExchangeRateNotGiven { currency } if currency == "EUR")));
+    // A rate that is no rate is refused.
+    inv.currency_rate = Some(dec!(0));
+    assert!(matches!(
+        &map(&inv).unwrap_err().problems[..],
+        [Problem::ExchangeRateInvalid { .. }]
+    ));
+    // The home currency carries no rate.
+    let mut isk = invoice(vec![line("x", dec!(1), dec!(100))]);
+    isk.currency_rate = Some(dec!(1));
+    assert_eq!(map(&isk).unwrap().create.exchange, None);
+}
+
+#[test]
+fn every_issued_state_is_sent_and_only_drafts_and_unknown_states_are_not() {
+    for (state, sent) in [
+        (Some(InvoiceState::Finalized), true),
+        (Some(InvoiceState::Sent), true),
+        (Some(InvoiceState::PartlyPaid), true),
+        (Some(InvoiceState::Paid), true),
+        (Some(InvoiceState::Overdue), true),
+        (Some(InvoiceState::Credited), true),
+        (Some(InvoiceState::Draft), false),
+        (Some(InvoiceState::Unknown("ARCHIVED".into())), false),
+        (None, false),
+    ] {
+        let mut inv = invoice(vec![line("x", dec!(1), dec!(100))]);
+        inv.state = state.clone();
+        assert_eq!(map(&inv).is_ok(), sent, "{state:?}");
+    }
+}
+
+#[test]
+fn long_line_texts_continue_in_text2_and_longer_ones_are_refused() {
+    let description = "Ráðgjöf vegna innleiðingar verkbókhalds og tímaskráningar í nóvember";
+    let mapped = map(&invoice(vec![line(description, dec!(1), dec!(100))])).unwrap();
+    let out = &mapped.create.lines[0];
+    assert_eq!(out.text.as_deref(), Some("Ráðgjöf vegna innleiðingar verkbókhalds"));
+    assert_eq!(out.text2.as_deref(), Some("og tímaskráningar í nóvember"));
+    let too_long = "orð ".repeat(25);
+    let err = map(&invoice(vec![line(&too_long, dec!(1), dec!(100))])).unwrap_err();
+    assert!(
+        matches!(&err.problems[..], [Problem::TextTooLong { length: 99, max: 80, .. }]),
+        "{err}"
     );
-    assert_eq!(map(&inv).unwrap().create.lines[0].price, dec!(11.51));
 }
 
 #[test]

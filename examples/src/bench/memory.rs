@@ -132,6 +132,14 @@ async fn unknown_customer() -> Response {
     )
 }
 
+async fn connected() -> Response {
+    json(StatusCode::OK, "true".to_owned())
+}
+
+async fn no_customers() -> Response {
+    json(StatusCode::OK, "[]".to_owned())
+}
+
 async fn create_customer(State(created): State<Arc<AtomicU64>>) -> StatusCode {
     created.fetch_add(1, Ordering::Relaxed);
     StatusCode::OK
@@ -166,7 +174,9 @@ pub async fn probe(customers: usize) -> Result<Probe, BenchError> {
     let created = Arc::new(AtomicU64::new(0));
     let dkplus_address = serve(
         Router::new()
+            .route("/api/v1/company/connection", get(connected))
             .route("/api/v1/Customer/{number}", get(unknown_customer))
+            .route("/api/v1/Customer/search/{value}/{max}", get(no_customers))
             .route("/api/v1/Customer", post(create_customer))
             .with_state(Arc::clone(&created)),
     )
@@ -206,7 +216,9 @@ pub async fn probe(customers: usize) -> Result<Probe, BenchError> {
     Ok(Probe {
         customers: report.counts.total(),
         created: created.load(Ordering::Relaxed),
-        failed: report.counts.failed + report.listing_failures.len(),
+        failed: report.counts.failed
+            + report.listing_failures.len()
+            + usize::from(report.stopped.is_some()),
         elapsed,
         peak_rss_kib: peak_rss_kib(),
     })

@@ -10,15 +10,42 @@ use crate::numbers::{AccountNumber, CustomerNumber, InvoiceNumber, ProductNumber
 use crate::wire::{self, Conflict, Day, Int, Money, Text, Timestamp, agree, pick, text_enum};
 
 text_enum!(
-    /// Where an invoice is in its life: a draft can still change; a finalized invoice has its
-    /// number and is what Moment's integrations transfer. Wire values are guesses.
+    /// Where an invoice is in its life: a draft can still change; from finalization on it has
+    /// its number and is what Moment's integrations transfer — also once it has been sent, paid
+    /// or credited. Wire values are guesses (see `docs/moment-api.md`).
     pub enum InvoiceState {
         /// Still being edited; has no invoice number yet.
         Draft => "DRAFT",
         /// Finalized (booked); will not change any more.
         Finalized => "FINALIZED" | "FINALISED" | "FINAL",
+        /// Finalized and sent to the customer.
+        Sent => "SENT",
+        /// Finalized and partly paid.
+        PartlyPaid => "PARTLY_PAID" | "PARTIALLY_PAID",
+        /// Finalized and paid.
+        Paid => "PAID",
+        /// Finalized and past its due date.
+        Overdue => "OVERDUE",
+        /// Finalized and credited (by a credit note).
+        Credited => "CREDITED",
     }
 );
+
+impl InvoiceState {
+    /// `true` for every state an invoice reaches once finalized (finalized, sent, partly paid,
+    /// paid, overdue, credited): it has its number and belongs in the books.
+    pub fn is_issued(&self) -> bool {
+        matches!(
+            self,
+            Self::Finalized
+                | Self::Sent
+                | Self::PartlyPaid
+                | Self::Paid
+                | Self::Overdue
+                | Self::Credited
+        )
+    }
+}
 
 text_enum!(
     /// An ordinary invoice or a credit note. Wire values are guesses.
@@ -108,6 +135,12 @@ impl Invoice {
     /// `true` when the state is [`InvoiceState::Finalized`].
     pub fn is_finalized(&self) -> bool {
         self.state == Some(InvoiceState::Finalized)
+    }
+
+    /// `true` when the state is one an invoice reaches once finalized (see
+    /// [`InvoiceState::is_issued`]).
+    pub fn is_issued(&self) -> bool {
+        self.state.as_ref().is_some_and(InvoiceState::is_issued)
     }
 
     /// `true` when the state is [`InvoiceState::Draft`].

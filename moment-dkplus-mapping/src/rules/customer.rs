@@ -263,3 +263,135 @@ pub fn customer_changes(
     };
     (changes != CustomerWrite::default()).then_some(changes)
 }
+
+/// A company name for comparing: lower case, punctuation dropped, Icelandic company suffixes
+/// (`ehf.`, `hf.`, `slf.`, `sf.`, `ses.`, `ohf.`, `bs.`) dropped, spaces folded.
+fn name_words(name: &str) -> Vec<String> {
+    const SUFFIXES: [&str; 7] = ["ehf", "hf", "slf", "sf", "ses", "ohf", "bs"];
+    name.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !SUFFIXES.contains(w))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `true` when the DK+ record's name is Moment's (ignoring case, punctuation and company
+/// suffixes), or DK+ has no name to compare.
+pub fn names_agree(moment: &str, dkplus: Option<&str>) -> bool {
+    match dkplus.map(str::trim).filter(|n| !n.is_empty()) {
+        None => true,
+        Some(dkplus) => name_words(moment) == name_words(dkplus),
+    }
+}
+
+/// Why a DK+ customer is not the legal entity of Moment's customer with the same number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentityMismatch {
+    /// Who the DK+ record is.
+    pub dkplus: String,
+    /// Who Moment's customer is.
+    pub moment: String,
+    /// The evidence.
+    pub reason: String,
+}
+
+/// Decides whether a DK+ customer whose name differs from Moment's is still the same legal
+/// entity (renamed) or another one. The kennitala decides where both sides tell it: DK+ prints
+/// the customer's kennitala on its invoices (`dkplus_kennitalas`, from the customer's invoices),
+/// Moment has the organization number. Without a kennitala on both sides, names with no word in
+/// common are taken as another entity — a person confirms.
+///
+/// # Errors
+/// An [`IdentityMismatch`] naming both sides and the evidence.
+pub fn same_legal_entity(
+    moment_name: &str,
+    moment_kennitala: Option<&Kennitala>,
+    dkplus_name: Option<&str>,
+    dkplus_kennitalas: &[String],
+) -> Result<(), IdentityMismatch> {
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let known: Vec<String> = dkplus_kennitalas
+        .iter()
+        .map(|k| digits(k))
+        .filter(|k| k.len() == 10)
+        .collect();
+    let describe = |name: Option<&str>, kennitala: Option<&str>| match (name, kennitala) {
+        (Some(n), Some(k)) => format!("\"{n}\" (kennitala {k})"),
+        (Some(n), None) => format!("\"{n}\""),
+        (None, Some(k)) => format!("kennitala {k}"),
+        (None, None) => "without name".to_owned(),
+    };
+    let mismatch = |reason: String| IdentityMismatch {
+        dkplus: describe(dkplus_name, known.first().map(String::as_str)),
+        moment: describe(Some(moment_name), moment_kennitala.map(Kennitala::as_str)),
+        reason,
+    };
+    if let (Some(moment), false) = (moment_kennitala, known.is_empty()) {
+        return if known.iter().any(|k| k == moment.as_str()) {
+            Ok(())
+        } else {
+            Err(mismatch(format!(
+                "its invoices in DK+ carry the kennitala {}, Moment's customer has {}",
+                known.join(", "),
+                moment.as_str()
+            )))
+        };
+    }
+    let moment_words = name_words(moment_name);
+    let shares_a_word = dkplus_name.is_none_or(|dk| {
+        name_words(dk)
+            .iter()
+            .any(|w| w.chars().count() >= 3 && moment_words.contains(w))
+    });
+    if shares_a_word {
+        Ok(())
+    } else {
+        Err(mismatch(
+            "the names have no word in common and DK+ shows no kennitala to compare".to_owned(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::*;
+
+    fn kt(s: &str) -> Kennitala {
+        Kennitala::parse(s).unwrap()
+    }
+
+    #[test]
+    fn names_agree_without_case_punctuation_or_company_suffix() {
+        assert!(names_agree("Norðurljós ehf.", Some("NORÐURLJÓS EHF")));
+        assert!(names_agree("Norðurljós ehf.", Some("Norðurljós")));
+        assert!(names_agree("Norðurljós ehf.", None));
+        assert!(names_agree("Norðurljós ehf.", Some("  ")));
+        assert!(!names_agree("Norðurljós ehf.", Some("Norðurljós og synir ehf.")));
+    }
+
+    #[test]
+    fn identity_table() {
+        let nordurljos = kt("4710080280");
+        let other = "1203735609".to_owned();
+        // (Moment name, Moment kt, DK+ name, DK+ kts, same entity?)
+        let cases: [(&str, Option<&Kennitala>, Option<&str>, Vec<String>, bool); 7] = [
+            // The kennitala decides when both sides tell it.
+            ("Aurora ehf.", Some(&nordurljos), Some("Norðurljós ehf."), vec!["471008-0280".into()], true),
+            ("Norðurljós ehf.", Some(&nordurljos), Some("Norðurljós ehf."), vec![other.clone()], false),
+            // Without DK+'s kennitala: a rename keeps a word, another company does not.
+            ("Norðurljós og synir ehf.", Some(&nordurljos), Some("Norðurljós ehf."), vec![], true),
+            ("Fjallasýn hf.", Some(&nordurljos), Some("Norðurljós ehf."), vec![], false),
+            ("Fjallasýn hf.", None, Some("Norðurljós ehf."), vec!["4710080280".into()], false),
+            ("Fjallasýn hf.", None, None, vec![], true),
+            // Short words ("og") are not evidence.
+            ("Jón og Gunna", None, Some("Siggi og Stína"), vec![], false),
+        ];
+        for (name, moment_kt, dk_name, dk_kts, same) in cases {
+            let verdict = same_legal_entity(name, moment_kt, dk_name, &dk_kts);
+            assert_eq!(verdict.is_ok(), same, "{name} / {dk_name:?} / {dk_kts:?}: {verdict:?}");
+        }
+        let err = same_legal_entity("Norðurljós ehf.", Some(&nordurljos), Some("Fjallasýn hf."), &[other]).unwrap_err();
+        assert_eq!(err.dkplus, "\"Fjallasýn hf.\" (kennitala 1203735609)");
+        assert_eq!(err.moment, "\"Norðurljós ehf.\" (kennitala 4710080280)");
+    }
+}

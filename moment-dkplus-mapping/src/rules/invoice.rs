@@ -2,10 +2,11 @@
 
 use std::collections::BTreeSet;
 
+use chrono::NaiveDate;
 use dkplus_client::validation::MAX_INVOICE_TEXT_CHARS;
 use dkplus_client::{
-    CustomerNumber, InvoiceCustomer, ItemCode, ProductCreate, ProjectNumber, SalesInvoiceCreate,
-    SalesInvoiceLineCreate,
+    CustomerNumber, InvoiceCustomer, ItemCode, Kennitala, ProductCreate, ProjectNumber,
+    SalesInvoiceCreate, SalesInvoiceLineCreate,
 };
 use moment_client::{Customer, Invoice, InvoiceLine, InvoiceType, Project};
 use rust_decimal::Decimal;
@@ -13,10 +14,12 @@ use rust_decimal::Decimal;
 use super::item_code::resolve_item_code;
 use super::kennitala::invoice_kennitala;
 use super::line::{
-    DKPLUS_SIGNIFICANT_DIGITS, fold_surcharge, line_tolerance, line_total, significant_digits,
+    DKPLUS_SIGNIFICANT_DIGITS, line_total, moment_line_total, price_for_total, significant_digits,
+    to_cents, with_surcharge,
 };
 use super::text::{
     DKPLUS_PRODUCT_DESCRIPTION_MAX, check_text, cut_chars, excerpt, non_blank, printable,
+    split_line_text,
 };
 use super::{ItemCodeSource, LineRef, MappingError, MomentObjectRef, Problem, ReferenceData};
 use crate::config::{IntegrationConfig, TotalMismatch};
@@ -52,9 +55,29 @@ pub struct RequiredProduct {
     pub create: ProductCreate,
     /// Where the item code came from.
     pub source: ItemCodeSource,
+    /// Moment's id of the product the code came from, else of the financial account.
+    pub moment_id: i64,
     /// Set when the description had to be shortened to DK+'s 40 characters; reported only if
     /// the product is actually created.
     pub description_truncated: Option<Warning>,
+}
+
+/// The currency of the books: amounts in it need no exchange rate.
+pub const HOME_CURRENCY: &str = "ISK";
+
+/// One mapped line: what DK+ will book for it and the VAT Moment charged on it, for the checks
+/// made once the DK+ products are known.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MappedLine {
+    /// The line.
+    pub line: LineRef,
+    /// Its item code (the DK+ product that decides its VAT).
+    pub item_code: ItemCode,
+    /// The line total DK+ will book, without VAT, to the cent.
+    pub total: Decimal,
+    /// The VAT percent Moment charged on the line (the line's, else its financial account's),
+    /// when Moment says.
+    pub moment_vat_percent: Option<Decimal>,
 }
 
 /// An invoice ready for DK+.
@@ -66,31 +89,40 @@ pub struct MappedInvoice {
     pub reference: String,
     /// The DK+ customer number.
     pub customer_number: CustomerNumber,
+    /// The customer's kennitala (sent as `Customer.SSN`; DK+ prints it on the invoice).
+    pub kennitala: Kennitala,
+    /// The invoice date.
+    pub date: NaiveDate,
     /// The DK+ project number, when the invoice has a project.
     pub project_number: Option<ProjectNumber>,
-    /// The total without VAT as DK+ will compute it (sum of the line totals).
+    /// The total without VAT DK+ will book (the sum of the line totals), equal to Moment's to
+    /// the cent unless `TotalMismatch::Warn` let a difference through (with a warning).
     pub total: Decimal,
-    /// How far DK+'s total may be from [`total`](Self::total) by rounding alone.
-    pub total_tolerance: Decimal,
     /// Moment's total including VAT, with the sign DK+ will show (negative for a credit note),
     /// to compare with the total DK+ books once it has added VAT from its products.
     pub moment_total_with_vat: Option<Decimal>,
+    /// Every line, in order.
+    pub lines: Vec<MappedLine>,
+    /// Whether this is a credit note.
+    pub credit_note: bool,
     /// Every distinct item code of the lines, in line order.
     pub products: Vec<RequiredProduct>,
     /// Things worth a look that did not stop the invoice.
     pub warnings: Vec<Warning>,
 }
 
-/// Maps a finalized Moment invoice (or credit note) to a DK+ sales invoice.
+/// Maps an issued Moment invoice (or credit note) to a DK+ sales invoice.
 ///
-/// Rules (see `docs/integration-rules.md`): draft invoices are refused; `Reference` = Moment's
-/// invoice number (DK+ assigns its own number); the customer must have a valid kennitala, sent
-/// as `Customer.SSN`; the configured sales person is set; each line keeps its quantity and gets
-/// the unit price with the surcharge folded in (rounded to the configured decimals), its
-/// discount percent, `IncludingVAT = false` and an item code from [`resolve_item_code`];
-/// a credit note is sent with negative quantities and the credited invoice's number in `Text1`.
-/// Line totals and the invoice total are checked against Moment's, a larger difference than
-/// rounding allows is a warning.
+/// Rules (see `docs/integration-rules.md`): drafts and invoices in a state the integration does
+/// not know are refused; `Reference` = Moment's invoice number (DK+ assigns its own number); the
+/// customer must have a valid kennitala, sent as `Customer.SSN`; the configured sales person is
+/// set; a foreign-currency invoice carries Moment's exchange rate; each line keeps its quantity
+/// and gets Moment's unit price — with a surcharge folded in at the precision that makes DK+'s
+/// line total equal Moment's —, its discount percent, `IncludingVAT = false`, an item code from
+/// [`resolve_item_code`] and its description in `Text` (continued in `Text2`); a credit note is
+/// sent with negative quantities and the credited invoice's number in `Text1`. Every line total
+/// and the invoice total must equal Moment's to the cent (else refused, or a warning under
+/// `TotalMismatch::Warn`).
 ///
 /// # Errors
 /// A [`MappingError`] with **every** problem found (header and all lines), each saying what to
@@ -106,7 +138,7 @@ pub fn map_invoice(
     // Header.
     if invoice.is_draft() {
         problems.push(Problem::InvoiceNotFinalized);
-    } else if !invoice.is_finalized() {
+    } else if !invoice.is_issued() {
         problems.push(Problem::InvoiceStateUnknown(match &invoice.state {
             Some(state) => format!("\"{}\"", printable(state.as_wire())),
             None => "missing".to_owned(),
@@ -169,16 +201,36 @@ pub fn map_invoice(
         }
         None => None,
     };
+    // A foreign-currency invoice is booked at the rate Moment invoiced with, so the books in
+    // ISK hold what Moment's invoice says. Without a rate DK+ applies its own of the day.
+    let exchange = match (&currency, invoice.currency_rate) {
+        (Some(code), _) if code == HOME_CURRENCY => None,
+        (Some(_), Some(rate)) if rate > Decimal::ZERO && significant_digits(rate) <= DKPLUS_SIGNIFICANT_DIGITS => Some(rate),
+        (Some(code), Some(rate)) => {
+            problems.push(Problem::ExchangeRateInvalid {
+                currency: code.clone(),
+                rate,
+            });
+            None
+        }
+        (Some(code), None) => {
+            warnings.push(Warning::ExchangeRateNotGiven {
+                currency: code.clone(),
+            });
+            None
+        }
+        (None, _) => None,
+    };
     if invoice.lines.is_empty() {
         problems.push(Problem::InvoiceHasNoLines);
     }
 
     // Lines.
     let mut lines = Vec::with_capacity(invoice.lines.len());
+    let mut mapped_lines = Vec::with_capacity(invoice.lines.len());
     let mut products: Vec<RequiredProduct> = Vec::new();
     let mut seen_codes = BTreeSet::new();
     let mut total = Decimal::ZERO;
-    let mut total_tolerance = Decimal::ZERO;
     let mut moment_lines_total = Some(Decimal::ZERO);
     for (index, line) in invoice.lines.iter().enumerate() {
         let line_ref = LineRef {
@@ -203,10 +255,15 @@ pub fn map_invoice(
             products.push(required_product(&mapped, line, config));
         }
         total = total.saturating_add(mapped.total);
-        total_tolerance = total_tolerance.saturating_add(mapped.tolerance);
         moment_lines_total = moment_lines_total
             .zip(line.line_total)
             .and_then(|(a, b)| a.checked_add(b));
+        mapped_lines.push(MappedLine {
+            line: line_ref,
+            item_code: mapped.line.item_code.clone(),
+            total: mapped.total,
+            moment_vat_percent: mapped.moment_vat_percent,
+        });
         lines.push(mapped.line);
     }
 
@@ -245,6 +302,9 @@ pub fn map_invoice(
                 line.quantity = -line.quantity;
                 line.total = line.total.map(|t| -t);
             }
+            for line in &mut mapped_lines {
+                line.total = -line.total;
+            }
             total = -total;
         }
         match credited {
@@ -274,20 +334,20 @@ pub fn map_invoice(
         problems.push(Problem::InvoiceTotalNegative { total });
     }
 
-    // Totals: compare with Moment's total without VAT (sign-insensitive for credit notes,
-    // whose totals Moment may keep as positive amounts).
+    // The invoice total: what DK+ books (the sum of its rounded lines) must equal Moment's total
+    // without VAT to the cent (sign-insensitive for credit notes, whose totals Moment may keep
+    // as positive amounts).
     let moment_total = invoice
         .total_excluding_vat
         .or(moment_lines_total.filter(|_| !invoice.lines.is_empty()));
     // Only a complete invoice can be compared: a line with its own problem is missing here.
     if let (Some(moment_total), true) = (moment_total, all_lines_mapped) {
-        let comparable = if credit_note && moment_total > Decimal::ZERO {
+        let comparable = to_cents(if credit_note && moment_total > Decimal::ZERO {
             -moment_total
         } else {
             moment_total
-        };
-        let difference = total.saturating_sub(comparable);
-        if difference.abs() > total_tolerance {
+        });
+        if total != comparable {
             match config.total_mismatch() {
                 TotalMismatch::Refuse => problems.push(Problem::InvoiceTotalMismatch {
                     moment: comparable,
@@ -296,7 +356,7 @@ pub fn map_invoice(
                 _ => warnings.push(Warning::InvoiceTotalMismatch {
                     moment: comparable,
                     mapped: total,
-                    difference,
+                    difference: total - comparable,
                 }),
             }
         }
@@ -308,9 +368,13 @@ pub fn map_invoice(
         &mut problems,
     );
 
-    let (Some(reference), Some(customer_number), Some(kennitala), true) =
-        (reference, customer_number, kennitala, problems.is_empty())
-    else {
+    let (Some(reference), Some(customer_number), Some(kennitala), Some(date), true) = (
+        reference,
+        customer_number,
+        kennitala,
+        invoice.invoice_date,
+        problems.is_empty(),
+    ) else {
         return Err(MappingError {
             object: MomentObjectRef::Invoice {
                 id: invoice.id.get(),
@@ -328,11 +392,12 @@ pub fn map_invoice(
         },
         sales_person: config.sales_person().cloned(),
         reference: Some(reference.clone()),
-        date: invoice.invoice_date,
+        date: Some(date),
         due_date: invoice.due_date,
         project: project_number.clone(),
         text1,
         currency,
+        exchange,
         lines,
         ..SalesInvoiceCreate::default()
     };
@@ -340,25 +405,28 @@ pub fn map_invoice(
         create,
         reference,
         customer_number,
+        kennitala,
+        date,
         project_number,
         total,
-        total_tolerance,
         moment_total_with_vat: invoice.total_including_vat.map(|t| {
-            if credit_note && t > Decimal::ZERO {
+            to_cents(if credit_note && t > Decimal::ZERO {
                 -t
             } else {
                 t
-            }
+            })
         }),
+        lines: mapped_lines,
+        credit_note,
         products,
         warnings,
     })
 }
 
-struct MappedLine {
+struct LineToSend {
     line: SalesInvoiceLineCreate,
     total: Decimal,
-    tolerance: Decimal,
+    moment_vat_percent: Option<Decimal>,
     source: ItemCodeSource,
     resolved_product: Option<moment_client::Product>,
     resolved_account: Option<moment_client::FinancialAccount>,
@@ -376,7 +444,7 @@ fn map_line(
     config: &IntegrationConfig,
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<Warning>,
-) -> Option<MappedLine> {
+) -> Option<LineToSend> {
     let before = problems.len();
     let out_of_range = |field, value, range| Problem::LineValueOutOfRange {
         line: line_ref.clone(),
@@ -461,11 +529,50 @@ fn map_line(
     else {
         return None;
     };
-    // Both in range, so neither fold nor total can overflow; a `None` is still handled.
-    let Some(price) = fold_surcharge(unit_price, surcharge, config.price_decimals()) else {
-        problems.push(Problem::LineTooLargeToCompute {
-            line: line_ref.clone(),
-        });
+    let too_large = || Problem::LineTooLargeToCompute {
+        line: line_ref.clone(),
+    };
+    // What Moment books for the line: its own line total, else its price computed exactly.
+    let Some(moment_total) = line
+        .line_total
+        .or_else(|| moment_line_total(quantity, unit_price, surcharge, discount))
+    else {
+        problems.push(too_large());
+        return None;
+    };
+    // Moment may keep a credit note's line totals as positive amounts.
+    let target = to_cents(
+        if inputs.invoice.is_credit_note()
+            && moment_total.is_sign_negative() != (quantity * unit_price).is_sign_negative()
+        {
+            -moment_total
+        } else {
+            moment_total
+        },
+    );
+    // Without a surcharge Moment's price goes unchanged. With one, the price carries it at the
+    // precision that makes DK+'s line total Moment's.
+    let price = match surcharge {
+        None => Some(unit_price),
+        Some(_) => {
+            let Some(exact) = with_surcharge(unit_price, surcharge) else {
+                problems.push(too_large());
+                return None;
+            };
+            price_for_total(quantity, exact, discount, target, config.price_decimals()).or_else(
+                || {
+                    // No price reaches Moment's total: refused below, or sent rounded with a
+                    // warning under `TotalMismatch::Warn`.
+                    Some(exact.round_dp_with_strategy(
+                        config.price_decimals(),
+                        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                    ))
+                },
+            )
+        }
+    };
+    let Some(price) = price else {
+        problems.push(too_large());
         return None;
     };
     // DK+ receives non-negative prices: a negative price becomes a negative quantity.
@@ -475,9 +582,7 @@ fn map_line(
         (quantity, price)
     };
     let Some(total) = line_total(quantity, price, discount) else {
-        problems.push(Problem::LineTooLargeToCompute {
-            line: line_ref.clone(),
-        });
+        problems.push(too_large());
         return None;
     };
     // DK+ keeps numbers as doubles: refuse what it could not store exactly.
@@ -498,50 +603,60 @@ fn map_line(
     if problems.len() > before_digits {
         return None;
     }
-    let tolerance = line_tolerance(quantity, discount, config.price_decimals());
-    if let Some(moment_total) = line.line_total {
-        // Moment may keep a credit note's line totals as positive amounts.
-        let comparable = if inputs.invoice.is_credit_note()
-            && total.is_sign_negative() != moment_total.is_sign_negative()
-        {
-            -moment_total
-        } else {
-            moment_total
-        };
-        let difference = total.saturating_sub(comparable);
-        if difference.abs() > tolerance {
-            match config.total_mismatch() {
-                TotalMismatch::Refuse => {
-                    problems.push(Problem::LineTotalMismatch {
-                        line: line_ref.clone(),
-                        moment: moment_total,
-                        mapped: total,
-                    });
-                    return None;
-                }
-                _ => warnings.push(Warning::LineTotalMismatch {
+    if total != target {
+        match config.total_mismatch() {
+            TotalMismatch::Refuse => {
+                problems.push(Problem::LineTotalMismatch {
                     line: line_ref.clone(),
-                    moment: moment_total,
+                    moment: target,
                     mapped: total,
-                    difference,
-                }),
+                });
+                return None;
             }
+            _ => warnings.push(Warning::LineTotalMismatch {
+                line: line_ref.clone(),
+                moment: target,
+                mapped: total,
+                difference: total - target,
+            }),
         }
     }
+    let (text, text2) = match non_blank(line.description.as_deref()) {
+        None => (None, None),
+        Some(description) => match split_line_text(description, config.text_limits().line_text) {
+            Ok(parts) => parts,
+            Err(length) => {
+                problems.push(Problem::TextTooLong {
+                    field: format!("{line_ref} description"),
+                    fix: "shorten the line's description in Moment (it continues in DK+'s second line text, but no further)",
+                    length,
+                    max: 2 * config.text_limits().line_text,
+                });
+                return None;
+            }
+        },
+    };
     let item_code: ItemCode = resolved.code;
-    Some(MappedLine {
+    let moment_vat_percent = line.vat_percent.or_else(|| {
+        resolved
+            .account
+            .as_ref()
+            .and_then(|a| a.current_vat_percentage)
+    });
+    Some(LineToSend {
         line: SalesInvoiceLineCreate {
             item_code,
             quantity,
             price,
-            text: non_blank(line.description.as_deref()).map(str::to_owned),
+            text,
+            text2,
             discount,
             including_vat: Some(false),
             total: Some(total),
             ..SalesInvoiceLineCreate::default()
         },
         total,
-        tolerance,
+        moment_vat_percent,
         source: resolved.source,
         resolved_product: resolved.product,
         resolved_account: resolved.account,
@@ -549,7 +664,7 @@ fn map_line(
 }
 
 fn required_product(
-    mapped: &MappedLine,
+    mapped: &LineToSend,
     line: &InvoiceLine,
     config: &IntegrationConfig,
 ) -> RequiredProduct {
@@ -587,6 +702,12 @@ fn required_product(
             ..ProductCreate::default()
         },
         source: mapped.source.clone(),
+        moment_id: mapped
+            .resolved_product
+            .as_ref()
+            .map(|p| p.id.get())
+            .or_else(|| mapped.resolved_account.as_ref().map(|a| a.id.get()))
+            .unwrap_or_default(),
         description_truncated,
     }
 }

@@ -196,6 +196,37 @@ pub enum Problem {
         /// The total DK+ would book.
         mapped: Decimal,
     },
+    /// A line's DK+ product charges another VAT rate than Moment charged.
+    #[error(
+        "{line}: DK+ would charge {dkplus} % VAT (from {}) but Moment charged {moment} %: {}; \
+         nothing was posted",
+        if *customer_no_vat { "the customer, which is VAT-exempt (NoVat) in DK+".to_owned() } else { format!("DK+ product {item_code}") },
+        if *customer_no_vat { "check the customer's VAT setting in DK+ or the line's VAT in Moment" } else { "correct the product's VAT in DK+ or the line's account in Moment" }
+    )]
+    VatRateMismatch {
+        /// The line.
+        line: LineRef,
+        /// The DK+ product of the line.
+        item_code: String,
+        /// The rate DK+ would charge.
+        dkplus: Decimal,
+        /// The rate Moment charged.
+        moment: Decimal,
+        /// Whether DK+ charges nothing because the customer is VAT-exempt there.
+        customer_no_vat: bool,
+    },
+    /// The total including VAT DK+ would book differs from Moment's.
+    #[error(
+        "DK+ would book {dkplus} including VAT (VAT from its products) but Moment's total \
+         including VAT is {moment}: check the VAT of the invoice's products in DK+ against the \
+         accounts in Moment (nothing is booked with a different amount)"
+    )]
+    VatTotalMismatch {
+        /// Moment's total including VAT.
+        moment: Decimal,
+        /// What DK+ would book.
+        dkplus: Decimal,
+    },
     /// The invoice has no number.
     #[error("the invoice has no invoice number: finalize it in Moment so it gets one")]
     InvoiceNumberMissing,
@@ -219,6 +250,17 @@ pub enum Problem {
         "the currency code {0:?} is not an ISO 4217 three-letter code (e.g. ISK): correct it in Moment"
     )]
     CurrencyCodeInvalid(String),
+    /// A foreign-currency invoice with an exchange rate DK+ cannot use.
+    #[error(
+        "the invoice is in {currency} with the exchange rate {rate}, which is not a positive rate \
+         DK+ can store: correct the currency rate on the invoice in Moment"
+    )]
+    ExchangeRateInvalid {
+        /// The currency code.
+        currency: String,
+        /// Moment's rate.
+        rate: Decimal,
+    },
     /// An invoice (not a credit note) adds up to less than zero.
     #[error(
         "the invoice adds up to {total}, less than zero: make it a credit note in Moment \

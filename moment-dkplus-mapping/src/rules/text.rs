@@ -61,6 +61,40 @@ pub(crate) fn printable(text: &str) -> Cow<'_, str> {
     )
 }
 
+/// An invoice line's description as DK+'s line texts carry it: white space (line breaks too)
+/// folded into single spaces; what does not fit `limit` characters continues in `Text2`, split
+/// between words where possible. Nothing is cut: a description longer than both texts together
+/// is `Err(its length)`.
+pub(crate) fn split_line_text(
+    description: &str,
+    limit: usize,
+) -> Result<(Option<String>, Option<String>), usize> {
+    let folded = description.split_whitespace().collect::<Vec<_>>().join(" ");
+    let length = folded.chars().count();
+    if length <= limit {
+        return Ok((Some(folded), None));
+    }
+    // The last space within the first `limit` characters, else a split inside the word.
+    let hard = folded
+        .char_indices()
+        .nth(limit)
+        .map_or(folded.len(), |(at, _)| at);
+    let at = if folded[hard..].starts_with(' ') {
+        hard
+    } else {
+        folded[..hard]
+            .rfind(' ')
+            .filter(|at| *at > 0)
+            .unwrap_or(hard)
+    };
+    let (first, rest) = folded.split_at(at);
+    let rest = rest.trim_start();
+    if first.chars().count() > limit || rest.chars().count() > limit {
+        return Err(length);
+    }
+    Ok((Some(first.trim_end().to_owned()), Some(rest.to_owned())))
+}
+
 /// A short excerpt of a description, to name a line in a message.
 pub(crate) fn excerpt(text: &str) -> String {
     let one_line = text.lines().next().unwrap_or("").trim();
@@ -85,6 +119,22 @@ mod tests {
         assert_eq!(cut_chars("þjónusta", 3), ("þjó".to_owned(), true));
         assert_eq!(cut_chars("abc", 3), ("abc".to_owned(), false));
         assert_eq!(cut_chars("ab cd", 3), ("ab".to_owned(), true));
+    }
+
+    #[test]
+    fn long_line_texts_continue_in_the_second_text_and_are_never_cut() {
+        let ok = |d: &str, l| split_line_text(d, l).unwrap();
+        assert_eq!(ok("Ráðgjöf", 10), (Some("Ráðgjöf".into()), None));
+        assert_eq!(ok(" Ráðgjöf \n í nóvember ", 40), (Some("Ráðgjöf í nóvember".into()), None));
+        assert_eq!(
+            ok("Ráðgjöf vegna innleiðingar í nóvember", 24),
+            (Some("Ráðgjöf vegna".into()), Some("innleiðingar í nóvember".into()))
+        );
+        // A word longer than the limit is split inside (the rest continues, nothing is lost).
+        assert_eq!(ok("abcdefghij", 6), (Some("abcdef".into()), Some("ghij".into())));
+        // Exactly at the limit: one text.
+        assert_eq!(ok(&"x".repeat(40), 40), (Some("x".repeat(40)), None));
+        assert_eq!(split_line_text(&"word ".repeat(20), 40), Err(99));
     }
 
     #[test]

@@ -5,11 +5,36 @@ use moment_client::{Customer, CustomerId};
 use tracing::Instrument;
 
 use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus, SyncFailure};
-use super::run::Run;
+use super::run::{DkCustomer, Run};
 use crate::ports::{DkPlusTarget, MomentSource};
-use crate::rules::{customer_changes, map_customer};
+use crate::rules::{MappedCustomer, customer_changes, map_customer};
 
 impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
+    /// Updates a DK+ customer of the same number with Moment's data — once it is known to be
+    /// the same legal entity — sending only what differs.
+    async fn update_existing(
+        &self,
+        customer: &Customer,
+        mapped: &MappedCustomer,
+        existing: &dkplus_client::Customer,
+    ) -> Result<(OutcomeStatus, DkCustomer), SyncFailure> {
+        let number = &mapped.number;
+        self.check_identity(customer, number, existing).await?;
+        let in_dkplus = DkCustomer {
+            no_vat: existing.no_vat.unwrap_or(false),
+        };
+        match customer_changes(&mapped.write, existing) {
+            None => Ok((OutcomeStatus::Unchanged, in_dkplus)),
+            Some(changes) => match self.engine.dkplus.update_customer(number, &changes).await {
+                Ok(()) => Ok((OutcomeStatus::Updated, in_dkplus)),
+                Err(error) => Err(SyncFailure::DkPlus {
+                    what: format!("update of customer {number}"),
+                    error,
+                }),
+            },
+        }
+    }
+
     pub(crate) async fn transfer_customer_by_id(&self, id: CustomerId) -> ObjectOutcome {
         let base = ObjectOutcome::new(ObjectKind::Customer, id.get(), None);
         if !self.engine.config.transfer_customers() {
@@ -46,6 +71,9 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         };
         outcome.warnings = mapped.warnings.clone();
         outcome.dkplus_number = Some(mapped.number.to_string());
+        if let Err(failure) = self.claim_customer_number(&mapped.number, customer.id) {
+            return outcome.with(OutcomeStatus::Failed(failure));
+        }
         let dk = &self.engine.dkplus;
         let number = &mapped.number;
         let _creating = self
@@ -53,42 +81,46 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             .create_locks
             .lock(&format!("customer:{number}"))
             .await;
-        let failed =
-            |what: String| move |error| OutcomeStatus::Failed(SyncFailure::DkPlus { what, error });
-        let mut existing = dk.customer(number).await;
-        let mut status = None;
-        if let Ok(None) = existing {
-            match dk.create_customer(&mapped.create_body()).await {
-                Ok(()) => status = Some(OutcomeStatus::Created),
-                // Created by someone else meanwhile: update it like an existing one.
-                Err(error) if error.status == Some(409) => existing = dk.customer(number).await,
-                Err(error) => status = Some(failed(format!("new customer {number}"))(error)),
-            }
-        }
-        let status = match (status, existing) {
-            (Some(status), _) => status,
-            (None, Err(error)) => failed(format!("customer {number} lookup"))(error),
-            (None, Ok(None)) => {
-                failed(format!("new customer {number}"))(crate::ports::PortError::new(
-                    crate::ports::System::DkPlus,
-                    crate::ports::PortErrorKind::OutcomeUnknown,
-                    "DK+ answered that the customer exists (409) but does not return it yet",
-                ))
-            }
-            (None, Ok(Some(existing))) => match customer_changes(&mapped.write, &existing) {
-                None => OutcomeStatus::Unchanged,
-                Some(changes) => match dk.update_customer(number, &changes).await {
-                    Ok(()) => OutcomeStatus::Updated,
-                    Err(error) => failed(format!("update of customer {number}"))(error),
-                },
-            },
+        let failed = |what: String| {
+            move |error| SyncFailure::DkPlus { what, error }
         };
-        if matches!(
-            status,
-            OutcomeStatus::Created | OutcomeStatus::Updated | OutcomeStatus::Unchanged
-        ) {
-            self.mark_dk_customer(&mapped.number);
-        }
+        let existing = match dk.customer(number).await {
+            Ok(existing) => existing,
+            Err(error) => {
+                return outcome.with(OutcomeStatus::Failed(failed(format!(
+                    "customer {number} lookup"
+                ))(error)));
+            }
+        };
+        let result: Result<(OutcomeStatus, DkCustomer), SyncFailure> = match existing {
+            None => match self.create_customer(&mapped).await {
+                Ok(warnings) => {
+                    outcome.warnings.extend(warnings);
+                    Ok((OutcomeStatus::Created, DkCustomer::default()))
+                }
+                // Created by someone else meanwhile: update it like an existing one.
+                Err(error) if error.status == Some(409) => match dk.customer(number).await {
+                    Ok(Some(existing)) => self.update_existing(&customer, &mapped, &existing).await,
+                    Ok(None) => Err(failed(format!("new customer {number}"))(
+                        crate::ports::PortError::new(
+                            crate::ports::System::DkPlus,
+                            crate::ports::PortErrorKind::OutcomeUnknown,
+                            "DK+ answered that the customer exists (409) but does not return it yet",
+                        ),
+                    )),
+                    Err(error) => Err(failed(format!("customer {number} lookup"))(error)),
+                },
+                Err(error) => Err(failed(format!("new customer {number}"))(error)),
+            },
+            Some(existing) => self.update_existing(&customer, &mapped, &existing).await,
+        };
+        let status = match result {
+            Ok((status, in_dkplus)) => {
+                self.mark_dk_customer(&mapped.number, in_dkplus);
+                status
+            }
+            Err(failure) => OutcomeStatus::Failed(failure),
+        };
         outcome.with(status)
     }
 }

@@ -12,7 +12,7 @@ use super::notify::{FailureReport, Notifier};
 use super::order::{Sequencer, Turn, posting_order};
 use super::outcome::{
     ListingFailure, ObjectKind, ObjectOutcome, OutcomeSink, OutcomeStatus, ReportBuilder,
-    Retention, SyncReport,
+    Retention, SyncFailure, SyncReport,
 };
 use super::run::Run;
 use crate::config::IntegrationConfig;
@@ -185,7 +185,7 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
     pub async fn transfer_customer(&self, id: moment_client::CustomerId) -> SyncReport {
         let run = Run::new(self);
         let outcome = run.transfer_customer_by_id(id).await;
-        self.single(outcome).await
+        self.single(&run, outcome).await
     }
 
     /// Transfers one project by Moment id: created in DK+ when missing (DK+ cannot update
@@ -193,7 +193,7 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
     pub async fn transfer_project(&self, id: moment_client::ProjectId) -> SyncReport {
         let run = Run::new(self);
         let outcome = run.transfer_project_by_id(id).await;
-        self.single(outcome).await
+        self.single(&run, outcome).await
     }
 
     /// Transfers one invoice or credit note by Moment id and returns the DK+ invoice number in
@@ -204,7 +204,7 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         let outcome = run
             .transfer_invoice_by_id(id, DraftPolicy::Refuse, None)
             .await;
-        self.single(outcome).await
+        self.single(&run, outcome).await
     }
 
     /// Handles the body of a Moment webhook end to end: parses it, fetches the object and
@@ -265,13 +265,16 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
                 return Ok(report);
             }
         };
-        Ok(self.single(outcome).await)
+        Ok(self.single(&run, outcome).await)
     }
 
     /// Transfers everything changed in Moment since `since`: customers, then projects, then
-    /// finalized invoices and credit notes (each type only when it is on), `concurrency` objects
-    /// at a time. A failed object never stops the others; the report lists it with its reason.
-    /// Give the next run [`SyncReport::next_backfill_since`].
+    /// invoices and credit notes in every state (drafts wait, issued ones go, unknown states are
+    /// reported), each type only when it is on, `concurrency` objects at a time. A failed object
+    /// never stops the others — but a failure of a whole system (a refused token, a system that
+    /// cannot be reached) stops the run with that one failure instead of the same failure for
+    /// every object; DK+ is checked before anything is read. Give the next run
+    /// [`SyncReport::next_backfill_since`].
     pub async fn backfill(&self, since: DateTime<Utc>) -> SyncReport {
         self.backfill_with(since, Retention::All, None).await
     }
@@ -285,11 +288,18 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         retention: Retention,
         sink: Option<&dyn OutcomeSink>,
     ) -> SyncReport {
-        let report = ReportBuilder::new(retention, sink);
+        let report = ReportBuilder::new(retention, sink).dry_run(self.dkplus.is_dry_run());
         let run = Run::new(self);
+        if let Err(failure) = self.check_dkplus_first(&run).await {
+            report.stop(failure);
+            return self.finish(report.finish()).await;
+        }
         let concurrency = self.config.concurrency();
         if self.config.transfer_customers() {
-            let customers = self.moment.customers_changed_since(since);
+            let customers = listed_without_gaps(
+                || self.moment.customers_changed_since(since),
+                |c: &Customer| c.id.get(),
+            );
             drain(
                 ObjectKind::Customer,
                 customers,
@@ -305,8 +315,12 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
             )
             .await;
         }
-        if self.config.transfer_projects() {
-            let projects = self.moment.projects_changed_since(since);
+        record_side_outcomes(&run, &report);
+        if self.config.transfer_projects() && !report.is_stopped() {
+            let projects = listed_without_gaps(
+                || self.moment.projects_changed_since(since),
+                |p: &Project| p.id.get(),
+            );
             drain(
                 ObjectKind::Project,
                 projects,
@@ -322,8 +336,12 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
             )
             .await;
         }
-        if self.config.transfer_invoices() {
-            let invoices = self.moment.finalized_invoices_changed_since(since);
+        record_side_outcomes(&run, &report);
+        if self.config.transfer_invoices() && !report.is_stopped() {
+            let invoices = listed_without_gaps(
+                || self.moment.invoices_changed_since(since),
+                |i: &Invoice| i.id.get(),
+            );
             if self.config.post_invoices_in_order() {
                 // Read the whole listing first: the order is Moment's invoice numbers, not the
                 // listing's. Preparation stays concurrent; posts take turns.
@@ -343,8 +361,6 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
                         error,
                     });
                 }
-                let mut seen = std::collections::HashSet::new();
-                listed.retain(|i| seen.insert(i.id));
                 listed.sort_by(posting_order);
                 let sequencer = Sequencer::new();
                 let turns = listed
@@ -376,12 +392,49 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
                 .await;
             }
         }
+        record_side_outcomes(&run, &report);
+        if let Some(warning) = run.number_series_warning() {
+            report.warn(warning);
+        }
         self.finish(report.finish()).await
     }
 
-    async fn single(&self, outcome: ObjectOutcome) -> SyncReport {
-        let report = ReportBuilder::new(Retention::All, None);
+    /// Checks DK+ before a backfill reads anything: the token works, DK+ reaches the company's
+    /// data, and the sales person exists (when invoices are on). A failure here is the run's one
+    /// failure.
+    async fn check_dkplus_first(&self, run: &Run<'_, M, D>) -> Result<(), SyncFailure> {
+        let connected = self
+            .dkplus
+            .check_connection()
+            .await
+            .map_err(|error| SyncFailure::DkPlus {
+                what: "connection check".into(),
+                error,
+            })?;
+        if !connected {
+            return Err(SyncFailure::DkPlus {
+                what: "connection check".into(),
+                error: PortError::new(
+                    crate::ports::System::DkPlus,
+                    PortErrorKind::Unavailable,
+                    "DK+ answered that it has no connection to the company's data; check the company in dkPlus",
+                ),
+            });
+        }
+        if self.config.transfer_invoices() {
+            run.check_sales_person().await?;
+        }
+        Ok(())
+    }
+
+    async fn single(&self, run: &Run<'_, M, D>, outcome: ObjectOutcome) -> SyncReport {
+        let report = ReportBuilder::new(Retention::All, None).dry_run(self.dkplus.is_dry_run());
+        // The object asked for first, then what was created on the way.
         report.record(outcome);
+        record_side_outcomes(run, &report);
+        if let Some(warning) = run.number_series_warning() {
+            report.warn(warning);
+        }
         self.finish(report.finish()).await
     }
 
@@ -393,6 +446,9 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
                 }
                 _ => tracing::info!(%outcome, "transferred"),
             }
+        }
+        if let Some(stopped) = &report.stopped {
+            tracing::error!(%stopped, "run stopped");
         }
         let worth_sending =
             !report.is_clean() || (self.config.notify_warnings() && report.counts.warnings > 0);
@@ -417,6 +473,73 @@ pub(crate) enum DraftPolicy {
     Refuse,
     /// Webhooks and backfills: a draft is skipped until it is finalized.
     Skip,
+}
+
+/// How many times a listing is read again at most to find objects it skipped while it changed.
+const MAX_LISTING_PASSES: u32 = 4;
+
+/// A Moment listing read so that nothing is skipped when the listing changes while it is paged:
+/// an object that leaves the listing (deleted, or filtered out) makes the ones after it move up a
+/// page, so the next page would skip one. The listing is therefore read again, and again while
+/// that finds objects the earlier passes did not see (at most [`MAX_LISTING_PASSES`] times; a
+/// listing that still changes then is a listing failure, so the next run reads it again). Each
+/// object is yielded once.
+fn listed_without_gaps<'a, T, S>(
+    list: impl Fn() -> S + Send + 'a,
+    id: fn(&T) -> i64,
+) -> futures_util::stream::BoxStream<'a, PortResult<T>>
+where
+    S: Stream<Item = PortResult<T>> + Send + 'a,
+    T: Send + 'a,
+{
+    struct Pass<S> {
+        number: u32,
+        items: std::pin::Pin<Box<S>>,
+        new: usize,
+    }
+    let first = Pass {
+        number: 1,
+        items: Box::pin(list()),
+        new: 0,
+    };
+    let seen = std::collections::HashSet::<i64>::new();
+    futures_util::stream::unfold(
+        (Some(first), seen, list),
+        move |(mut pass, mut seen, list)| async move {
+            loop {
+                let current = pass.as_mut()?;
+                match current.items.next().await {
+                    Some(Ok(item)) => {
+                        if seen.insert(id(&item)) {
+                            current.new += 1;
+                            return Some((Ok(item), (pass, seen, list)));
+                        }
+                    }
+                    Some(Err(error)) => return Some((Err(error), (None, seen, list))),
+                    None if current.number > 1 && current.new == 0 => return None,
+                    None if current.number >= MAX_LISTING_PASSES => {
+                        let error = PortError::new(
+                            crate::ports::System::Moment,
+                            PortErrorKind::Unavailable,
+                            format!(
+                                "the listing kept changing while it was read ({MAX_LISTING_PASSES} times); the next run reads it again"
+                            ),
+                        );
+                        return Some((Err(error), (None, seen, list)));
+                    }
+                    None => {
+                        let number = current.number + 1;
+                        pass = Some(Pass {
+                            number,
+                            items: Box::pin(list()),
+                            new: 0,
+                        });
+                    }
+                }
+            }
+        },
+    )
+    .boxed()
 }
 
 /// How many listed invoices an in-order backfill keeps whole while it reads the listing.
@@ -448,8 +571,21 @@ where
     (collected, None)
 }
 
+/// Records the objects the run created on the way (products, and customers or projects an
+/// invoice needed).
+fn record_side_outcomes<M: MomentSource, D: DkPlusTarget>(
+    run: &Run<'_, M, D>,
+    report: &ReportBuilder<'_>,
+) {
+    for outcome in run.take_side_outcomes() {
+        report.record(outcome);
+    }
+}
+
 /// Runs `transfer` over a listing with bounded concurrency; a listing error stops the listing
-/// (recorded), never the objects already under way.
+/// (recorded), never the objects already under way. The first systemic failure (a refused
+/// token, a system that cannot be reached) stops the run: it becomes the report's one failure,
+/// and objects not yet started are counted as not attempted.
 async fn drain<T, S, F, Fut>(
     kind: ObjectKind,
     items: S,
@@ -474,10 +610,28 @@ async fn drain<T, S, F, Fut>(
             std::future::ready(ok)
         })
         .filter_map(|item| std::future::ready(item.ok()))
-        .map(&transfer)
+        .map(|item| {
+            let started = (!report.is_stopped()).then(|| transfer(item));
+            async move {
+                match started {
+                    Some(transfer) => Some(transfer.await),
+                    None => None,
+                }
+            }
+        })
         .buffer_unordered(concurrency)
         .for_each(|outcome| {
-            report.record(outcome);
+            match outcome {
+                Some(outcome) => match outcome.failure().filter(|f| f.is_systemic()) {
+                    Some(failure) => {
+                        if !report.stop(failure.clone()) {
+                            report.not_attempted();
+                        }
+                    }
+                    None => report.record(outcome),
+                },
+                None => report.not_attempted(),
+            }
             std::future::ready(())
         })
         .await;

@@ -12,7 +12,9 @@ use tracing::Instrument;
 use super::outcome::{ExistingInvoice, ObjectKind, ObjectOutcome, OutcomeStatus, SyncFailure};
 use super::run::Run;
 use crate::ports::{DkPlusTarget, MomentSource};
-use crate::rules::{InvoiceInputs, MappedInvoice, map_invoice};
+use crate::rules::{
+    InvoiceInputs, MappedInvoice, MappingError, MomentObjectRef, check_vat, map_invoice, to_cents,
+};
 use crate::warning::Warning;
 
 /// What DK+ already has under an invoice's reference.
@@ -20,23 +22,31 @@ use crate::warning::Warning;
 pub(crate) enum Existing {
     /// Nothing with this reference.
     Absent,
-    /// This invoice: same reference, customer and total.
+    /// This invoice: same reference, customer, date and total.
     Same {
         number: Option<String>,
-        warning: Option<Warning>,
+        warnings: Vec<Warning>,
+    },
+    /// More than one DK+ invoice is this invoice.
+    Duplicates(Vec<ExistingInvoice>),
+    /// This invoice (same reference, customer and date) with another total.
+    Changed {
+        number: Option<String>,
+        dkplus_total: Decimal,
     },
     /// Something else carries the reference.
     Conflict(Vec<ExistingInvoice>),
 }
 
-/// Extra leeway when comparing with a total DK+ computed itself: it may round each line and the
-/// total to whole units of the currency, so one unit for the total and half a unit per line.
-fn leeway(mapped: &MappedInvoice) -> Decimal {
-    let lines = Decimal::from(mapped.create.lines.len());
-    Decimal::ONE.saturating_add(lines.saturating_mul(Decimal::new(5, 1)))
+/// Digits only: `471008-0280` and `4710080280` are the same kennitala.
+fn digits(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// Decides whether an invoice DK+ returned for the reference is the one being sent.
+/// Decides whether invoices DK+ returned for the reference are the one being sent: the same
+/// reference, the same customer (by number, or by the kennitala DK+ printed on it — a customer
+/// renumbered in Moment keeps its invoices), the same invoice date and the same total without VAT
+/// to the cent.
 pub(crate) fn classify(candidates: &[SalesInvoice], mapped: &MappedInvoice) -> Existing {
     let same_reference: Vec<&SalesInvoice> = candidates
         .iter()
@@ -44,44 +54,91 @@ pub(crate) fn classify(candidates: &[SalesInvoice], mapped: &MappedInvoice) -> E
         .collect();
     // DK+ returned these for the reference but without one: not taken as ours, and not ignored
     // either — they make a conflict unless one with the reference matches.
-    let unreferenced = candidates.iter().filter(|c| c.reference.is_none());
-    let tolerance = mapped.total_tolerance.saturating_add(leeway(mapped));
-    let matching = same_reference.iter().find(|c| {
-        let customer_ok = c
-            .customer_number
+    let unreferenced: Vec<&SalesInvoice> =
+        candidates.iter().filter(|c| c.reference.is_none()).collect();
+    let by_number = |c: &SalesInvoice| {
+        c.customer_number
             .as_ref()
-            .is_some_and(|n| n.as_str() == mapped.customer_number.as_str());
-        let total_ok = c
-            .total_amount
-            .is_none_or(|t| t.saturating_sub(mapped.total).abs() <= tolerance);
-        customer_ok && total_ok
-    });
-    match matching {
-        Some(found) => {
+            .is_some_and(|n| n.as_str() == mapped.customer_number.as_str())
+    };
+    let by_kennitala = |c: &SalesInvoice| {
+        c.customer_ssn
+            .as_deref()
+            .is_some_and(|k| digits(k) == mapped.kennitala.as_str())
+    };
+    let same_party_and_day = |c: &&SalesInvoice| {
+        (by_number(c) || by_kennitala(c)) && c.invoice_date == Some(mapped.date)
+    };
+    let same_total = |c: &&SalesInvoice| c.total_amount.is_none_or(|t| t == mapped.total);
+    let matching: Vec<&SalesInvoice> = same_reference
+        .iter()
+        .copied()
+        .filter(same_party_and_day)
+        .filter(same_total)
+        .collect();
+    match matching.as_slice() {
+        [found] => {
             let number = found.number.as_ref().map(|n| n.to_string());
-            let warning =
-                found
-                    .total_amount
-                    .is_none()
-                    .then(|| Warning::ExistingInvoiceWithoutTotal {
-                        dkplus: number.clone().unwrap_or_else(|| "?".into()),
-                    });
-            Existing::Same { number, warning }
+            let mut warnings = Vec::new();
+            if found.total_amount.is_none() {
+                warnings.push(Warning::ExistingInvoiceWithoutTotal {
+                    dkplus: number.clone().unwrap_or_else(|| "?".into()),
+                });
+            }
+            if !by_number(found) {
+                warnings.push(Warning::CustomerRenumbered {
+                    dkplus: number.clone().unwrap_or_else(|| "?".into()),
+                    was: found
+                        .customer_number
+                        .as_ref()
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| "?".into()),
+                    now: mapped.customer_number.to_string(),
+                });
+            }
+            return Existing::Same { number, warnings };
         }
-        None if same_reference.is_empty() && unreferenced.clone().next().is_none() => {
-            Existing::Absent
+        [] => {}
+        several => {
+            return Existing::Duplicates(several.iter().map(|c| ExistingInvoice::of(c)).collect());
         }
-        None => Existing::Conflict(
-            same_reference
-                .into_iter()
-                .chain(unreferenced)
-                .map(|c| ExistingInvoice {
-                    number: c.number.as_ref().map(|n| n.to_string()),
-                    customer: c.customer_number.as_ref().map(|n| n.to_string()),
-                    total: c.total_amount,
-                })
-                .collect(),
-        ),
+    }
+    if let Some(changed) = same_reference.iter().find(|c| same_party_and_day(c)) {
+        return Existing::Changed {
+            number: changed.number.as_ref().map(|n| n.to_string()),
+            dkplus_total: changed.total_amount.unwrap_or_default(),
+        };
+    }
+    if same_reference.is_empty() && unreferenced.is_empty() {
+        return Existing::Absent;
+    }
+    Existing::Conflict(
+        same_reference
+            .into_iter()
+            .chain(unreferenced)
+            .map(ExistingInvoice::of)
+            .collect(),
+    )
+}
+
+/// What an [`Existing`] that is not this invoice means for it.
+fn existing_failure(mapped: &MappedInvoice, existing: Existing) -> SyncFailure {
+    match existing {
+        Existing::Duplicates(existing) => SyncFailure::DuplicatesInDkPlus {
+            reference: mapped.reference.clone(),
+            existing,
+        },
+        Existing::Changed {
+            number,
+            dkplus_total,
+        } => SyncFailure::ChangedSincePosted {
+            reference: mapped.reference.clone(),
+            dkplus_number: number,
+            dkplus_total,
+            moment_total: mapped.total,
+        },
+        Existing::Conflict(existing) => conflict(mapped, existing),
+        Existing::Absent | Existing::Same { .. } => conflict(mapped, Vec::new()),
     }
 }
 
@@ -197,17 +254,36 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         // What the invoice needs in DK+ first: its customer, project and products.
         // The configured sales person first: a wrong one writes nothing at all.
         self.check_sales_person().await?;
-        if let Some(customer) = &customer {
-            self.ensure_dk_customer(customer).await?;
-        }
+        let customer_no_vat = match &customer {
+            Some(customer) => self.ensure_dk_customer(customer).await?.no_vat,
+            None => false,
+        };
         if let Some(number) = &mapped.project_number {
             self.ensure_dk_project(number, invoice.project_id()).await?;
         }
+        let mut rates = std::collections::HashMap::new();
         for required in &mapped.products {
-            if let Some(warning) = self.ensure_product(required).await? {
-                outcome.warnings.push(warning);
-            }
+            let product = self.ensure_product(required).await?;
+            rates.insert(required.create.item_code.clone(), product.tax_percent);
         }
+        // The VAT DK+ will charge, from the products it has: checked against Moment's before
+        // anything is posted.
+        let vat_warnings = check_vat(
+            &mapped,
+            |code| rates.get(code).copied().flatten(),
+            customer_no_vat,
+            self.engine.config.total_mismatch(),
+        )
+        .map_err(|problems| {
+            SyncFailure::Mapping(MappingError {
+                object: MomentObjectRef::Invoice {
+                    id: invoice.id.get(),
+                    number: Some(mapped.reference.clone()),
+                },
+                problems,
+            })
+        })?;
+        outcome.warnings.extend(vat_warnings);
 
         // In-order posting: wait until every invoice before this one is done. Taken before the
         // reference lock, so a waiting invoice never holds a lock another one needs.
@@ -223,17 +299,8 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         tracing::info!(reference = %mapped.reference, total = %mapped.total, "posting invoice to DK+");
         match self.engine.dkplus.create_invoice(&mapped.create).await {
             Ok(created) => {
+                outcome.warnings.extend(booked_differently(&mapped, &created));
                 let number = created.number.as_ref().map(|n| n.to_string());
-                if let (Some(moment), Some(dkplus)) =
-                    (mapped.moment_total_with_vat, created.total_amount_with_tax)
-                {
-                    let tolerance = mapped.total_tolerance.saturating_add(leeway(&mapped));
-                    if dkplus.saturating_sub(moment).abs() > tolerance {
-                        outcome
-                            .warnings
-                            .push(Warning::VatTotalMismatch { moment, dkplus });
-                    }
-                }
                 Ok(self.posted(outcome, &mapped, number))
             }
             Err(error) if error.may_have_been_applied() => {
@@ -248,15 +315,15 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                         error: error.clone(),
                     })?;
                 match classify(&candidates, &mapped) {
-                    Existing::Same { number, warning } => {
-                        outcome.warnings.extend(warning);
+                    Existing::Same { number, warnings } => {
+                        outcome.warnings.extend(warnings);
                         Ok(self.posted(outcome, &mapped, number))
                     }
                     Existing::Absent => Err(SyncFailure::OutcomeUnknown {
                         reference: mapped.reference.clone(),
                         error,
                     }),
-                    Existing::Conflict(existing) => Err(conflict(&mapped, existing)),
+                    other => Err(existing_failure(&mapped, other)),
                 }
             }
             Err(error) => Err(SyncFailure::DkPlus {
@@ -283,13 +350,13 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             })?;
         match classify(&candidates, mapped) {
             Existing::Absent => Ok(None),
-            Existing::Same { number, warning } => {
+            Existing::Same { number, warnings } => {
                 let mut done = outcome.clone();
-                done.warnings.extend(warning);
+                done.warnings.extend(warnings);
                 done.dkplus_number = number;
                 Ok(Some(done.with(OutcomeStatus::AlreadyPresent)))
             }
-            Existing::Conflict(existing) => Err(conflict(mapped, existing)),
+            other => Err(existing_failure(mapped, other)),
         }
     }
 
@@ -302,20 +369,49 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         if let Some(n) = &number
             && n.trim() != mapped.reference
         {
-            outcome.warnings.push(Warning::NumberSeriesOutOfStep {
-                moment: mapped.reference.clone(),
-                dkplus: n.clone(),
-            });
+            // Said once per run, with the first and last numbers (see `Run::number_series`).
+            self.note_number_series(&mapped.reference, n.trim());
         }
         outcome.dkplus_number = number;
         outcome.with(OutcomeStatus::Created)
     }
 }
 
+/// What DK+ booked differently from what was sent, once it is booked: only a person can correct
+/// it now (a credit note), so it is a warning with both figures.
+fn booked_differently(mapped: &MappedInvoice, booked: &SalesInvoice) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    if let Some(dkplus) = booked.total_amount
+        && to_cents(dkplus) != mapped.total
+    {
+        warnings.push(Warning::InvoiceTotalMismatch {
+            moment: mapped.total,
+            mapped: to_cents(dkplus),
+            difference: to_cents(dkplus) - mapped.total,
+        });
+    }
+    if let (Some(moment), Some(dkplus)) =
+        (mapped.moment_total_with_vat, booked.total_amount_with_tax)
+        && to_cents(dkplus) != moment
+    {
+        warnings.push(Warning::VatTotalMismatch {
+            moment,
+            dkplus: to_cents(dkplus),
+        });
+    }
+    if let (Some(sent), Some(booked)) = (mapped.create.exchange, booked.exchange)
+        && sent != booked
+    {
+        warnings.push(Warning::ExchangeRateChanged { sent, booked });
+    }
+    warnings
+}
+
 fn conflict(mapped: &MappedInvoice, existing: Vec<ExistingInvoice>) -> SyncFailure {
     SyncFailure::ReferenceConflict {
         reference: mapped.reference.clone(),
         customer: mapped.customer_number.to_string(),
+        date: mapped.date,
         total: mapped.total,
         existing,
     }
@@ -324,8 +420,15 @@ fn conflict(mapped: &MappedInvoice, existing: Vec<ExistingInvoice>) -> SyncFailu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dkplus_client::{CustomerNumber, InvoiceCustomer, InvoiceNumber, SalesInvoiceCreate};
+    use chrono::NaiveDate;
+    use dkplus_client::{
+        CustomerNumber, InvoiceCustomer, InvoiceNumber, Kennitala, SalesInvoiceCreate,
+    };
     use rust_decimal_macros::dec;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+    }
 
     fn mapped(total: Decimal) -> MappedInvoice {
         MappedInvoice {
@@ -338,10 +441,13 @@ mod tests {
             },
             reference: "1042".into(),
             customer_number: CustomerNumber::new("10001"),
+            kennitala: Kennitala::parse("4710080280").unwrap(),
+            date: day(5),
             project_number: None,
             total,
-            total_tolerance: dec!(0.02),
             moment_total_with_vat: None,
+            lines: Vec::new(),
+            credit_note: false,
             products: Vec::new(),
             warnings: Vec::new(),
         }
@@ -351,15 +457,22 @@ mod tests {
         number: &str,
         reference: Option<&str>,
         customer: &str,
+        date: u32,
         total: Option<Decimal>,
     ) -> SalesInvoice {
         SalesInvoice {
             number: Some(InvoiceNumber::new(number)),
             reference: reference.map(Into::into),
             customer_number: Some(CustomerNumber::new(customer)),
+            customer_ssn: Some("4710080280".into()).filter(|_| customer == "10001"),
+            invoice_date: Some(day(date)),
             total_amount: total,
             ..Default::default()
         }
+    }
+
+    fn seen(i: &SalesInvoice) -> ExistingInvoice {
+        ExistingInvoice::of(i)
     }
 
     #[test]
@@ -367,68 +480,84 @@ mod tests {
         let m = mapped(dec!(1500.40));
         let same = |n: &str| Existing::Same {
             number: Some(n.into()),
-            warning: None,
+            warnings: Vec::new(),
         };
+        let ours = existing("7", Some("1042"), "10001", 5, Some(dec!(1500.40)));
         let cases: Vec<(Vec<SalesInvoice>, Existing)> = vec![
             (vec![], Existing::Absent),
             // another reference that the look-up returned anyway
             (
-                vec![existing("1", Some("10420"), "10001", Some(dec!(1500.40)))],
+                vec![existing("1", Some("10420"), "10001", 5, Some(dec!(1500.40)))],
                 Existing::Absent,
             ),
+            (vec![ours.clone()], same("7")),
             (
-                vec![existing("7", Some("1042"), "10001", Some(dec!(1500.40)))],
+                vec![existing("7", Some(" 1042 "), "10001", 5, Some(dec!(1500.40)))],
+                same("7"),
+            ),
+            // Without a reference it is never taken as ours.
+            {
+                let none = existing("7", None, "10001", 5, Some(dec!(1500.40)));
+                (vec![none.clone()], Existing::Conflict(vec![seen(&none)]))
+            },
+            (
+                vec![existing("6", None, "10001", 5, Some(dec!(1500.40))), ours.clone()],
                 same("7"),
             ),
             (
-                vec![existing("7", Some(" 1042 "), "10001", Some(dec!(1500)))],
-                same("7"),
-            ), // DK+ rounded to whole krónur
-            (
-                vec![existing("7", None, "10001", Some(dec!(1500.40)))],
-                Existing::Conflict(vec![ExistingInvoice {
-                    number: Some("7".into()),
-                    customer: Some("10001".into()),
-                    total: Some(dec!(1500.40)),
-                }]),
-            ),
-            (
-                vec![
-                    existing("6", None, "10001", Some(dec!(1500.40))),
-                    existing("7", Some("1042"), "10001", Some(dec!(1500.40))),
-                ],
+                vec![existing("8", Some("1042"), "99999", 5, Some(dec!(1500.40))), ours.clone()],
                 same("7"),
             ),
             (
-                vec![
-                    existing("8", Some("1042"), "99999", Some(dec!(1500.40))),
-                    existing("7", Some("1042"), "10001", Some(dec!(1500.40))),
-                ],
-                same("7"),
-            ),
-            (
-                vec![existing("7", Some("1042"), "10001", None)],
+                vec![existing("7", Some("1042"), "10001", 5, None)],
                 Existing::Same {
                     number: Some("7".into()),
-                    warning: Some(Warning::ExistingInvoiceWithoutTotal { dkplus: "7".into() }),
+                    warnings: vec![Warning::ExistingInvoiceWithoutTotal { dkplus: "7".into() }],
                 },
             ),
+            // Booked twice before: a failure naming both.
+            {
+                let twin = existing("8", Some("1042"), "10001", 5, Some(dec!(1500.40)));
+                (
+                    vec![ours.clone(), twin.clone()],
+                    Existing::Duplicates(vec![seen(&ours), seen(&twin)]),
+                )
+            },
+            // The same invoice with another total: changed in Moment after it was booked — to
+            // the cent, DK+'s whole krónur are no excuse.
             (
-                vec![existing("9", Some("1042"), "10001", Some(dec!(1600)))],
-                Existing::Conflict(vec![ExistingInvoice {
+                vec![existing("9", Some("1042"), "10001", 5, Some(dec!(1500)))],
+                Existing::Changed {
                     number: Some("9".into()),
-                    customer: Some("10001".into()),
-                    total: Some(dec!(1600)),
-                }]),
+                    dkplus_total: dec!(1500),
+                },
             ),
-            (
-                vec![existing("9", Some("1042"), "10002", Some(dec!(1500.40)))],
-                Existing::Conflict(vec![ExistingInvoice {
-                    number: Some("9".into()),
-                    customer: Some("10002".into()),
-                    total: Some(dec!(1500.40)),
-                }]),
-            ),
+            // Another customer: the number was reused.
+            {
+                let other = existing("9", Some("1042"), "10002", 5, Some(dec!(1500.40)));
+                (vec![other.clone()], Existing::Conflict(vec![seen(&other)]))
+            },
+            // Another date, same customer and amount: also a reused number, not this invoice.
+            {
+                let earlier = existing("9", Some("1042"), "10001", 1, Some(dec!(1500.40)));
+                (vec![earlier.clone()], Existing::Conflict(vec![seen(&earlier)]))
+            },
+            // The customer renumbered in Moment since: recognised by its kennitala.
+            {
+                let mut renumbered = existing("7", Some("1042"), "20001", 5, Some(dec!(1500.40)));
+                renumbered.customer_ssn = Some("471008-0280".into());
+                (
+                    vec![renumbered],
+                    Existing::Same {
+                        number: Some("7".into()),
+                        warnings: vec![Warning::CustomerRenumbered {
+                            dkplus: "7".into(),
+                            was: "20001".into(),
+                            now: "10001".into(),
+                        }],
+                    },
+                )
+            },
         ];
         for (i, (candidates, expected)) in cases.into_iter().enumerate() {
             assert_eq!(classify(&candidates, &m), expected, "case {i}");

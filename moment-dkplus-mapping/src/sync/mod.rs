@@ -20,5 +20,5 @@ pub use engine::{SyncEngine, VerifyError, VerifyProblem};
 pub use notify::{CollectingNotifier, FailureReport, Notifier, NotifyError};
 pub use outcome::{
     Counts, ExistingInvoice, ListingFailure, ObjectKind, ObjectOutcome, OutcomeSink, OutcomeStatus,
-    Retention, SyncFailure, SyncReport,
+    Retention, Stopped, SyncFailure, SyncReport,
 };

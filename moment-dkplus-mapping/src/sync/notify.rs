@@ -31,20 +31,25 @@ impl FailureReport {
             .outcomes
             .iter()
             .filter(|o| !o.warnings.is_empty())
-            .count();
+            .count()
+            + usize::from(!report.warnings.is_empty());
         if report.is_clean() && warned == 0 {
             return None;
         }
         let failed = report.counts.failed;
         let listing = report.listing_failures.len();
-        let subject = match (failed, listing) {
-            (0, 0) => format!(
+        let subject = match (&report.stopped, failed, listing) {
+            (Some(stopped), _, _) => format!(
+                "Moment → DK+: the transfer stopped — {}",
+                stopped_cause(&stopped.failure)
+            ),
+            (None, 0, 0) => format!(
                 "Moment → DK+: transferred, with warnings on {warned} object{} to look at",
                 if warned == 1 { "" } else { "s" }
             ),
-            (0, _) => "Moment → DK+: the transfer stopped early".to_owned(),
-            (1, _) => "Moment → DK+: 1 object was not transferred".to_owned(),
-            (n, _) => format!("Moment → DK+: {n} objects were not transferred"),
+            (None, 0, _) => "Moment → DK+: the transfer stopped early".to_owned(),
+            (None, 1, _) => "Moment → DK+: 1 object was not transferred".to_owned(),
+            (None, n, _) => format!("Moment → DK+: {n} objects were not transferred"),
         };
         let mut body = String::new();
         let _ = writeln!(
@@ -57,8 +62,29 @@ impl FailureReport {
                 "problems"
             }
         );
+        if report.dry_run {
+            let _ = writeln!(body, "This was a dry run: nothing was written to DK+.");
+        }
         let _ = writeln!(body, "Summary: {}.", report.counts);
         let _ = writeln!(body);
+        if let Some(stopped) = &report.stopped {
+            let _ = writeln!(body, "Stopped:");
+            for line in stopped.failure.to_string().lines() {
+                let _ = writeln!(body, "   {line}");
+            }
+            let _ = writeln!(
+                body,
+                "   {}",
+                match stopped.not_attempted {
+                    0 => "Nothing more was attempted; the next run continues where this one stopped.".to_owned(),
+                    n => format!(
+                        "{n} object{} not attempted; nothing is lost — the next run continues where this one stopped.",
+                        if n == 1 { " was" } else { "s were" }
+                    ),
+                }
+            );
+            let _ = writeln!(body);
+        }
         if failed > 0 {
             let _ = writeln!(body, "Not transferred ({failed}):");
             for (i, outcome) in report.failures().enumerate() {
@@ -117,8 +143,11 @@ impl FailureReport {
             .iter()
             .filter(|o| !o.warnings.is_empty())
             .collect();
-        if !warned.is_empty() {
+        if !warned.is_empty() || !report.warnings.is_empty() {
             let _ = writeln!(body, "Warnings (transferred, but worth a look):");
+            for warning in &report.warnings {
+                let _ = writeln!(body, " - {warning}");
+            }
             for outcome in warned {
                 for warning in &outcome.warnings {
                     let _ = writeln!(
@@ -136,6 +165,23 @@ impl FailureReport {
             body,
             failed,
         })
+    }
+}
+
+/// The cause of a stopped run in a few words, for the subject line.
+fn stopped_cause(failure: &SyncFailure) -> &'static str {
+    use crate::ports::{PortErrorKind, System};
+    let error = match failure {
+        SyncFailure::Moment(e) | SyncFailure::DkPlus { error: e, .. } => Some(e),
+        SyncFailure::Dependency { failure, .. } => return stopped_cause(failure),
+        _ => None,
+    };
+    match error.map(|e| (e.system, e.kind)) {
+        Some((System::DkPlus, PortErrorKind::Unauthorized)) => "DK+ refused the token",
+        Some((System::DkPlus, _)) => "DK+ could not be reached",
+        Some((System::Moment, PortErrorKind::Unauthorized)) => "Moment refused the API key",
+        Some((System::Moment, _)) => "Moment could not be reached",
+        None => "a problem with the set-up",
     }
 }
 

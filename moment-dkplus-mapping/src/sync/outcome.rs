@@ -3,15 +3,17 @@
 use std::fmt;
 use std::sync::Mutex;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::ports::{PortError, PortErrorKind};
 use crate::rules::MappingError;
 use crate::warning::Warning;
 
-/// The three object types the integration transfers.
+/// The object types the integration writes to DK+: customers, projects and invoices (each
+/// transferred from Moment), and products (created in DK+ for the item codes invoices use).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ObjectKind {
     /// A customer.
     Customer,
@@ -19,6 +21,9 @@ pub enum ObjectKind {
     Project,
     /// An invoice or credit note.
     Invoice,
+    /// A DK+ product (item) created for an item code; its Moment id is the product's, or the
+    /// financial account's when the item code came from an account.
+    Product,
 }
 
 impl fmt::Display for ObjectKind {
@@ -27,6 +32,7 @@ impl fmt::Display for ObjectKind {
             Self::Customer => "customer",
             Self::Project => "project",
             Self::Invoice => "invoice",
+            Self::Product => "product",
         })
     }
 }
@@ -38,8 +44,21 @@ pub struct ExistingInvoice {
     pub number: Option<String>,
     /// Its customer number.
     pub customer: Option<String>,
+    /// Its invoice date.
+    pub date: Option<NaiveDate>,
     /// Its total without VAT.
     pub total: Option<Decimal>,
+}
+
+impl ExistingInvoice {
+    pub(crate) fn of(invoice: &dkplus_client::SalesInvoice) -> Self {
+        Self {
+            number: invoice.number.as_ref().map(|n| n.to_string()),
+            customer: invoice.customer_number.as_ref().map(|n| n.to_string()),
+            date: invoice.invoice_date,
+            total: invoice.total_amount,
+        }
+    }
 }
 
 impl fmt::Display for ExistingInvoice {
@@ -47,9 +66,12 @@ impl fmt::Display for ExistingInvoice {
         let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
         write!(
             f,
-            "DK+ invoice {} (customer {}, total without VAT {})",
+            "DK+ invoice {} (customer {}, dated {}, total without VAT {})",
             or_unknown(&self.number),
             or_unknown(&self.customer),
+            self.date
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "?".into()),
             self.total
                 .map(|t| t.to_string())
                 .unwrap_or_else(|| "?".into())
@@ -104,9 +126,9 @@ pub enum SyncFailure {
     /// DK+ already has an invoice with this reference that is not this one (another customer
     /// or another total): nothing was posted, a person must look.
     #[error(
-        "DK+ already has an invoice with reference {reference} that does not match this one \
-         (customer {customer}, total without VAT {total}): {}; nothing was posted — check in DK+ \
-         whether Moment's invoice number was reused",
+        "DK+ already has an invoice with reference {reference} that is not this one (customer \
+         {customer}, dated {date}, total without VAT {total}): {}; nothing was posted — check in \
+         DK+ whether Moment's invoice number was reused",
         existing.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
     )]
     ReferenceConflict {
@@ -114,10 +136,74 @@ pub enum SyncFailure {
         reference: String,
         /// The customer of the Moment invoice.
         customer: String,
+        /// The date of the Moment invoice.
+        date: NaiveDate,
         /// The total of the Moment invoice as sent.
         total: Decimal,
         /// What DK+ has.
         existing: Vec<ExistingInvoice>,
+    },
+    /// More than one DK+ invoice is this invoice (same reference, customer, date and total): it was
+    /// booked more than once before; nothing was posted, a person must credit the extra ones.
+    #[error(
+        "DK+ holds invoice reference {reference} {} times with the same customer, date and total: \
+         {}; nothing was posted — credit the duplicates in DK+ so one remains",
+        existing.len(),
+        existing.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    DuplicatesInDkPlus {
+        /// The reference (Moment's invoice number).
+        reference: String,
+        /// Every matching DK+ invoice.
+        existing: Vec<ExistingInvoice>,
+    },
+    /// The invoice is in DK+ (same reference, customer and date) with another total: it changed in
+    /// Moment after it was booked.
+    #[error(
+        "invoice {reference} was booked in DK+ as {} with {dkplus_total} without VAT, but Moment's \
+         total is now {moment_total}: it changed in Moment after it was booked; nothing was posted \
+         — correct DK+ with a credit note and a new invoice, or restore the invoice in Moment",
+        dkplus_number.as_deref().unwrap_or("?")
+    )]
+    ChangedSincePosted {
+        /// The reference.
+        reference: String,
+        /// The DK+ invoice number.
+        dkplus_number: Option<String>,
+        /// What DK+ booked without VAT.
+        dkplus_total: Decimal,
+        /// Moment's total without VAT now.
+        moment_total: Decimal,
+    },
+    /// The DK+ customer with this number is another legal entity than Moment's customer.
+    #[error(
+        "DK+ customer {number} is {dkplus}, not Moment's {moment}: {reason}; nothing was written to \
+         it — if it is the same company, correct its name in DK+ to Moment's and the next run \
+         updates it; if not, give the customer another number in Moment"
+    )]
+    CustomerIdentity {
+        /// The customer number.
+        number: String,
+        /// Who DK+'s record is (name, kennitala where DK+ tells it).
+        dkplus: String,
+        /// Who Moment's customer is.
+        moment: String,
+        /// The evidence.
+        reason: String,
+    },
+    /// Two Moment customers carry the same customer number.
+    #[error(
+        "Moment customers [Moment id {first}] and [Moment id {second}] both have the customer number \
+         {number}: DK+ keys customers by number, so only the first was transferred; give one of \
+         them another number in Moment"
+    )]
+    DuplicateCustomerNumber {
+        /// The number.
+        number: String,
+        /// The Moment id transferred first.
+        first: i64,
+        /// The Moment id refused.
+        second: i64,
     },
     /// The invoice was posted, the answer was lost, and it cannot be found by its reference yet.
     #[error(
@@ -207,6 +293,24 @@ impl SyncFailure {
             _ => false,
         }
     }
+
+    /// `true` when the failure is not about this object but about a whole system: a refused
+    /// token or key, or a system that cannot be reached. Every other object would fail the same
+    /// way, so a run stops at the first one (see [`SyncReport::stopped`]).
+    pub fn is_systemic(&self) -> bool {
+        let systemic = |e: &PortError| {
+            matches!(
+                e.kind,
+                PortErrorKind::Unauthorized | PortErrorKind::Unavailable
+            )
+        };
+        match self {
+            Self::Moment(e) => systemic(e),
+            Self::DkPlus { error, .. } => systemic(error),
+            Self::Dependency { failure, .. } => failure.is_systemic(),
+            _ => false,
+        }
+    }
 }
 
 /// What happened to one object.
@@ -256,6 +360,8 @@ pub struct ObjectOutcome {
     pub status: OutcomeStatus,
     /// Things worth a look.
     pub warnings: Vec<Warning>,
+    /// `true` in a dry run: the write was planned, not sent ("would be created").
+    pub planned: bool,
 }
 
 impl ObjectOutcome {
@@ -267,6 +373,19 @@ impl ObjectOutcome {
             dkplus_number: None,
             status: OutcomeStatus::Skipped(String::new()),
             warnings: Vec::new(),
+            planned: false,
+        }
+    }
+
+    /// The word for what happened: "created", or in a dry run "would be created" (for an
+    /// invoice "posted" / "would be posted").
+    pub fn label(&self) -> &'static str {
+        match (&self.status, self.planned, self.kind) {
+            (OutcomeStatus::Created, false, ObjectKind::Invoice) => "posted",
+            (OutcomeStatus::Created, true, ObjectKind::Invoice) => "would be posted",
+            (OutcomeStatus::Created, true, _) => "would be created",
+            (OutcomeStatus::Updated, true, _) => "would be updated",
+            (status, _, _) => status.label(),
         }
     }
 
@@ -310,7 +429,7 @@ impl fmt::Display for ObjectOutcome {
         if let Some(n) = &self.dkplus_number {
             write!(f, " → DK+ {n}")?;
         }
-        write!(f, ": {}", self.status.label())?;
+        write!(f, ": {}", self.label())?;
         match &self.status {
             OutcomeStatus::Skipped(reason) if !reason.is_empty() => write!(f, " ({reason})"),
             // The object is already named: only what went wrong, on one line.
@@ -437,14 +556,46 @@ pub struct SyncReport {
     pub outcomes: Vec<ObjectOutcome>,
     /// Listings that stopped early.
     pub listing_failures: Vec<ListingFailure>,
+    /// Set when the run stopped early because a whole system failed (a refused token, a system
+    /// that cannot be reached): the one failure, instead of the same failure for every object.
+    pub stopped: Option<Stopped>,
+    /// Warnings about the run as a whole (said once, not per object), e.g. number series out of
+    /// step.
+    pub warnings: Vec<Warning>,
+    /// `true` for a dry run: nothing was written; outcomes say what would have been.
+    pub dry_run: bool,
     /// Set when the failure report could not be handed to the notifier.
     pub notify_error: Option<String>,
 }
 
+/// Why a run stopped before it was through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stopped {
+    /// What failed.
+    pub failure: SyncFailure,
+    /// Objects the run did not try (the next run does; nothing is lost).
+    pub not_attempted: usize,
+}
+
+impl fmt::Display for Stopped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the run stopped: {}; {} not attempted — nothing is lost, the next run continues",
+            one_line(&self.failure),
+            match self.not_attempted {
+                0 => "nothing more was".to_owned(),
+                1 => "1 object was".to_owned(),
+                n => format!("{n} objects were"),
+            }
+        )
+    }
+}
+
 impl SyncReport {
-    /// `true` when nothing failed and every listing completed.
+    /// `true` when nothing failed, every listing completed and the run was not stopped.
     pub fn is_clean(&self) -> bool {
-        self.counts.failed == 0 && self.listing_failures.is_empty()
+        self.counts.failed == 0 && self.listing_failures.is_empty() && self.stopped.is_none()
     }
 
     /// The failed outcomes.
@@ -463,6 +614,7 @@ impl SyncReport {
     /// is kept.
     pub fn next_backfill_since(&self, since: DateTime<Utc>) -> DateTime<Utc> {
         let must_repeat = !self.listing_failures.is_empty()
+            || self.stopped.is_some()
             || self
                 .failures()
                 .any(|o| o.is_failed() && !o.is_gone_from_moment());
@@ -480,6 +632,9 @@ pub(crate) struct ReportBuilder<'s> {
     retention: Retention,
     sink: Option<&'s dyn OutcomeSink>,
     inner: Mutex<(Counts, Vec<ObjectOutcome>, Vec<ListingFailure>)>,
+    stopped: Mutex<Option<Stopped>>,
+    warnings: Mutex<Vec<Warning>>,
+    dry_run: bool,
 }
 
 impl<'s> ReportBuilder<'s> {
@@ -489,10 +644,61 @@ impl<'s> ReportBuilder<'s> {
             retention,
             sink,
             inner: Mutex::new((Counts::default(), Vec::new(), Vec::new())),
+            stopped: Mutex::new(None),
+            warnings: Mutex::new(Vec::new()),
+            dry_run: false,
         }
     }
 
-    pub(crate) fn record(&self, outcome: ObjectOutcome) {
+    /// Marks the outcomes of a dry run ("would be created").
+    pub(crate) fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+
+    /// Stops the run at its first systemic failure; `true` when this call stopped it.
+    pub(crate) fn stop(&self, failure: SyncFailure) -> bool {
+        let mut stopped = self.stopped.lock().unwrap_or_else(|p| p.into_inner());
+        if stopped.is_some() {
+            return false;
+        }
+        *stopped = Some(Stopped {
+            failure,
+            not_attempted: 0,
+        });
+        true
+    }
+
+    /// `true` once the run was stopped.
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.stopped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
+    /// Counts an object the stopped run did not try.
+    pub(crate) fn not_attempted(&self) {
+        if let Some(stopped) = self
+            .stopped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+        {
+            stopped.not_attempted += 1;
+        }
+    }
+
+    /// A warning about the run as a whole.
+    pub(crate) fn warn(&self, warning: Warning) {
+        self.warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(warning);
+    }
+
+    pub(crate) fn record(&self, mut outcome: ObjectOutcome) {
+        outcome.planned = self.dry_run;
         if let Some(sink) = self.sink {
             sink.record(&outcome);
         }
@@ -519,16 +725,27 @@ impl<'s> ReportBuilder<'s> {
     }
 
     pub(crate) fn finish(self) -> SyncReport {
-        let (counts, outcomes, listing_failures) = self
+        let (mut counts, outcomes, listing_failures) = self
             .inner
             .into_inner()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let warnings = self
+            .warnings
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        counts.warnings += warnings.len();
         SyncReport {
             started_at: self.started_at,
             finished_at: Utc::now(),
             counts,
             outcomes,
             listing_failures,
+            stopped: self
+                .stopped
+                .into_inner()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            warnings,
+            dry_run: self.dry_run,
             notify_error: None,
         }
     }

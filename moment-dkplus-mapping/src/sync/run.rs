@@ -1,18 +1,39 @@
 //! One run of the engine: the caches that make an invoice cost no repeated look-ups, and the
 //! "ensure it exists in DK+" steps shared by the transfers.
 
-use dkplus_client::{CustomerNumber, ItemCode, ProjectNumber};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use dkplus_client::{CustomerNumber, ItemCode, Kennitala, ProjectNumber};
 use moment_client::{
     Customer, CustomerId, FinancialAccount, FinancialAccountId, Invoice, Product, ProductId,
     Project, ProjectId,
 };
+use rust_decimal::Decimal;
 
 use super::cache::SingleFlight;
 use super::engine::SyncEngine;
-use super::outcome::{ObjectKind, SyncFailure};
-use crate::ports::{DkPlusTarget, MomentSource, PortError};
-use crate::rules::{ReferenceData, RequiredProduct, map_customer, map_project};
+use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus, SyncFailure};
+use crate::ports::{DkPlusTarget, InvoiceQuery, MomentSource, PortError};
+use crate::rules::{
+    MappedCustomer, ReferenceData, RequiredProduct, map_customer, map_project, names_agree,
+    same_legal_entity,
+};
 use crate::warning::Warning;
+
+/// What an invoice needs to know of its customer in DK+.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct DkCustomer {
+    /// The customer is VAT-exempt in DK+: DK+ charges no VAT on its invoices.
+    pub(crate) no_vat: bool,
+}
+
+/// A DK+ product an invoice uses.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DkProduct {
+    /// Its VAT percent, which DK+ charges on the lines that use it.
+    pub(crate) tax_percent: Option<Decimal>,
+}
 
 /// Caches of one run. Values are shared by all tasks of the run; failures are not cached.
 #[derive(Default)]
@@ -22,15 +43,22 @@ pub(crate) struct RunCache {
     moment_products: SingleFlight<ProductId, Option<Product>>,
     moment_accounts: SingleFlight<FinancialAccountId, Option<FinancialAccount>>,
     all_accounts: SingleFlight<(), Vec<FinancialAccount>>,
-    dk_customers: SingleFlight<CustomerNumber, ()>,
+    dk_customers: SingleFlight<CustomerNumber, DkCustomer>,
     dk_projects: SingleFlight<ProjectNumber, ()>,
-    dk_products: SingleFlight<ItemCode, Option<Warning>>,
+    dk_products: SingleFlight<ItemCode, Option<Decimal>>,
     sales_person: SingleFlight<(), Result<(), SyncFailure>>,
+    /// Which Moment customer each DK+ customer number belongs to in this run.
+    customer_owners: Mutex<HashMap<CustomerNumber, CustomerId>>,
 }
 
 pub(crate) struct Run<'e, M, D> {
     pub(crate) engine: &'e SyncEngine<M, D>,
     pub(crate) cache: RunCache,
+    /// Objects the run created in DK+ on the way (a product for an item code, a customer or
+    /// project an invoice needed): reported like the objects it was asked for.
+    side_outcomes: Mutex<Vec<ObjectOutcome>>,
+    /// Invoices DK+ numbered differently from Moment: (Moment's number, DK+'s).
+    renumbered: Mutex<Vec<(String, String)>>,
 }
 
 fn moment(e: PortError) -> SyncFailure {
@@ -59,7 +87,166 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
         Self {
             engine,
             cache: RunCache::default(),
+            side_outcomes: Mutex::new(Vec::new()),
+            renumbered: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Notes an object created on the way.
+    pub(crate) fn side_outcome(&self, outcome: ObjectOutcome) {
+        self.side_outcomes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(outcome);
+    }
+
+    /// The objects created on the way since the last call.
+    pub(crate) fn take_side_outcomes(&self) -> Vec<ObjectOutcome> {
+        std::mem::take(&mut *self.side_outcomes.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Notes an invoice that DK+ numbered differently from Moment.
+    pub(crate) fn note_number_series(&self, moment: &str, dkplus: &str) {
+        self.renumbered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((moment.to_owned(), dkplus.to_owned()));
+    }
+
+    /// One warning for every invoice of the run that DK+ numbered differently, with the first
+    /// and last numbers.
+    pub(crate) fn number_series_warning(&self) -> Option<Warning> {
+        let mut pairs = self
+            .renumbered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let key = |n: &str| (n.parse::<u64>().unwrap_or(u64::MAX), n.to_owned());
+        pairs.sort_by_key(|(moment, _)| key(moment));
+        let (first, last) = (pairs.first()?, pairs.last()?);
+        Some(Warning::NumberSeriesOutOfStep {
+            count: pairs.len(),
+            first_moment: first.0.clone(),
+            first_dkplus: first.1.clone(),
+            last_moment: last.0.clone(),
+            last_dkplus: last.1.clone(),
+        })
+    }
+
+    /// Claims a DK+ customer number for one Moment customer in this run: two Moment customers
+    /// with one number would overwrite one DK+ record with the other's data.
+    pub(crate) fn claim_customer_number(
+        &self,
+        number: &CustomerNumber,
+        id: CustomerId,
+    ) -> Result<(), SyncFailure> {
+        let mut owners = self
+            .cache
+            .customer_owners
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match owners.get(number) {
+            Some(owner) if *owner != id => Err(SyncFailure::DuplicateCustomerNumber {
+                number: number.to_string(),
+                first: owner.get(),
+                second: id.get(),
+            }),
+            Some(_) => Ok(()),
+            None => {
+                owners.insert(number.clone(), id);
+                Ok(())
+            }
+        }
+    }
+
+    /// Checks that a DK+ customer of the same number is Moment's customer before it is updated
+    /// or invoiced: the same name costs nothing more; another name is settled by the kennitala
+    /// DK+ printed on the customer's invoices (see [`same_legal_entity`]).
+    pub(crate) async fn check_identity(
+        &self,
+        customer: &Customer,
+        number: &CustomerNumber,
+        existing: &dkplus_client::Customer,
+    ) -> Result<(), SyncFailure> {
+        let Some(name) = customer
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        else {
+            return Ok(());
+        };
+        if names_agree(name, existing.name.as_deref()) {
+            return Ok(());
+        }
+        let invoices = self
+            .engine
+            .dkplus
+            .list_invoices(&InvoiceQuery::of_customer(
+                number,
+                20,
+                &["Number", "CNumber", "CSSNumber"],
+            ))
+            .await
+            .map_err(dkplus(format!("customer {number}'s invoices")))?;
+        let kennitalas: Vec<String> = invoices
+            .into_iter()
+            .filter_map(|i| i.customer_ssn)
+            .filter(|k| !k.trim().is_empty())
+            .collect();
+        let moment_kennitala = customer
+            .organization_number
+            .as_deref()
+            .and_then(|k| Kennitala::parse(k).ok());
+        same_legal_entity(
+            name,
+            moment_kennitala.as_ref(),
+            existing.name.as_deref(),
+            &kennitalas,
+        )
+        .map_err(|mismatch| SyncFailure::CustomerIdentity {
+            number: number.to_string(),
+            dkplus: mismatch.dkplus,
+            moment: mismatch.moment,
+            reason: mismatch.reason,
+        })
+    }
+
+    /// Creates a customer in DK+; warns when DK+ already has a customer of the same name under
+    /// another number (a customer renumbered in Moment becomes a second DK+ customer). A `409`
+    /// (someone created the number meanwhile) is returned as the error it is.
+    pub(crate) async fn create_customer(
+        &self,
+        mapped: &MappedCustomer,
+    ) -> Result<Vec<Warning>, PortError> {
+        self.engine
+            .dkplus
+            .create_customer(&mapped.create_body())
+            .await?;
+        let mut warnings = Vec::new();
+        if let Some(name) = mapped.write.name.as_deref() {
+            match self.engine.dkplus.search_customers(name, 10).await {
+                Ok(found) => warnings.extend(
+                    found
+                        .into_iter()
+                        .filter(|c| {
+                            c.number
+                                .as_ref()
+                                .is_some_and(|n| n.as_str() != mapped.number.as_str())
+                                && names_agree(name, c.name.as_deref())
+                        })
+                        .map(|c| Warning::CustomerPossiblyRenumbered {
+                            number: mapped.number.to_string(),
+                            existing: c.number.map(|n| n.to_string()).unwrap_or_default(),
+                            name: name.to_owned(),
+                        }),
+                ),
+                Err(error) => {
+                    tracing::warn!(%error, "could not look for customers of the same name");
+                }
+            }
+        }
+        Ok(warnings)
     }
 
     pub(crate) async fn moment_customer(
@@ -80,8 +267,8 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
     }
 
     /// Notes that the customer exists in DK+ now, so invoices of this run skip the look-up.
-    pub(crate) fn mark_dk_customer(&self, number: &CustomerNumber) {
-        self.cache.dk_customers.insert(number.clone(), ());
+    pub(crate) fn mark_dk_customer(&self, number: &CustomerNumber, customer: DkCustomer) {
+        self.cache.dk_customers.insert(number.clone(), customer);
     }
 
     pub(crate) async fn moment_project(
@@ -186,10 +373,13 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
             .await?
     }
 
-    /// Makes sure the Moment customer exists in DK+ (creating it when customers are on).
-    /// Does not update an existing customer: that is the customer transfer's job, so a customer
-    /// that DK+ already has is not mapped (or refused) again here.
-    pub(crate) async fn ensure_dk_customer(&self, customer: &Customer) -> Result<(), SyncFailure> {
+    /// Makes sure the Moment customer exists in DK+ (creating it when customers are on) and is
+    /// Moment's customer (see [`check_identity`](Self::check_identity)). Does not update an
+    /// existing customer: that is the customer transfer's job.
+    pub(crate) async fn ensure_dk_customer(
+        &self,
+        customer: &Customer,
+    ) -> Result<DkCustomer, SyncFailure> {
         let Some(number) = customer
             .customer_number
             .as_ref()
@@ -198,13 +388,15 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
         else {
             // map_customer names the problem (no customer number) with what to fix.
             return map_customer(customer, &self.engine.config)
-                .map(|_| ())
+                .map(|_| DkCustomer::default())
                 .map_err(SyncFailure::Mapping);
         };
         let wrap = |failure: SyncFailure| SyncFailure::Dependency {
             dependency: format!("customer {number}"),
             failure: Box::new(failure),
         };
+        self.claim_customer_number(&number, customer.id)
+            .map_err(wrap)?;
         self.cache
             .dk_customers
             .get_or_try_init(&number, || async {
@@ -219,8 +411,11 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
                     .customer(&number)
                     .await
                     .map_err(dkplus(format!("customer {number} lookup")))?;
-                if existing.is_some() {
-                    return Ok(());
+                if let Some(existing) = existing {
+                    self.check_identity(customer, &number, &existing).await?;
+                    return Ok(DkCustomer {
+                        no_vat: existing.no_vat.unwrap_or(false),
+                    });
                 }
                 if !self.engine.config.transfer_customers() {
                     return Err(SyncFailure::MissingInDkPlus {
@@ -233,13 +428,21 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
                 let mapped =
                     map_customer(customer, &self.engine.config).map_err(SyncFailure::Mapping)?;
                 tracing::info!(customer = %number, "creating customer in DK+");
-                created_or_exists(
-                    self.engine
-                        .dkplus
-                        .create_customer(&mapped.create_body())
-                        .await,
-                )
-                .map_err(dkplus(format!("new customer {number}")))
+                let warnings = match self.create_customer(&mapped).await {
+                    Ok(warnings) => warnings,
+                    // Created by someone else meanwhile: it exists, which is what is needed.
+                    Err(e) if e.status == Some(409) => return Ok(DkCustomer::default()),
+                    Err(e) => return Err(dkplus(format!("new customer {number}"))(e)),
+                };
+                let mut outcome = ObjectOutcome::new(
+                    ObjectKind::Customer,
+                    customer.id.get(),
+                    Some(number.to_string()),
+                );
+                outcome.dkplus_number = Some(number.to_string());
+                outcome.warnings = mapped.warnings.iter().cloned().chain(warnings).collect();
+                self.side_outcome(outcome.with(OutcomeStatus::Created));
+                Ok(DkCustomer::default())
             })
             .await
             .map_err(wrap)
@@ -295,7 +498,15 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
                         kind: ObjectKind::Project,
                         id: id.get(),
                     })?;
-                self.create_dk_project(&project).await
+                self.create_dk_project(&project).await?;
+                let mut outcome = ObjectOutcome::new(
+                    ObjectKind::Project,
+                    project.id.get(),
+                    Some(number.to_string()),
+                );
+                outcome.dkplus_number = Some(number.to_string());
+                self.side_outcome(outcome.with(OutcomeStatus::Created));
+                Ok(())
             })
             .await
             .map_err(wrap)
@@ -327,15 +538,15 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
         Ok(())
     }
 
-    /// Makes sure the item code exists as a DK+ product; returns the truncation warning when the
-    /// product was created with a shortened description.
+    /// Makes sure the item code exists as a DK+ product and returns its VAT percent; the invoice
+    /// that creates it reports it (with a shortened description, if it was shortened).
     pub(crate) async fn ensure_product(
         &self,
         required: &RequiredProduct,
-    ) -> Result<Option<Warning>, SyncFailure> {
+    ) -> Result<DkProduct, SyncFailure> {
         let code = &required.create.item_code;
         let mut created_here = false;
-        let warning = self
+        let tax_percent = self
             .cache
             .dk_products
             .get_or_try_init(code, || async {
@@ -346,8 +557,8 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
                     .product(code)
                     .await
                     .map_err(dkplus(format!("product {code} lookup")))?;
-                if existing.is_some() {
-                    return Ok(None);
+                if let Some(existing) = existing {
+                    return Ok(existing.tax_percent);
                 }
                 if required.create.tax_percent.is_none() {
                     return Err(SyncFailure::MissingInDkPlus {
@@ -369,10 +580,19 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
                 created_or_exists(self.engine.dkplus.create_product(&required.create).await)
                     .map_err(dkplus(format!("new product {code}")))?;
                 created_here = true;
-                Ok(required.description_truncated.clone())
+                Ok(required.create.tax_percent)
             })
             .await?;
-        // Only the invoice that created the product reports its shortened description.
-        Ok(warning.filter(|_| created_here))
+        if created_here {
+            let mut outcome = ObjectOutcome::new(
+                ObjectKind::Product,
+                required.moment_id,
+                Some(code.to_string()),
+            );
+            outcome.dkplus_number = Some(code.to_string());
+            outcome.warnings.extend(required.description_truncated.clone());
+            self.side_outcome(outcome.with(OutcomeStatus::Created));
+        }
+        Ok(DkProduct { tax_percent })
     }
 }
