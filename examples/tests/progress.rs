@@ -48,7 +48,12 @@ async fn plain_lines_count_objects_and_show_each_failure_in_full() {
 
     let tally = progress.tally();
     assert_eq!(
-        (tally.customers, tally.projects, tally.invoices, tally.products),
+        (
+            tally.customers,
+            tally.projects,
+            tally.invoices,
+            tally.products
+        ),
         (3, 2, 5, 2),
         "{tally:?}"
     );

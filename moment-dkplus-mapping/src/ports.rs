@@ -181,11 +181,7 @@ pub struct InvoiceQuery {
 
 impl InvoiceQuery {
     /// The first page of up to `per_page` invoices of a customer, with only `include`.
-    pub fn of_customer(
-        customer: &CustomerNumber,
-        per_page: u32,
-        include: &[&'static str],
-    ) -> Self {
+    pub fn of_customer(customer: &CustomerNumber, per_page: u32, include: &[&'static str]) -> Self {
         Self {
             customer: Some(customer.clone()),
             include: include.to_vec(),

@@ -1085,7 +1085,12 @@ fn check(
         tally.moment_statuses > 0 && tally.moment_rate_limits > 0 && tally.moment_slow > 0,
         "{tally:?}"
     );
-    assert!(tally.repeated_pages > 0, "{tally:?}");
+    assert!(
+        tally.repeated_pages > 0,
+        "{tally:?} stopped: {:?}; listing failures: {:?}",
+        all.iter().map(|r| &r.stopped).collect::<Vec<_>>(),
+        all.iter().map(|r| &r.listing_failures).collect::<Vec<_>>()
+    );
     // Under faults too, nothing left DK+'s published API.
     assert_eq!(world.dkplus.contract_violations(), vec![]);
 }

@@ -282,7 +282,7 @@ fn project() -> Project {
 
 #[test]
 fn project_fields() {
-    let p = map_project(&project(), Some(&CustomerNumber::new("10001"))).unwrap();
+    let p = map_project(&project(), Some(&CustomerNumber::new("10001")), &config()).unwrap();
     assert_eq!(p.number.as_str(), "P-100");
     assert_eq!(p.name.as_deref(), Some("Innleiðing"));
     assert_eq!(
@@ -294,7 +294,7 @@ fn project_fields() {
         body,
         serde_json::json!({"Number": "P-100", "Name": "Innleiðing", "CustomerToBill": "10001"})
     );
-    let internal = map_project(&project(), None).unwrap();
+    let internal = map_project(&project(), None, &config()).unwrap();
     assert_eq!(internal.customer_to_bill, None);
 }
 
@@ -303,7 +303,7 @@ fn project_problems() {
     let mut p = project();
     p.project_number = None;
     p.name = None;
-    let err = map_project(&p, None).unwrap_err();
+    let err = map_project(&p, None, &config()).unwrap_err();
     assert_eq!(
         err.problems,
         vec![Problem::ProjectNumberMissing, Problem::ProjectNameMissing]
@@ -312,7 +312,7 @@ fn project_problems() {
 
 #[test]
 fn project_drift_is_a_warning_per_field() {
-    let wanted = map_project(&project(), Some(&CustomerNumber::new("10001"))).unwrap();
+    let wanted = map_project(&project(), Some(&CustomerNumber::new("10001")), &config()).unwrap();
     let same = dkplus_client::Project {
         number: Some(dkplus_client::ProjectNumber::new("P-100")),
         name: Some("Innleiðing ".into()),
@@ -331,4 +331,50 @@ fn project_drift_is_a_warning_per_field() {
     assert!(
         matches!(&warnings[1], Warning::ProjectDrift { field: "customer", moment, .. } if moment == "10001")
     );
+}
+
+#[test]
+fn texts_over_dkplus_limits_are_refused_never_cut() {
+    let mut c = customer();
+    c.name = Some("Verkfræðistofa Suðurlands og Vesturlands ehf.".into()); // 45 characters
+    c.city = Some("Reykjavík".into());
+    let err = map_customer(&c, &config()).unwrap_err();
+    assert!(
+        matches!(
+            &err.problems[..],
+            [Problem::TextTooLong {
+                length: 45,
+                max: 40,
+                ..
+            }]
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("the customer name"), "{err}");
+    // A company whose DK+ keeps longer names raises the limit.
+    let roomy = IntegrationConfig::builder()
+        .sales_person("vef")
+        .text_limits(moment_dkplus_mapping::TextLimits {
+            customer_name: 60,
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    assert_eq!(
+        map_customer(&c, &roomy).unwrap().write.name.as_deref(),
+        c.name.as_deref()
+    );
+    // Every limit is checked, each with its field.
+    let mut c = customer();
+    c.address_line1 = Some("x".repeat(41));
+    c.phone = Some("1".repeat(21));
+    let problems = map_customer(&c, &config()).unwrap_err().problems;
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    // Project names too: DK+ cannot rename a project later.
+    let mut p = project();
+    p.name = Some("y".repeat(41));
+    assert!(matches!(
+        &map_project(&p, None, &config()).unwrap_err().problems[..],
+        [Problem::TextTooLong { max: 40, .. }]
+    ));
 }

@@ -169,7 +169,11 @@ fn price_decimals_are_the_fewest_kept_on_a_surcharge_price() {
             .price_decimals(decimals)
             .build()
             .unwrap();
-        map_with(&inv, &reference_data(), &config).unwrap().create.lines[0].price
+        map_with(&inv, &reference_data(), &config)
+            .unwrap()
+            .create
+            .lines[0]
+            .price
     };
     // 0 decimals (12) would book 12.00: the price keeps the decimals Moment's total needs.
     assert_eq!(with(0), dec!(11.51));
@@ -182,11 +186,43 @@ fn amounts_are_booked_to_the_cent_as_moment_has_them() {
     // (quantity, unit price, surcharge, discount, Moment's line total, expected price, total)
     let cases = [
         // Without a surcharge the price goes unchanged: nothing rounded away.
-        (dec!(1000000), dec!(0.0049), None, None, dec!(4900), dec!(0.0049), dec!(4900)),
-        (dec!(400), dec!(12.345), None, None, dec!(4938), dec!(12.345), dec!(4938)),
+        (
+            dec!(1000000),
+            dec!(0.0049),
+            None,
+            None,
+            dec!(4900),
+            dec!(0.0049),
+            dec!(4900),
+        ),
+        (
+            dec!(400),
+            dec!(12.345),
+            None,
+            None,
+            dec!(4938),
+            dec!(12.345),
+            dec!(4938),
+        ),
         // With a surcharge the price keeps the decimals that give Moment's line total.
-        (dec!(3), dec!(1999), Some(dec!(12.5)), Some(dec!(10)), dec!(6071.96), dec!(2248.875), dec!(6071.96)),
-        (dec!(1000000), dec!(0.0049), Some(dec!(10)), None, dec!(5390), dec!(0.00539), dec!(5390)),
+        (
+            dec!(3),
+            dec!(1999),
+            Some(dec!(12.5)),
+            Some(dec!(10)),
+            dec!(6071.96),
+            dec!(2248.875),
+            dec!(6071.96),
+        ),
+        (
+            dec!(1000000),
+            dec!(0.0049),
+            Some(dec!(10)),
+            None,
+            dec!(5390),
+            dec!(0.00539),
+            dec!(5390),
+        ),
     ];
     for (q, p, s, d, moment, price, total) in cases {
         let mut l = line("x", q, p);
@@ -195,7 +231,11 @@ fn amounts_are_booked_to_the_cent_as_moment_has_them() {
         l.line_total = Some(moment);
         let mapped = map(&invoice(vec![l])).unwrap();
         let out = &mapped.create.lines[0];
-        assert_eq!((out.price, out.total), (price, Some(total)), "{q} × {p} {s:?} {d:?}");
+        assert_eq!(
+            (out.price, out.total),
+            (price, Some(total)),
+            "{q} × {p} {s:?} {d:?}"
+        );
         assert_eq!(mapped.total, total);
     }
 }
@@ -217,10 +257,12 @@ fn a_line_total_moment_does_not_book_is_refused_to_the_cent_or_warned() {
         .build()
         .unwrap();
     let mapped = map_with(&inv, &reference_data(), &warn).unwrap();
-    assert!(mapped
-        .warnings
-        .iter()
-        .any(|w| matches!(w, Warning::LineTotalMismatch { .. })));
+    assert!(
+        mapped
+            .warnings
+            .iter()
+            .any(|w| matches!(w, Warning::LineTotalMismatch { .. }))
+    );
 }
 
 #[test]
@@ -259,10 +301,12 @@ fn a_foreign_currency_invoice_carries_moments_exchange_rate() {
     inv.currency_rate = None;
     let mapped = map(&inv).unwrap();
     assert_eq!(mapped.create.exchange, None);
-    assert!(mapped
-        .warnings
-        .iter()
-        .any(|w| matches!(w, Warning::ExchangeRateNotGiven { currency } if currency == "EUR")));
+    assert!(
+        mapped
+            .warnings
+            .iter()
+            .any(|w| matches!(w, Warning::ExchangeRateNotGiven { currency } if currency == "EUR"))
+    );
     // A rate that is no rate is refused.
     inv.currency_rate = Some(dec!(0));
     assert!(matches!(
@@ -299,12 +343,22 @@ fn long_line_texts_continue_in_text2_and_longer_ones_are_refused() {
     let description = "Ráðgjöf vegna innleiðingar verkbókhalds og tímaskráningar í nóvember";
     let mapped = map(&invoice(vec![line(description, dec!(1), dec!(100))])).unwrap();
     let out = &mapped.create.lines[0];
-    assert_eq!(out.text.as_deref(), Some("Ráðgjöf vegna innleiðingar verkbókhalds"));
+    assert_eq!(
+        out.text.as_deref(),
+        Some("Ráðgjöf vegna innleiðingar verkbókhalds")
+    );
     assert_eq!(out.text2.as_deref(), Some("og tímaskráningar í nóvember"));
     let too_long = "orð ".repeat(25);
     let err = map(&invoice(vec![line(&too_long, dec!(1), dec!(100))])).unwrap_err();
     assert!(
-        matches!(&err.problems[..], [Problem::TextTooLong { length: 99, max: 80, .. }]),
+        matches!(
+            &err.problems[..],
+            [Problem::TextTooLong {
+                length: 99,
+                max: 80,
+                ..
+            }]
+        ),
         "{err}"
     );
 }

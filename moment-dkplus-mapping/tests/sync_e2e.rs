@@ -652,7 +652,10 @@ async fn a_dry_run_reads_dkplus_but_writes_nothing() {
     for outcome in &report.outcomes {
         assert!(outcome.planned, "{outcome}");
         let line = outcome.to_string();
-        assert!(!line.contains(": created") && !line.contains(": posted"), "{line}");
+        assert!(
+            !line.contains(": created") && !line.contains(": posted"),
+            "{line}"
+        );
     }
     assert!(
         report
@@ -894,7 +897,12 @@ async fn posting_out_of_order_is_possible_when_turned_off() {
     let world = FakeWorld::start(config).await.unwrap();
     DemoCompany::seed(&world);
     let report = world.engine.backfill(since()).await;
-    assert_eq!(report.counts.created, 3 + 2 + 2 + 3, "{:#?}", report.outcomes);
+    assert_eq!(
+        report.counts.created,
+        3 + 2 + 2 + 3,
+        "{:#?}",
+        report.outcomes
+    );
     assert_eq!(references(&world), ["1001", "1002", "1003"]);
 }
 
@@ -949,7 +957,10 @@ async fn a_vat_total_that_differs_from_moments_is_refused_before_posting() {
     });
     let report = world.engine.transfer_invoice(InvoiceId::new(501)).await;
     let failure = report.outcomes[0].failure().expect("refused").to_string();
-    assert!(failure.contains("317650") && failure.contains("393886"), "{failure}");
+    assert!(
+        failure.contains("317650") && failure.contains("393886"),
+        "{failure}"
+    );
     assert_eq!(world.dkplus.invoices().len(), 1, "only 1002 was posted");
 
     // With `TotalMismatch::Warn` it is posted, and the difference is a warning.
@@ -958,7 +969,11 @@ async fn a_vat_total_that_differs_from_moments_is_refused_before_posting() {
         .total_mismatch(moment_dkplus_mapping::TotalMismatch::Warn)
         .build()
         .unwrap();
-    let warn = SyncEngine::new(world.moment.client().unwrap(), world.dkplus.client().unwrap(), config);
+    let warn = SyncEngine::new(
+        world.moment.client().unwrap(),
+        world.dkplus.client().unwrap(),
+        config,
+    );
     let report = warn.transfer_invoice(InvoiceId::new(501)).await;
     let outcome = &report.outcomes[0];
     assert_eq!(outcome.status, OutcomeStatus::Created, "{outcome}");

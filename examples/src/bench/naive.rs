@@ -34,10 +34,7 @@ pub async fn measure_naive(
     let mut transferred = Vec::new();
 
     let started = Instant::now();
-    let mut listing = engine
-        .moment()
-        .invoices_changed_since(since)
-        .take(invoices);
+    let mut listing = engine.moment().invoices_changed_since(since).take(invoices);
     while let Some(item) = listing.next().await {
         let invoice = match item {
             Ok(invoice) => invoice,
@@ -51,7 +48,11 @@ pub async fn measure_naive(
         transferred.push(index);
         let report = engine.transfer_invoice(invoice.id).await;
         // The invoice; customers, projects and products created on the way come after it.
-        for outcome in report.outcomes.iter().filter(|o| o.kind == ObjectKind::Invoice) {
+        for outcome in report
+            .outcomes
+            .iter()
+            .filter(|o| o.kind == ObjectKind::Invoice)
+        {
             match &outcome.status {
                 OutcomeStatus::Created => counts.created += 1,
                 _ => problems.push(format!("not created: {outcome}")),

@@ -61,7 +61,7 @@ impl RetrySchedule {
 pub enum Handled {
     /// Handled: transferred, skipped, or failed for a reason a person must fix (the failure
     /// report was sent). The entry is removed.
-    Done(SyncReport),
+    Done(Box<SyncReport>),
     /// Moment or DK+ could not be reached, or the result of a post is not known yet: the entry
     /// stays and is tried again.
     RetryLater(String),
@@ -212,7 +212,7 @@ where
             tracing::error!(entry = %id, error = %e, "handled, but could not remove it from the spool");
         }
         self.attempts().remove(id);
-        Handled::Done(report)
+        Handled::Done(Box::new(report))
     }
 
     /// The delay before entry `id` is tried again.

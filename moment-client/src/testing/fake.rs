@@ -128,6 +128,7 @@ impl FakeMomentBuilder {
             faults: VecDeque::new(),
             repeat_next: 0,
             last_list: None,
+            leave_after_page: None,
             requests: Vec::new(),
             request_count: 0,
             last_tick: 0,
@@ -399,6 +400,13 @@ impl FakeMoment {
     /// answer again, whatever page they ask for (a server bug a pager must survive).
     pub fn repeat_page_next(&self, n: u32) {
         lock(&self.state).repeat_next = n;
+    }
+
+    /// The object leaves its listing (it is removed) right after the next page of that listing
+    /// is served: the objects after it move up, so a pager that goes on to the next page skips
+    /// one — what a listing that changes while it is read does.
+    pub fn leave_listing_after_next_page<T: Seedable>(&self, id: T::Id) {
+        lock(&self.state).leave_after_page = Some((T::PATH.to_owned(), id.into()));
     }
 
     /// The requests received so far (when recording is on).

@@ -55,6 +55,8 @@ pub(crate) struct State {
     pub(crate) faults: VecDeque<Fault>,
     pub(crate) repeat_next: u32,
     pub(crate) last_list: Option<(String, String)>,
+    /// An object that leaves its listing right after the next page of that listing is served.
+    pub(crate) leave_after_page: Option<(String, i64)>,
     pub(crate) requests: Vec<RecordedRequest>,
     pub(crate) request_count: u64,
     pub(crate) last_tick: i64,
@@ -306,6 +308,11 @@ impl State {
         }
         let body = self.render(page.into_iter(), total, size, index);
         self.last_list = Some((resource.to_owned(), body.clone()));
+        if let Some((path, id)) = self.leave_after_page.take_if(|(path, _)| path == resource)
+            && let Some(table) = self.tables.get_mut(path.as_str())
+        {
+            table.rows.remove(&id);
+        }
         json(200, body)
     }
 }

@@ -196,6 +196,65 @@ pub fn map_customer(
         non_blank(customer.city.as_deref()),
         config.town_line(),
     );
+    // DK+ cuts over-long texts silently: refuse them, naming the field and the limit.
+    let limits = config.text_limits();
+    let address_lines = [&address1, &address2, &address3];
+    let mut too_long = Vec::new();
+    let mut check = |field: &str, value: Option<&str>, max: usize, fix: &'static str| {
+        if let Some(v) = value {
+            let length = v.chars().count();
+            if length > max {
+                too_long.push(Problem::TextTooLong {
+                    field: field.to_owned(),
+                    fix,
+                    length,
+                    max,
+                });
+            }
+        }
+    };
+    check(
+        "the customer name",
+        Some(name),
+        limits.customer_name,
+        "shorten the customer's name in Moment, or raise the configured limit if your DK+ keeps longer names",
+    );
+    for (i, line) in address_lines.iter().enumerate() {
+        check(
+            &format!("address line {} in DK+ (street or town)", i + 1),
+            line.as_deref(),
+            limits.address_line,
+            "shorten the customer's address in Moment",
+        );
+    }
+    check(
+        "the postal code",
+        non_blank(customer.postal_code.as_deref()),
+        limits.postal_code,
+        "correct the postal code in Moment",
+    );
+    check(
+        "the phone number",
+        non_blank(customer.phone.as_deref()),
+        limits.phone,
+        "shorten the phone number in Moment",
+    );
+    check(
+        "the e-mail address",
+        non_blank(customer.email.as_deref()),
+        limits.email,
+        "shorten the e-mail address in Moment",
+    );
+    if !too_long.is_empty() {
+        return Err(MappingError {
+            object: MomentObjectRef::Customer {
+                id: customer.id.get(),
+                number: Some(number.to_string()),
+                name: customer.name.clone(),
+            },
+            problems: too_long,
+        });
+    }
     let text = |value: Option<&str>| Some(non_blank(value).unwrap_or_default().to_owned());
     let write = CustomerWrite {
         number: Some(number.clone()),
@@ -366,7 +425,10 @@ mod identity_tests {
         assert!(names_agree("Norðurljós ehf.", Some("Norðurljós")));
         assert!(names_agree("Norðurljós ehf.", None));
         assert!(names_agree("Norðurljós ehf.", Some("  ")));
-        assert!(!names_agree("Norðurljós ehf.", Some("Norðurljós og synir ehf.")));
+        assert!(!names_agree(
+            "Norðurljós ehf.",
+            Some("Norðurljós og synir ehf.")
+        ));
     }
 
     #[test]
@@ -374,23 +436,70 @@ mod identity_tests {
         let nordurljos = kt("4710080280");
         let other = "1203735609".to_owned();
         // (Moment name, Moment kt, DK+ name, DK+ kts, same entity?)
-        let cases: [(&str, Option<&Kennitala>, Option<&str>, Vec<String>, bool); 7] = [
+        type Case<'a> = (
+            &'a str,
+            Option<&'a Kennitala>,
+            Option<&'a str>,
+            Vec<String>,
+            bool,
+        );
+        let cases: [Case<'_>; 7] = [
             // The kennitala decides when both sides tell it.
-            ("Aurora ehf.", Some(&nordurljos), Some("Norðurljós ehf."), vec!["471008-0280".into()], true),
-            ("Norðurljós ehf.", Some(&nordurljos), Some("Norðurljós ehf."), vec![other.clone()], false),
+            (
+                "Aurora ehf.",
+                Some(&nordurljos),
+                Some("Norðurljós ehf."),
+                vec!["471008-0280".into()],
+                true,
+            ),
+            (
+                "Norðurljós ehf.",
+                Some(&nordurljos),
+                Some("Norðurljós ehf."),
+                vec![other.clone()],
+                false,
+            ),
             // Without DK+'s kennitala: a rename keeps a word, another company does not.
-            ("Norðurljós og synir ehf.", Some(&nordurljos), Some("Norðurljós ehf."), vec![], true),
-            ("Fjallasýn hf.", Some(&nordurljos), Some("Norðurljós ehf."), vec![], false),
-            ("Fjallasýn hf.", None, Some("Norðurljós ehf."), vec!["4710080280".into()], false),
+            (
+                "Norðurljós og synir ehf.",
+                Some(&nordurljos),
+                Some("Norðurljós ehf."),
+                vec![],
+                true,
+            ),
+            (
+                "Fjallasýn hf.",
+                Some(&nordurljos),
+                Some("Norðurljós ehf."),
+                vec![],
+                false,
+            ),
+            (
+                "Fjallasýn hf.",
+                None,
+                Some("Norðurljós ehf."),
+                vec!["4710080280".into()],
+                false,
+            ),
             ("Fjallasýn hf.", None, None, vec![], true),
             // Short words ("og") are not evidence.
             ("Jón og Gunna", None, Some("Siggi og Stína"), vec![], false),
         ];
         for (name, moment_kt, dk_name, dk_kts, same) in cases {
             let verdict = same_legal_entity(name, moment_kt, dk_name, &dk_kts);
-            assert_eq!(verdict.is_ok(), same, "{name} / {dk_name:?} / {dk_kts:?}: {verdict:?}");
+            assert_eq!(
+                verdict.is_ok(),
+                same,
+                "{name} / {dk_name:?} / {dk_kts:?}: {verdict:?}"
+            );
         }
-        let err = same_legal_entity("Norðurljós ehf.", Some(&nordurljos), Some("Fjallasýn hf."), &[other]).unwrap_err();
+        let err = same_legal_entity(
+            "Norðurljós ehf.",
+            Some(&nordurljos),
+            Some("Fjallasýn hf."),
+            &[other],
+        )
+        .unwrap_err();
         assert_eq!(err.dkplus, "\"Fjallasýn hf.\" (kennitala 1203735609)");
         assert_eq!(err.moment, "\"Norðurljós ehf.\" (kennitala 4710080280)");
     }

@@ -205,7 +205,11 @@ pub fn map_invoice(
     // ISK hold what Moment's invoice says. Without a rate DK+ applies its own of the day.
     let exchange = match (&currency, invoice.currency_rate) {
         (Some(code), _) if code == HOME_CURRENCY => None,
-        (Some(_), Some(rate)) if rate > Decimal::ZERO && significant_digits(rate) <= DKPLUS_SIGNIFICANT_DIGITS => Some(rate),
+        (Some(_), Some(rate))
+            if rate > Decimal::ZERO && significant_digits(rate) <= DKPLUS_SIGNIFICANT_DIGITS =>
+        {
+            Some(rate)
+        }
         (Some(code), Some(rate)) => {
             problems.push(Problem::ExchangeRateInvalid {
                 currency: code.clone(),

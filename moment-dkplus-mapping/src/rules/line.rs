@@ -171,15 +171,55 @@ mod tests {
         //  expected price)
         let cases = [
             // Two decimals suffice.
-            (dec!(4), dec!(18500), Some(dec!(12.5)), None, dec!(83250), 2, Some(dec!(20812.50))),
+            (
+                dec!(4),
+                dec!(18500),
+                Some(dec!(12.5)),
+                None,
+                dec!(83250),
+                2,
+                Some(dec!(20812.50)),
+            ),
             // 2248.88 would book 6 071.98; the exact 2248.875 books Moment's 6 071.96.
-            (dec!(3), dec!(1999), Some(dec!(12.5)), Some(dec!(10)), dec!(6071.96), 2, Some(dec!(2248.875))),
+            (
+                dec!(3),
+                dec!(1999),
+                Some(dec!(12.5)),
+                Some(dec!(10)),
+                dec!(6071.96),
+                2,
+                Some(dec!(2248.875)),
+            ),
             // A large quantity needs the price unrounded.
-            (dec!(1000000), dec!(0.0049), Some(dec!(10)), None, dec!(5390), 2, Some(dec!(0.00539))),
+            (
+                dec!(1000000),
+                dec!(0.0049),
+                Some(dec!(10)),
+                None,
+                dec!(5390),
+                2,
+                Some(dec!(0.00539)),
+            ),
             // Moment rounded its line differently: another price books Moment's total.
-            (dec!(3), dec!(10), Some(dec!(10)), None, dec!(33.01), 2, Some(dec!(11.003))),
+            (
+                dec!(3),
+                dec!(10),
+                Some(dec!(10)),
+                None,
+                dec!(33.01),
+                2,
+                Some(dec!(11.003)),
+            ),
             // A fully discounted line books 0 whatever the price: Moment's 5 cannot be reached.
-            (dec!(2), dec!(10), Some(dec!(10)), Some(dec!(100)), dec!(5), 2, None),
+            (
+                dec!(2),
+                dec!(10),
+                Some(dec!(10)),
+                Some(dec!(100)),
+                dec!(5),
+                2,
+                None,
+            ),
         ];
         for (q, p, s, d, target, decimals, expected) in cases {
             let exact = with_surcharge(p, s).unwrap();
@@ -197,14 +237,20 @@ mod tests {
             moment_line_total(dec!(3), dec!(1999), Some(dec!(12.5)), Some(dec!(10))),
             Some(dec!(6071.96))
         );
-        assert_eq!(moment_line_total(dec!(1), dec!(100.005), None, None), Some(dec!(100.01)));
+        assert_eq!(
+            moment_line_total(dec!(1), dec!(100.005), None, None),
+            Some(dec!(100.01))
+        );
     }
 
     #[test]
     fn overflow_is_none_not_a_panic() {
         assert_eq!(with_surcharge(Decimal::MAX, Some(dec!(50))), None);
         assert_eq!(line_total(Decimal::MAX, dec!(2), None), None);
-        assert_eq!(price_for_total(Decimal::MAX, Decimal::MAX, None, dec!(1), 2), None);
+        assert_eq!(
+            price_for_total(Decimal::MAX, Decimal::MAX, None, dec!(1), 2),
+            None
+        );
         assert_eq!(price_for_total(dec!(0), dec!(5), None, dec!(1), 2), None);
     }
 

@@ -6,10 +6,11 @@ use moment_client::Project;
 
 use super::text::{check_text, non_blank};
 use super::{MappingError, MomentObjectRef, Problem};
+use crate::config::IntegrationConfig;
 use crate::warning::Warning;
 
 /// Maps a Moment project to the DK+ project to create: `Number` (Moment's project number,
-/// verbatim), `Name` and `CustomerToBill`.
+/// verbatim), `Name` (within the configured text limit) and `CustomerToBill`.
 ///
 /// `customer_number` is the Moment customer number of the project's customer; pass it when the
 /// project itself only carries the customer's id. It wins over the number on the project.
@@ -19,6 +20,7 @@ use crate::warning::Warning;
 pub fn map_project(
     project: &Project,
     customer_number: Option<&moment_client::CustomerNumber>,
+    config: &IntegrationConfig,
 ) -> Result<ProjectCreate, MappingError> {
     let mut problems = Vec::new();
     let number = project
@@ -34,8 +36,17 @@ pub fn map_project(
         Some(_) => {}
     }
     let name = non_blank(project.name.as_deref());
-    if name.is_none() {
-        problems.push(Problem::ProjectNameMissing);
+    match name.map(|n| n.chars().count()) {
+        None => problems.push(Problem::ProjectNameMissing),
+        Some(length) if length > config.text_limits().project_name => {
+            problems.push(Problem::TextTooLong {
+                field: "the project name".into(),
+                fix: "shorten the project's name in Moment (DK+ cannot rename a project later)",
+                length,
+                max: config.text_limits().project_name,
+            });
+        }
+        Some(_) => {}
     }
     check_text(
         project.name.as_deref(),

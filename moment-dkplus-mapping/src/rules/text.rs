@@ -125,13 +125,22 @@ mod tests {
     fn long_line_texts_continue_in_the_second_text_and_are_never_cut() {
         let ok = |d: &str, l| split_line_text(d, l).unwrap();
         assert_eq!(ok("Ráðgjöf", 10), (Some("Ráðgjöf".into()), None));
-        assert_eq!(ok(" Ráðgjöf \n í nóvember ", 40), (Some("Ráðgjöf í nóvember".into()), None));
+        assert_eq!(
+            ok(" Ráðgjöf \n í nóvember ", 40),
+            (Some("Ráðgjöf í nóvember".into()), None)
+        );
         assert_eq!(
             ok("Ráðgjöf vegna innleiðingar í nóvember", 24),
-            (Some("Ráðgjöf vegna".into()), Some("innleiðingar í nóvember".into()))
+            (
+                Some("Ráðgjöf vegna".into()),
+                Some("innleiðingar í nóvember".into())
+            )
         );
         // A word longer than the limit is split inside (the rest continues, nothing is lost).
-        assert_eq!(ok("abcdefghij", 6), (Some("abcdef".into()), Some("ghij".into())));
+        assert_eq!(
+            ok("abcdefghij", 6),
+            (Some("abcdef".into()), Some("ghij".into()))
+        );
         // Exactly at the limit: one text.
         assert_eq!(ok(&"x".repeat(40), 40), (Some("x".repeat(40)), None));
         assert_eq!(split_line_text(&"word ".repeat(20), 40), Err(99));

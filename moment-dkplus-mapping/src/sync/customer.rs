@@ -81,9 +81,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             .create_locks
             .lock(&format!("customer:{number}"))
             .await;
-        let failed = |what: String| {
-            move |error| SyncFailure::DkPlus { what, error }
-        };
+        let failed = |what: String| move |error| SyncFailure::DkPlus { what, error };
         let existing = match dk.customer(number).await {
             Ok(existing) => existing,
             Err(error) => {

@@ -301,6 +301,7 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
                 |c: &Customer| c.id.get(),
             );
             drain(
+                self,
                 ObjectKind::Customer,
                 customers,
                 concurrency,
@@ -322,6 +323,7 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
                 |p: &Project| p.id.get(),
             );
             drain(
+                self,
                 ObjectKind::Project,
                 projects,
                 concurrency,
@@ -368,6 +370,7 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
                     .zip(0u64..)
                     .map(|(invoice, index)| Ok((invoice, sequencer.turn(index))));
                 drain(
+                    self,
                     ObjectKind::Invoice,
                     futures_util::stream::iter(turns),
                     concurrency,
@@ -380,6 +383,7 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
                 .await;
             } else {
                 drain(
+                    self,
                     ObjectKind::Invoice,
                     invoices,
                     concurrency,
@@ -403,14 +407,14 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
     /// data, and the sales person exists (when invoices are on). A failure here is the run's one
     /// failure.
     async fn check_dkplus_first(&self, run: &Run<'_, M, D>) -> Result<(), SyncFailure> {
-        let connected = self
-            .dkplus
-            .check_connection()
-            .await
-            .map_err(|error| SyncFailure::DkPlus {
-                what: "connection check".into(),
-                error,
-            })?;
+        let connected =
+            self.dkplus
+                .check_connection()
+                .await
+                .map_err(|error| SyncFailure::DkPlus {
+                    what: "connection check".into(),
+                    error,
+                })?;
         if !connected {
             return Err(SyncFailure::DkPlus {
                 what: "connection check".into(),
@@ -582,23 +586,59 @@ fn record_side_outcomes<M: MomentSource, D: DkPlusTarget>(
     }
 }
 
+/// How long the engine waits before it checks a system a second time, when one object's failure
+/// says the system cannot be reached.
+const OUTAGE_RECHECK_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
+    /// `true` when a failure that looks systemic really is: a refused credential is; a system
+    /// that could not be reached is when it still cannot be reached, checked twice a second
+    /// apart — one lost request must not stop a run.
+    async fn confirms_outage(&self, failure: &SyncFailure) -> bool {
+        let Some(error) = failure.port_error() else {
+            return false;
+        };
+        if error.kind == PortErrorKind::Unauthorized {
+            return true;
+        }
+        for attempt in 0..2 {
+            if attempt > 0 {
+                tokio::time::sleep(OUTAGE_RECHECK_PAUSE).await;
+            }
+            let up = match error.system {
+                crate::ports::System::DkPlus => {
+                    matches!(self.dkplus.check_connection().await, Ok(true))
+                }
+                crate::ports::System::Moment => self.moment.check_access().await.is_ok(),
+            };
+            if up {
+                return false;
+            }
+        }
+        true
+    }
+}
+
 /// Runs `transfer` over a listing with bounded concurrency; a listing error stops the listing
-/// (recorded), never the objects already under way. The first systemic failure (a refused
-/// token, a system that cannot be reached) stops the run: it becomes the report's one failure,
-/// and objects not yet started are counted as not attempted.
-async fn drain<T, S, F, Fut>(
+/// (recorded), never the objects already under way. A failure of a whole system (a refused
+/// token, a system still unreachable when checked again) stops the run: it becomes the report's
+/// one failure, and objects not yet started are counted as not attempted.
+async fn drain<M, D, T, S, F, Fut>(
+    engine: &SyncEngine<M, D>,
     kind: ObjectKind,
     items: S,
     concurrency: usize,
     report: &ReportBuilder<'_>,
     transfer: F,
 ) where
+    M: MomentSource,
+    D: DkPlusTarget,
     S: Stream<Item = PortResult<T>>,
     F: Fn(T) -> Fut,
     Fut: std::future::Future<Output = ObjectOutcome>,
 {
     let listing_error = std::sync::Mutex::new(None);
-    items
+    let outcomes = items
         .take_while(|item| {
             let ok = match item {
                 Ok(_) => true,
@@ -619,26 +659,29 @@ async fn drain<T, S, F, Fut>(
                 }
             }
         })
-        .buffer_unordered(concurrency)
-        .for_each(|outcome| {
-            match outcome {
-                Some(outcome) => match outcome.failure().filter(|f| f.is_systemic()) {
-                    Some(failure) => {
-                        if !report.stop(failure.clone()) {
-                            report.not_attempted();
-                        }
-                    }
-                    None => report.record(outcome),
-                },
-                None => report.not_attempted(),
+        .buffer_unordered(concurrency);
+    let mut outcomes = std::pin::pin!(outcomes);
+    while let Some(outcome) = outcomes.next().await {
+        let Some(outcome) = outcome else {
+            report.not_attempted();
+            continue;
+        };
+        let systemic = outcome.failure().filter(|f| f.is_systemic());
+        match systemic {
+            Some(_) if report.is_stopped() => report.not_attempted(),
+            Some(failure) if engine.confirms_outage(failure).await => {
+                if !report.stop(failure.clone()) {
+                    report.not_attempted();
+                }
             }
-            std::future::ready(())
-        })
-        .await;
-    if let Some(error) = listing_error
-        .into_inner()
+            _ => report.record(outcome),
+        }
+    }
+    let listing_error = listing_error
+        .lock()
         .unwrap_or_else(|p| p.into_inner())
-    {
+        .take();
+    if let Some(error) = listing_error {
         report.listing_failed(ListingFailure { kind, error });
     }
 }

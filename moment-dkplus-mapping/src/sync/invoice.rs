@@ -54,8 +54,10 @@ pub(crate) fn classify(candidates: &[SalesInvoice], mapped: &MappedInvoice) -> E
         .collect();
     // DK+ returned these for the reference but without one: not taken as ours, and not ignored
     // either — they make a conflict unless one with the reference matches.
-    let unreferenced: Vec<&SalesInvoice> =
-        candidates.iter().filter(|c| c.reference.is_none()).collect();
+    let unreferenced: Vec<&SalesInvoice> = candidates
+        .iter()
+        .filter(|c| c.reference.is_none())
+        .collect();
     let by_number = |c: &SalesInvoice| {
         c.customer_number
             .as_ref()
@@ -299,7 +301,9 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         tracing::info!(reference = %mapped.reference, total = %mapped.total, "posting invoice to DK+");
         match self.engine.dkplus.create_invoice(&mapped.create).await {
             Ok(created) => {
-                outcome.warnings.extend(booked_differently(&mapped, &created));
+                outcome
+                    .warnings
+                    .extend(booked_differently(&mapped, &created));
                 let number = created.number.as_ref().map(|n| n.to_string());
                 Ok(self.posted(outcome, &mapped, number))
             }
@@ -487,12 +491,24 @@ mod tests {
             (vec![], Existing::Absent),
             // another reference that the look-up returned anyway
             (
-                vec![existing("1", Some("10420"), "10001", 5, Some(dec!(1500.40)))],
+                vec![existing(
+                    "1",
+                    Some("10420"),
+                    "10001",
+                    5,
+                    Some(dec!(1500.40)),
+                )],
                 Existing::Absent,
             ),
             (vec![ours.clone()], same("7")),
             (
-                vec![existing("7", Some(" 1042 "), "10001", 5, Some(dec!(1500.40)))],
+                vec![existing(
+                    "7",
+                    Some(" 1042 "),
+                    "10001",
+                    5,
+                    Some(dec!(1500.40)),
+                )],
                 same("7"),
             ),
             // Without a reference it is never taken as ours.
@@ -501,11 +517,17 @@ mod tests {
                 (vec![none.clone()], Existing::Conflict(vec![seen(&none)]))
             },
             (
-                vec![existing("6", None, "10001", 5, Some(dec!(1500.40))), ours.clone()],
+                vec![
+                    existing("6", None, "10001", 5, Some(dec!(1500.40))),
+                    ours.clone(),
+                ],
                 same("7"),
             ),
             (
-                vec![existing("8", Some("1042"), "99999", 5, Some(dec!(1500.40))), ours.clone()],
+                vec![
+                    existing("8", Some("1042"), "99999", 5, Some(dec!(1500.40))),
+                    ours.clone(),
+                ],
                 same("7"),
             ),
             (
@@ -540,7 +562,10 @@ mod tests {
             // Another date, same customer and amount: also a reused number, not this invoice.
             {
                 let earlier = existing("9", Some("1042"), "10001", 1, Some(dec!(1500.40)));
-                (vec![earlier.clone()], Existing::Conflict(vec![seen(&earlier)]))
+                (
+                    vec![earlier.clone()],
+                    Existing::Conflict(vec![seen(&earlier)]),
+                )
             },
             // The customer renumbered in Moment since: recognised by its kennitala.
             {

@@ -76,7 +76,9 @@ impl FailureReport {
                 body,
                 "   {}",
                 match stopped.not_attempted {
-                    0 => "Nothing more was attempted; the next run continues where this one stopped.".to_owned(),
+                    0 =>
+                        "Nothing more was attempted; the next run continues where this one stopped."
+                            .to_owned(),
                     n => format!(
                         "{n} object{} not attempted; nothing is lost — the next run continues where this one stopped.",
                         if n == 1 { " was" } else { "s were" }

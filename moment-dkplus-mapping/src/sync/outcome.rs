@@ -294,6 +294,16 @@ impl SyncFailure {
         }
     }
 
+    /// The system error behind the failure, if it is one.
+    pub(crate) fn port_error(&self) -> Option<&PortError> {
+        match self {
+            Self::Moment(e) => Some(e),
+            Self::DkPlus { error, .. } => Some(error),
+            Self::Dependency { failure, .. } => failure.port_error(),
+            _ => None,
+        }
+    }
+
     /// `true` when the failure is not about this object but about a whole system: a refused
     /// token or key, or a system that cannot be reached. Every other object would fail the same
     /// way, so a run stops at the first one (see [`SyncReport::stopped`]).

@@ -49,7 +49,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             },
             (None, None) => None,
         };
-        let wanted = match map_project(&project, customer_number.as_ref()) {
+        let wanted = match map_project(&project, customer_number.as_ref(), &self.engine.config) {
             Ok(p) => p,
             Err(e) => return outcome.with(OutcomeStatus::Failed(SyncFailure::Mapping(e))),
         };

@@ -526,8 +526,8 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
                 None => None,
             };
         let customer_number = customer.as_ref().and_then(|c| c.customer_number.clone());
-        let create =
-            map_project(project, customer_number.as_ref()).map_err(SyncFailure::Mapping)?;
+        let create = map_project(project, customer_number.as_ref(), &self.engine.config)
+            .map_err(SyncFailure::Mapping)?;
         if let Some(customer) = &customer {
             self.ensure_dk_customer(customer).await?;
         }
@@ -590,7 +590,9 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
                 Some(code.to_string()),
             );
             outcome.dkplus_number = Some(code.to_string());
-            outcome.warnings.extend(required.description_truncated.clone());
+            outcome
+                .warnings
+                .extend(required.description_truncated.clone());
             self.side_outcome(outcome.with(OutcomeStatus::Created));
         }
         Ok(DkProduct { tax_percent })
