@@ -86,7 +86,7 @@ pub fn write_report(out: &mut dyn Write, report: &SyncReport) -> io::Result<()> 
             "  {listing}; the next run with the same start continues from there"
         )?;
     }
-    writeln!(out, "Summary: {}.", report.counts)?;
+    writeln!(out, "Summary: {}.", report.counts.summary(report.dry_run))?;
     if let Some(error) = &report.notify_error {
         writeln!(out, "The failure report was not delivered: {error}")?;
     }

@@ -442,3 +442,112 @@ async fn number_series_out_of_step_is_said_once_per_run_with_the_first_and_last_
         1
     );
 }
+
+#[tokio::test]
+async fn an_invoice_already_booked_is_recognised_before_anything_is_ensured_or_checked() {
+    let (world, _demo) = world().await;
+    let first = world.engine.backfill(since()).await;
+    assert_eq!(references(&world), ["1001", "1002", "1003"], "{first:#?}");
+    // Customers off and the customer renumbered in Moment: the booked invoice is still found
+    // (by the kennitala on it) before the missing customer 20001 could fail it.
+    world.moment.update_customer(CustomerId::new(101), |c| {
+        c.customer_number = Some(CustomerNumber::new("20001"))
+    });
+    world.moment.update_invoice(InvoiceId::new(501), |i| {
+        if let Some(c) = i.customer.as_mut() {
+            c.customer_number = Some(CustomerNumber::new("20001"));
+        }
+    });
+    // DK+'s product rate changed since: an invoice booked before is not re-checked.
+    world.dkplus.add_product(dkplus_client::Product {
+        item_code: Some("RADGJOF".into()),
+        tax_percent: Some(dec!(11)),
+        ..Default::default()
+    });
+    let config = IntegrationConfig::builder()
+        .sales_person("vef")
+        .transfer_customers(false)
+        .build()
+        .unwrap();
+    let engine = SyncEngine::new(
+        world.moment.client().unwrap(),
+        world.dkplus.client().unwrap(),
+        config,
+    );
+    let report = engine.transfer_invoice(InvoiceId::new(501)).await;
+    assert_eq!(
+        report.outcomes[0].status,
+        OutcomeStatus::AlreadyPresent,
+        "{report:#?}"
+    );
+    assert_eq!(report.outcomes.len(), 1, "nothing created on the way");
+}
+
+#[tokio::test]
+async fn one_name_for_two_people_is_told_apart_by_the_kennitala() {
+    let (world, _demo) = world().await;
+    // DK+'s customer 10002 is another Jón Jónsson: his invoices carry another kennitala.
+    world.dkplus.add_customer(dkplus_client::Customer {
+        number: Some("10002".into()),
+        name: Some("Jón Jónsson".into()),
+        ..Default::default()
+    });
+    world.dkplus.add_invoice(SalesInvoice {
+        number: Some(InvoiceNumber::new("70002")),
+        customer_number: Some("10002".into()),
+        customer_ssn: Some("4710080280".into()),
+        ..Default::default()
+    });
+    let report = world.engine.transfer_customer(CustomerId::new(102)).await;
+    assert!(
+        matches!(
+            report.outcomes[0].failure(),
+            Some(SyncFailure::CustomerIdentity { .. })
+        ),
+        "{report:#?}"
+    );
+}
+
+#[tokio::test]
+async fn webhooks_tell_the_number_series_is_out_of_step_once_a_day_not_per_invoice() {
+    let (world, _demo) = world().await;
+    let mut warned = 0;
+    for id in [501, 502, 503] {
+        let body = world
+            .moment
+            .webhook_body_for_invoice(InvoiceId::new(id), "CREATE_NEW")
+            .unwrap();
+        let report = world.engine.handle_webhook(body.as_bytes()).await.unwrap();
+        warned += report
+            .warnings
+            .iter()
+            .filter(|w| matches!(w, Warning::NumberSeriesOutOfStep { .. }))
+            .count();
+    }
+    assert_eq!(references(&world), ["1001", "1002", "1003"]);
+    assert_eq!(warned, 1);
+}
+
+#[tokio::test]
+async fn a_dry_run_report_never_says_created_or_transferred() {
+    let (world, _demo) = world().await;
+    let dry = moment_dkplus_mapping::DryRun::new(world.dkplus.client().unwrap());
+    let notifier = std::sync::Arc::new(moment_dkplus_mapping::CollectingNotifier::new());
+    let engine = SyncEngine::new(world.moment.client().unwrap(), &dry, config())
+        .with_notifier(notifier.clone());
+    let report = engine.backfill(since()).await;
+    assert!(report.dry_run);
+    let mail = notifier.reports().pop().expect("a report: 1004 fails");
+    assert!(mail.subject.contains("dry run"), "{}", mail.subject);
+    assert!(!mail.subject.contains("transferred"), "{}", mail.subject);
+    let summary = report.counts.summary(true);
+    assert!(
+        summary.starts_with("10 would be created, 0 would be updated"),
+        "{summary}"
+    );
+    assert!(
+        mail.body.contains("would be created") && mail.body.contains("dry run"),
+        "{}",
+        mail.body
+    );
+}

@@ -266,6 +266,19 @@ fn a_line_total_moment_does_not_book_is_refused_to_the_cent_or_warned() {
 }
 
 #[test]
+fn a_surcharge_price_is_never_bent_to_reach_a_total_far_from_moments_price() {
+    // 2 × 100 + 10 % is 220; a Moment line total of 300 would need a price of 150.
+    let mut l = line("x", dec!(2), dec!(100));
+    l.surcharge_percent = Some(dec!(10));
+    l.line_total = Some(dec!(300));
+    let err = map(&invoice(vec![l])).unwrap_err();
+    assert!(
+        matches!(&err.problems[..], [Problem::LineTotalMismatch { mapped, .. }] if *mapped == dec!(220)),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_invoice_total_must_equal_moments_to_the_cent() {
     // 40 lines of 1 × 100.005: DK+ books each line as 100.01 (4 000.40); Moment's total is
     // 4 000.20. No tolerance grows with the number of lines.

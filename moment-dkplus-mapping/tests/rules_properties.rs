@@ -1,4 +1,4 @@
-//! Property tests of the rules: line totals agree with Moment's within rounding, and the
+//! Property tests of the rules: line totals agree with Moment's to the cent, and the
 //! mapping never panics whatever the input.
 
 mod support;

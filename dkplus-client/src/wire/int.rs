@@ -1,7 +1,9 @@
 //! Lenient integers. DK+ publishes counters, record ids and status codes as integers
 //! (`"ClaimStatus": 0`, `"RecordID": 14656`); they are read from an integer, a number with no
-//! fraction (`3.0`) or a numeric string (`"3"`), and `null` or `""` read as `None`. A fraction, a
-//! value out of range or any other text is an error that names the value.
+//! fraction (`3.0`) or a numeric string (`"3"`), and `null` or `""` read as `None`. Anything else —
+//! a fraction, a value out of range, other text — also reads as `None` (and is logged): these are
+//! DK+'s bookkeeping fields, and a stray value in one must never make an answer unreadable (the
+//! answer to an invoice post arrives after DK+ booked the invoice).
 
 use serde::{Deserialize, Deserializer};
 
@@ -51,11 +53,17 @@ pub(crate) mod int_opt {
         let Some(raw) = Option::<RawInt>::deserialize(deserializer)? else {
             return Ok(None);
         };
-        match to_i64(raw).map_err(serde::de::Error::custom)? {
-            None => Ok(None),
-            Some(value) => T::try_from(value).map(Some).map_err(|_| {
-                serde::de::Error::custom(format!("{value} is out of range for this field"))
-            }),
+        let value = to_i64(raw).and_then(|value| {
+            value
+                .map(|v| T::try_from(v).map_err(|_| format!("{v} is out of range")))
+                .transpose()
+        });
+        match value {
+            Ok(value) => Ok(value),
+            Err(reason) => {
+                tracing::warn!(%reason, "DK+ sent an integer field that is not one; read as none");
+                Ok(None)
+            }
         }
     }
 }
@@ -101,15 +109,17 @@ mod tests {
     }
 
     #[test]
-    fn fractions_text_and_out_of_range_values_are_errors() {
+    fn fractions_text_and_out_of_range_values_read_as_none_never_as_an_error() {
         for json in [
             r#"{"v": 1.5}"#,
             r#"{"v": "abc"}"#,
             r#"{"v": 18446744073709551615}"#,
             r#"{"small": 3000000000}"#,
-            r#"{"v": true}"#,
         ] {
-            assert!(read(json).is_err(), "{json}");
+            let read = read(json).unwrap();
+            assert_eq!((read.v, read.small), (None, None), "{json}");
         }
+        // Not a number at all (a boolean, an object) is still an error of the answer's shape.
+        assert!(read(r#"{"v": true}"#).is_err());
     }
 }

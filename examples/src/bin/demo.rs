@@ -123,7 +123,7 @@ fn describe_pass(
 ) -> std::io::Result<()> {
     writeln!(out, "\n== {title} ==")?;
     write_table(out, &report.outcomes)?;
-    writeln!(out, "Summary: {}.", report.counts)?;
+    writeln!(out, "Summary: {}.", report.counts.summary(report.dry_run))?;
     if let Some(failure_report) = world.notifier.reports().last() {
         writeln!(out)?;
         write_failure_report(out, failure_report)?;

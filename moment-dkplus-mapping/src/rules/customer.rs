@@ -354,11 +354,13 @@ pub struct IdentityMismatch {
     pub reason: String,
 }
 
-/// Decides whether a DK+ customer whose name differs from Moment's is still the same legal
-/// entity (renamed) or another one. The kennitala decides where both sides tell it: DK+ prints
-/// the customer's kennitala on its invoices (`dkplus_kennitalas`, from the customer's invoices),
-/// Moment has the organization number. Without a kennitala on both sides, names with no word in
-/// common are taken as another entity — a person confirms.
+/// Decides whether a DK+ customer with Moment's customer number is Moment's legal entity before
+/// it is overwritten or invoiced. The kennitala decides wherever both sides tell it — DK+ prints
+/// the customer's kennitala on its invoices (`dkplus_kennitalas`), Moment has the organization
+/// number — also when the names agree (two people of one name). Without a kennitala on both
+/// sides, the names decide (ignoring case, punctuation and company suffixes); names that differ
+/// are a rename only when the record's contact details are Moment's (`contact_matches`: its
+/// street and postal code, its phone or its e-mail); otherwise a person confirms.
 ///
 /// # Errors
 /// An [`IdentityMismatch`] naming both sides and the evidence.
@@ -367,13 +369,16 @@ pub fn same_legal_entity(
     moment_kennitala: Option<&Kennitala>,
     dkplus_name: Option<&str>,
     dkplus_kennitalas: &[String],
+    contact_matches: bool,
 ) -> Result<(), IdentityMismatch> {
     let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
-    let known: Vec<String> = dkplus_kennitalas
+    let mut known: Vec<String> = dkplus_kennitalas
         .iter()
         .map(|k| digits(k))
         .filter(|k| k.len() == 10)
         .collect();
+    known.sort();
+    known.dedup();
     let describe = |name: Option<&str>, kennitala: Option<&str>| match (name, kennitala) {
         (Some(n), Some(k)) => format!("\"{n}\" (kennitala {k})"),
         (Some(n), None) => format!("\"{n}\""),
@@ -396,19 +401,30 @@ pub fn same_legal_entity(
             )))
         };
     }
-    let moment_words = name_words(moment_name);
-    let shares_a_word = dkplus_name.is_none_or(|dk| {
-        name_words(dk)
-            .iter()
-            .any(|w| w.chars().count() >= 3 && moment_words.contains(w))
-    });
-    if shares_a_word {
+    if names_agree(moment_name, dkplus_name) || contact_matches {
         Ok(())
     } else {
         Err(mismatch(
-            "the names have no word in common and DK+ shows no kennitala to compare".to_owned(),
+            "the names differ, and neither a kennitala nor the contact details show it is the \
+             same company"
+                .to_owned(),
         ))
     }
+}
+
+/// `true` when a DK+ customer record has Moment's contact details: street and postal code, or
+/// phone, or e-mail (each non-empty and equal ignoring case and surrounding space).
+pub fn contact_matches(wanted: &CustomerWrite, existing: &dkplus_client::Customer) -> bool {
+    let same = |a: &Option<String>, b: &Option<String>| {
+        let (a, b) = (
+            a.as_deref().map(str::trim).unwrap_or_default(),
+            b.as_deref().map(str::trim).unwrap_or_default(),
+        );
+        !a.is_empty() && a.eq_ignore_ascii_case(b)
+    };
+    (same(&wanted.address1, &existing.address1) && same(&wanted.zip_code, &existing.zip_code))
+        || same(&wanted.phone, &existing.phone)
+        || same(&wanted.email, &existing.email)
 }
 
 #[cfg(test)]
@@ -443,8 +459,9 @@ mod identity_tests {
             Vec<String>,
             bool,
         );
-        let cases: [Case<'_>; 7] = [
-            // The kennitala decides when both sides tell it.
+        let cases: [Case<'_>; 8] = [
+            // (the contact details do not match in these cases)
+            // The kennitala decides when both sides tell it — a rename, or one name for two.
             (
                 "Aurora ehf.",
                 Some(&nordurljos),
@@ -459,18 +476,32 @@ mod identity_tests {
                 vec![other.clone()],
                 false,
             ),
-            // Without DK+'s kennitala: a rename keeps a word, another company does not.
+            (
+                "Jón Jónsson",
+                Some(&nordurljos),
+                Some("Jón Jónsson"),
+                vec![other.clone()],
+                false,
+            ),
+            // Without a kennitala to compare, only the same name is the same company.
+            (
+                "Norðurljós ehf.",
+                Some(&nordurljos),
+                Some("NORÐURLJÓS EHF"),
+                vec![],
+                true,
+            ),
             (
                 "Norðurljós og synir ehf.",
                 Some(&nordurljos),
                 Some("Norðurljós ehf."),
                 vec![],
-                true,
+                false,
             ),
             (
-                "Fjallasýn hf.",
-                Some(&nordurljos),
-                Some("Norðurljós ehf."),
+                "Fasteignafélagið Reitir",
+                None,
+                Some("Fasteignafélagið Eik"),
                 vec![],
                 false,
             ),
@@ -482,22 +513,43 @@ mod identity_tests {
                 false,
             ),
             ("Fjallasýn hf.", None, None, vec![], true),
-            // Short words ("og") are not evidence.
-            ("Jón og Gunna", None, Some("Siggi og Stína"), vec![], false),
         ];
         for (name, moment_kt, dk_name, dk_kts, same) in cases {
-            let verdict = same_legal_entity(name, moment_kt, dk_name, &dk_kts);
+            let verdict = same_legal_entity(name, moment_kt, dk_name, &dk_kts, false);
             assert_eq!(
                 verdict.is_ok(),
                 same,
                 "{name} / {dk_name:?} / {dk_kts:?}: {verdict:?}"
             );
         }
+        // A renamed company whose record still has Moment's contact details is updated.
+        assert!(
+            same_legal_entity(
+                "Norðurljós og synir ehf.",
+                None,
+                Some("Norðurljós ehf."),
+                &[],
+                true
+            )
+            .is_ok()
+        );
+        // The contact details never outvote a kennitala.
+        assert!(
+            same_legal_entity(
+                "X",
+                Some(&nordurljos),
+                Some("Y"),
+                std::slice::from_ref(&other),
+                true
+            )
+            .is_err()
+        );
         let err = same_legal_entity(
             "Norðurljós ehf.",
             Some(&nordurljos),
             Some("Fjallasýn hf."),
             &[other],
+            false,
         )
         .unwrap_err();
         assert_eq!(err.dkplus, "\"Fjallasýn hf.\" (kennitala 1203735609)");

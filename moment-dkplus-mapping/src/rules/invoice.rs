@@ -563,16 +563,22 @@ fn map_line(
                 problems.push(too_large());
                 return None;
             };
-            price_for_total(quantity, exact, discount, target, config.price_decimals()).or_else(
-                || {
+            price_for_total(quantity, exact, discount, target, config.price_decimals())
+                .filter(|price| {
+                    // Only a price within Moment's own rounding of the exact price: a price far
+                    // from it would hide a misread field behind a matching total.
+                    let half_unit =
+                        Decimal::new(5, config.price_decimals().saturating_add(1).min(28));
+                    (*price - exact).abs() <= half_unit
+                })
+                .or_else(|| {
                     // No price reaches Moment's total: refused below, or sent rounded with a
                     // warning under `TotalMismatch::Warn`.
                     Some(exact.round_dp_with_strategy(
                         config.price_decimals(),
                         rust_decimal::RoundingStrategy::MidpointAwayFromZero,
                     ))
-                },
-            )
+                })
         }
     };
     let Some(price) = price else {
@@ -692,11 +698,8 @@ fn required_product(
         full: full.clone(),
         sent: description.clone(),
     });
-    let tax_percent = mapped
-        .resolved_account
-        .as_ref()
-        .and_then(|a| a.current_vat_percentage)
-        .or(line.vat_percent);
+    // The rate Moment charged on the line — the same one the VAT check compares with.
+    let tax_percent = mapped.moment_vat_percent;
     RequiredProduct {
         create: ProductCreate {
             item_code: code,

@@ -3,7 +3,8 @@
 //!
 //! | rule | function |
 //! |---|---|
-//! | customers: number mastered by Moment, status → `Blocked`, kennitala as `SSNumber` | [`map_customer`] |
+//! | customers: number mastered by Moment, status → `Blocked`, town in a free address line, cleared fields cleared | [`map_customer`], [`customer_changes`] |
+//! | customers: the same legal entity before overwriting | [`same_legal_entity`] |
 //! | projects: number mastered by Moment, created once, drift reported | [`map_project`], [`project_drift`] |
 //! | invoices: reference, sales person, kennitala, lines, credit notes, totals | [`map_invoice`] |
 //! | prices and totals to the cent: the surcharge in the price, discount kept | [`price_for_total`], [`line_total`] |
@@ -22,7 +23,7 @@ mod text;
 mod vat;
 
 pub use customer::{
-    IdentityMismatch, MappedCustomer, customer_changes, map_customer, names_agree,
+    IdentityMismatch, MappedCustomer, contact_matches, customer_changes, map_customer, names_agree,
     same_legal_entity,
 };
 pub use invoice::{

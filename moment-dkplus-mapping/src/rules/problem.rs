@@ -145,9 +145,7 @@ pub enum Problem {
     #[error("the project has no name: enter the name in Moment")]
     ProjectNameMissing,
     /// The invoice is a draft.
-    #[error(
-        "the invoice is not finalized: finalize it in Moment; only finalized invoices are sent to DK+"
-    )]
+    #[error("the invoice is not finalized: finalize it in Moment; drafts are not sent to DK+")]
     InvoiceNotFinalized,
     /// The invoice's state is missing or not one the integration knows.
     #[error(

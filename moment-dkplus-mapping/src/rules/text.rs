@@ -87,12 +87,15 @@ pub(crate) fn split_line_text(
             .filter(|at| *at > 0)
             .unwrap_or(hard)
     };
-    let (first, rest) = folded.split_at(at);
-    let rest = rest.trim_start();
-    if first.chars().count() > limit || rest.chars().count() > limit {
-        return Err(length);
+    // Between words where the rest then fits, else inside a word (still nothing is lost).
+    for at in [at, hard] {
+        let (first, rest) = folded.split_at(at);
+        let (first, rest) = (first.trim_end(), rest.trim_start());
+        if first.chars().count() <= limit && rest.chars().count() <= limit {
+            return Ok((Some(first.to_owned()), Some(rest.to_owned())));
+        }
     }
-    Ok((Some(first.trim_end().to_owned()), Some(rest.to_owned())))
+    Err(length)
 }
 
 /// A short excerpt of a description, to name a line in a message.
@@ -144,6 +147,13 @@ mod tests {
         // Exactly at the limit: one text.
         assert_eq!(ok(&"x".repeat(40), 40), (Some("x".repeat(40)), None));
         assert_eq!(split_line_text(&"word ".repeat(20), 40), Err(99));
+        // A long word after the first: split inside it rather than refuse what fits.
+        let url = "x".repeat(60);
+        let (first, rest) = split_line_text(&format!("Ráðgjöf {url}"), 40).unwrap();
+        assert_eq!(
+            format!("{}{}", first.unwrap(), rest.unwrap()),
+            format!("Ráðgjöf {url}")
+        );
     }
 
     #[test]

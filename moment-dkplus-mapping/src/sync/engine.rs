@@ -51,6 +51,9 @@ pub struct SyncEngine<M, D> {
     /// Serialises the look-up and creation of one customer, project or product across
     /// concurrent operations of this engine (a webhook during a backfill).
     pub(crate) create_locks: KeyedLocks,
+    /// When the number-series warning was last given: single transfers (webhooks) give it at
+    /// most once a day, not once per invoice.
+    series_warned_at: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 impl<M, D> std::fmt::Debug for SyncEngine<M, D> {
@@ -122,6 +125,7 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
             notifier: None,
             invoice_locks: KeyedLocks::default(),
             create_locks: KeyedLocks::default(),
+            series_warned_at: std::sync::Mutex::new(None),
         }
     }
 
@@ -298,7 +302,8 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         if self.config.transfer_customers() {
             let customers = listed_without_gaps(
                 || self.moment.customers_changed_since(since),
-                |c: &Customer| c.id.get(),
+                |c: &Customer| (c.id.get(), c.last_modified_date),
+                report.started_at(),
             );
             drain(
                 self,
@@ -320,7 +325,8 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         if self.config.transfer_projects() && !report.is_stopped() {
             let projects = listed_without_gaps(
                 || self.moment.projects_changed_since(since),
-                |p: &Project| p.id.get(),
+                |p: &Project| (p.id.get(), p.last_modified_date),
+                report.started_at(),
             );
             drain(
                 self,
@@ -342,7 +348,8 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         if self.config.transfer_invoices() && !report.is_stopped() {
             let invoices = listed_without_gaps(
                 || self.moment.invoices_changed_since(since),
-                |i: &Invoice| i.id.get(),
+                |i: &Invoice| (i.id.get(), i.last_modified_date),
+                report.started_at(),
             );
             if self.config.post_invoices_in_order() {
                 // Read the whole listing first: the order is Moment's invoice numbers, not the
@@ -398,9 +405,27 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         }
         record_side_outcomes(&run, &report);
         if let Some(warning) = run.number_series_warning() {
+            self.note_series_warned();
             report.warn(warning);
         }
         self.finish(report.finish()).await
+    }
+
+    /// Notes that the number-series warning was given now.
+    fn note_series_warned(&self) {
+        *self
+            .series_warned_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Utc::now());
+    }
+
+    /// `true` when a single transfer should give the number-series warning: not given in the
+    /// last day.
+    fn series_warning_due(&self) -> bool {
+        self.series_warned_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none_or(|at| Utc::now() - at >= chrono::Duration::days(1))
     }
 
     /// Checks DK+ before a backfill reads anything: the token works, DK+ reaches the company's
@@ -436,7 +461,11 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         // The object asked for first, then what was created on the way.
         report.record(outcome);
         record_side_outcomes(run, &report);
-        if let Some(warning) = run.number_series_warning() {
+        if let Some(warning) = run
+            .number_series_warning()
+            .filter(|_| self.series_warning_due())
+        {
+            self.note_series_warned();
             report.warn(warning);
         }
         self.finish(report.finish()).await
@@ -485,12 +514,14 @@ const MAX_LISTING_PASSES: u32 = 4;
 /// A Moment listing read so that nothing is skipped when the listing changes while it is paged:
 /// an object that leaves the listing (deleted, or filtered out) makes the ones after it move up a
 /// page, so the next page would skip one. The listing is therefore read again, and again while
-/// that finds objects the earlier passes did not see (at most [`MAX_LISTING_PASSES`] times; a
-/// listing that still changes then is a listing failure, so the next run reads it again). Each
-/// object is yielded once.
+/// that finds objects the earlier passes missed (at most [`MAX_LISTING_PASSES`] times; a listing
+/// that still changes then is a listing failure, so the next run reads it again). An object
+/// changed after the run started is new to the listing, not missed by it (the next run's window
+/// covers it), so it does not call for another pass. Each object is yielded once.
 fn listed_without_gaps<'a, T, S>(
     list: impl Fn() -> S + Send + 'a,
-    id: fn(&T) -> i64,
+    identity: fn(&T) -> (i64, Option<DateTime<Utc>>),
+    run_started: DateTime<Utc>,
 ) -> futures_util::stream::BoxStream<'a, PortResult<T>>
 where
     S: Stream<Item = PortResult<T>> + Send + 'a,
@@ -514,12 +545,17 @@ where
                 let current = pass.as_mut()?;
                 match current.items.next().await {
                     Some(Ok(item)) => {
-                        if seen.insert(id(&item)) {
-                            current.new += 1;
+                        let (id, modified) = identity(&item);
+                        if seen.insert(id) {
+                            if modified.is_none_or(|m| m < run_started) {
+                                current.new += 1;
+                            }
                             return Some((Ok(item), (pass, seen, list)));
                         }
                     }
                     Some(Err(error)) => return Some((Err(error), (None, seen, list))),
+                    // A first pass always gets a second; later passes only while they find
+                    // objects the earlier ones missed.
                     None if current.number > 1 && current.new == 0 => return None,
                     None if current.number >= MAX_LISTING_PASSES => {
                         let error = PortError::new(
@@ -598,7 +634,9 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         let Some(error) = failure.port_error() else {
             return false;
         };
-        if error.kind == PortErrorKind::Unauthorized {
+        // A refused token (401) is the whole system. A 403 may be one object the token may not
+        // touch: checked like an outage.
+        if error.kind == PortErrorKind::Unauthorized && error.status != Some(403) {
             return true;
         }
         for attempt in 0..2 {
@@ -670,9 +708,9 @@ async fn drain<M, D, T, S, F, Fut>(
         match systemic {
             Some(_) if report.is_stopped() => report.not_attempted(),
             Some(failure) if engine.confirms_outage(failure).await => {
-                if !report.stop(failure.clone()) {
-                    report.not_attempted();
-                }
+                // This object too is left for the next run: nothing was written for it.
+                report.stop(failure.clone());
+                report.not_attempted();
             }
             _ => report.record(outcome),
         }

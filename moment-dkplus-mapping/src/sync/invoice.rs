@@ -71,7 +71,8 @@ pub(crate) fn classify(candidates: &[SalesInvoice], mapped: &MappedInvoice) -> E
     let same_party_and_day = |c: &&SalesInvoice| {
         (by_number(c) || by_kennitala(c)) && c.invoice_date == Some(mapped.date)
     };
-    let same_total = |c: &&SalesInvoice| c.total_amount.is_none_or(|t| t == mapped.total);
+    // DK+ keeps doubles: its 300.29999999999995 is Moment's 300.30.
+    let same_total = |c: &&SalesInvoice| c.total_amount.is_none_or(|t| to_cents(t) == mapped.total);
     let matching: Vec<&SalesInvoice> = same_reference
         .iter()
         .copied()
@@ -108,7 +109,7 @@ pub(crate) fn classify(candidates: &[SalesInvoice], mapped: &MappedInvoice) -> E
     if let Some(changed) = same_reference.iter().find(|c| same_party_and_day(c)) {
         return Existing::Changed {
             number: changed.number.as_ref().map(|n| n.to_string()),
-            dkplus_total: changed.total_amount.unwrap_or_default(),
+            dkplus_total: to_cents(changed.total_amount.unwrap_or_default()),
         };
     }
     if same_reference.is_empty() && unreferenced.is_empty() {
@@ -253,6 +254,13 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         .map_err(SyncFailure::Mapping)?;
         outcome.warnings.extend(mapped.warnings.iter().cloned());
 
+        // Already in DK+? Asked before anything is ensured or checked: an invoice booked earlier
+        // stays booked whatever changed since (a product's rate, the customer's number), and
+        // nothing is created on its way.
+        if let Some(done) = self.already_in_dkplus(&mapped, &mut outcome).await? {
+            return Ok(done);
+        }
+
         // What the invoice needs in DK+ first: its customer, project and products.
         // The configured sales person first: a wrong one writes nothing at all.
         self.check_sales_person().await?;
@@ -292,7 +300,9 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         if let Some(turn) = turn {
             turn.wait().await;
         }
-        // One invoice per reference at a time in this engine: the look-up and the post belong together.
+        // One invoice per reference at a time in this engine: the look-up and the post belong
+        // together, so it is looked up again under the lock (another task may have posted it
+        // since the first look).
         let _guard = self.engine.invoice_locks.lock(&mapped.reference).await;
         if let Some(done) = self.already_in_dkplus(&mapped, &mut outcome).await? {
             return Ok(done);
@@ -501,6 +511,17 @@ mod tests {
                 Existing::Absent,
             ),
             (vec![ours.clone()], same("7")),
+            // DK+'s double for 1500.40 is the same amount.
+            (
+                vec![existing(
+                    "7",
+                    Some("1042"),
+                    "10001",
+                    5,
+                    Some(dec!(1500.3999999999999)),
+                )],
+                same("7"),
+            ),
             (
                 vec![existing(
                     "7",

@@ -43,18 +43,33 @@ impl FailureReport {
                 "Moment → DK+: the transfer stopped — {}",
                 stopped_cause(&stopped.failure)
             ),
+            (None, 0, 0) if report.dry_run => format!(
+                "Moment → DK+ (dry run): nothing written; warnings on {warned} object{} to look at",
+                if warned == 1 { "" } else { "s" }
+            ),
             (None, 0, 0) => format!(
                 "Moment → DK+: transferred, with warnings on {warned} object{} to look at",
                 if warned == 1 { "" } else { "s" }
             ),
             (None, 0, _) => "Moment → DK+: the transfer stopped early".to_owned(),
+            (None, 1, _) if report.dry_run => {
+                "Moment → DK+ (dry run): 1 object could not be sent".to_owned()
+            }
+            (None, n, _) if report.dry_run => {
+                format!("Moment → DK+ (dry run): {n} objects could not be sent")
+            }
             (None, 1, _) => "Moment → DK+: 1 object was not transferred".to_owned(),
             (None, n, _) => format!("Moment → DK+: {n} objects were not transferred"),
         };
         let mut body = String::new();
         let _ = writeln!(
             body,
-            "The Moment → DK+ transfer that started {} UTC finished with {}.",
+            "The Moment → DK+ {} that started {} UTC finished with {}.",
+            if report.dry_run {
+                "dry run"
+            } else {
+                "transfer"
+            },
             report.started_at.format("%Y-%m-%d %H:%M:%S"),
             if report.is_clean() {
                 "warnings"
@@ -65,7 +80,7 @@ impl FailureReport {
         if report.dry_run {
             let _ = writeln!(body, "This was a dry run: nothing was written to DK+.");
         }
-        let _ = writeln!(body, "Summary: {}.", report.counts);
+        let _ = writeln!(body, "Summary: {}.", report.counts.summary(report.dry_run));
         let _ = writeln!(body);
         if let Some(stopped) = &report.stopped {
             let _ = writeln!(body, "Stopped:");

@@ -512,11 +512,16 @@ impl Counts {
     }
 }
 
-impl fmt::Display for Counts {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} created, {} updated, {} unchanged, {} already in DK+, {} skipped, {} failed, {} warnings",
+impl Counts {
+    /// The summary line; a dry run's says what would have been written.
+    pub fn summary(&self, dry_run: bool) -> String {
+        let (created, updated) = if dry_run {
+            ("would be created", "would be updated")
+        } else {
+            ("created", "updated")
+        };
+        format!(
+            "{} {created}, {} {updated}, {} unchanged, {} already in DK+, {} skipped, {} failed, {} warnings",
             self.created,
             self.updated,
             self.unchanged,
@@ -525,6 +530,12 @@ impl fmt::Display for Counts {
             self.failed,
             self.warnings
         )
+    }
+}
+
+impl fmt::Display for Counts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary(false))
     }
 }
 
@@ -583,7 +594,8 @@ pub struct SyncReport {
 pub struct Stopped {
     /// What failed.
     pub failure: SyncFailure,
-    /// Objects the run did not try (the next run does; nothing is lost).
+    /// Objects left for the next run because of the stop — not started, or met the same failure
+    /// (nothing was written for them; nothing is lost).
     pub not_attempted: usize,
 }
 
@@ -591,7 +603,7 @@ impl fmt::Display for Stopped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "the run stopped: {}; {} not attempted — nothing is lost, the next run continues",
+            "the run stopped: {}; {} left for the next run — nothing is lost, the next run continues",
             one_line(&self.failure),
             match self.not_attempted {
                 0 => "nothing more was".to_owned(),
@@ -658,6 +670,11 @@ impl<'s> ReportBuilder<'s> {
             warnings: Mutex::new(Vec::new()),
             dry_run: false,
         }
+    }
+
+    /// When the run started.
+    pub(crate) fn started_at(&self) -> DateTime<Utc> {
+        self.started_at
     }
 
     /// Marks the outcomes of a dry run ("would be created").

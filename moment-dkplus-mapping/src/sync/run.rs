@@ -16,8 +16,8 @@ use super::engine::SyncEngine;
 use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus, SyncFailure};
 use crate::ports::{DkPlusTarget, InvoiceQuery, MomentSource, PortError};
 use crate::rules::{
-    MappedCustomer, ReferenceData, RequiredProduct, map_customer, map_project, names_agree,
-    same_legal_entity,
+    MappedCustomer, ReferenceData, RequiredProduct, contact_matches, map_customer, map_project,
+    names_agree, same_legal_entity,
 };
 use crate::warning::Warning;
 
@@ -160,8 +160,8 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
     }
 
     /// Checks that a DK+ customer of the same number is Moment's customer before it is updated
-    /// or invoiced: the same name costs nothing more; another name is settled by the kennitala
-    /// DK+ printed on the customer's invoices (see [`same_legal_entity`]).
+    /// or invoiced (see [`same_legal_entity`]): the kennitala DK+ printed on that customer's
+    /// invoices decides where there is one; otherwise the name must be Moment's.
     pub(crate) async fn check_identity(
         &self,
         customer: &Customer,
@@ -176,9 +176,6 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
         else {
             return Ok(());
         };
-        if names_agree(name, existing.name.as_deref()) {
-            return Ok(());
-        }
         let invoices = self
             .engine
             .dkplus
@@ -191,6 +188,13 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
             .map_err(dkplus(format!("customer {number}'s invoices")))?;
         let kennitalas: Vec<String> = invoices
             .into_iter()
+            .filter(|i| {
+                i.customer_number.as_ref().is_some_and(|n| {
+                    n.as_str()
+                        .trim()
+                        .eq_ignore_ascii_case(number.as_str().trim())
+                })
+            })
             .filter_map(|i| i.customer_ssn)
             .filter(|k| !k.trim().is_empty())
             .collect();
@@ -198,11 +202,15 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
             .organization_number
             .as_deref()
             .and_then(|k| Kennitala::parse(k).ok());
+        // What Moment would write, to compare the contact details.
+        let contact = map_customer(customer, &self.engine.config)
+            .is_ok_and(|mapped| contact_matches(&mapped.write, existing));
         same_legal_entity(
             name,
             moment_kennitala.as_ref(),
             existing.name.as_deref(),
             &kennitalas,
+            contact,
         )
         .map_err(|mismatch| SyncFailure::CustomerIdentity {
             number: number.to_string(),
@@ -430,8 +438,27 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
                 tracing::info!(customer = %number, "creating customer in DK+");
                 let warnings = match self.create_customer(&mapped).await {
                     Ok(warnings) => warnings,
-                    // Created by someone else meanwhile: it exists, which is what is needed.
-                    Err(e) if e.status == Some(409) => return Ok(DkCustomer::default()),
+                    // Created by someone else meanwhile: read it and check it like any existing
+                    // one (identity, VAT exemption).
+                    Err(e) if e.status == Some(409) => {
+                        let existing = self
+                            .engine
+                            .dkplus
+                            .customer(&number)
+                            .await
+                            .map_err(dkplus(format!("customer {number} lookup")))?
+                            .ok_or_else(|| {
+                                dkplus(format!("new customer {number}"))(PortError::new(
+                                    crate::ports::System::DkPlus,
+                                    crate::ports::PortErrorKind::OutcomeUnknown,
+                                    "DK+ answered that the customer exists (409) but does not return it yet",
+                                ))
+                            })?;
+                        self.check_identity(customer, &number, &existing).await?;
+                        return Ok(DkCustomer {
+                            no_vat: existing.no_vat.unwrap_or(false),
+                        });
+                    }
                     Err(e) => return Err(dkplus(format!("new customer {number}"))(e)),
                 };
                 let mut outcome = ObjectOutcome::new(
@@ -577,10 +604,23 @@ impl<'e, M: MomentSource, D: DkPlusTarget> Run<'e, M, D> {
                     });
                 }
                 tracing::info!(item_code = %code, source = %required.source, "creating product in DK+");
-                created_or_exists(self.engine.dkplus.create_product(&required.create).await)
-                    .map_err(dkplus(format!("new product {code}")))?;
-                created_here = true;
-                Ok(required.create.tax_percent)
+                match self.engine.dkplus.create_product(&required.create).await {
+                    Ok(()) => {
+                        created_here = true;
+                        Ok(required.create.tax_percent)
+                    }
+                    // Created by someone else meanwhile: its own VAT counts, not ours.
+                    Err(e) if e.status == Some(409) => {
+                        let existing = self
+                            .engine
+                            .dkplus
+                            .product(code)
+                            .await
+                            .map_err(dkplus(format!("product {code} lookup")))?;
+                        Ok(existing.and_then(|p| p.tax_percent))
+                    }
+                    Err(e) => Err(dkplus(format!("new product {code}"))(e)),
+                }
             })
             .await?;
         if created_here {
