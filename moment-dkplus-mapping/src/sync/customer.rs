@@ -4,8 +4,10 @@ use moment_client::{Customer, CustomerId};
 
 use tracing::Instrument;
 
-use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus, SyncFailure};
-use super::run::{DkCustomer, Run};
+use super::failure::SyncFailure;
+use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus};
+use super::ensure::DkCustomer;
+use super::run::Run;
 use crate::ports::{DkPlusTarget, MomentSource};
 use crate::rules::{MappedCustomer, customer_changes, map_customer};
 
@@ -25,7 +27,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         };
         match customer_changes(&mapped.write, existing) {
             None => Ok((OutcomeStatus::Unchanged, in_dkplus)),
-            Some(changes) => match self.engine.dkplus.update_customer(number, &changes).await {
+            Some(changes) => match self.ctx.dkplus.update_customer(number, &changes).await {
                 Ok(()) => Ok((OutcomeStatus::Updated, in_dkplus)),
                 Err(error) => Err(SyncFailure::DkPlus {
                     what: format!("update of customer {number}"),
@@ -37,7 +39,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
 
     pub(crate) async fn transfer_customer_by_id(&self, id: CustomerId) -> ObjectOutcome {
         let base = ObjectOutcome::new(ObjectKind::Customer, id.get(), None);
-        if !self.engine.config.transfer_customers() {
+        if !self.ctx.config.transfer_customers() {
             return base.with(OutcomeStatus::Skipped(
                 "customer transfer is turned off".into(),
             ));
@@ -65,7 +67,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             customer.id.get(),
             customer.customer_number.as_ref().map(|n| n.to_string()),
         );
-        let mapped = match map_customer(&customer, &self.engine.config) {
+        let mapped = match map_customer(&customer, &self.ctx.config) {
             Ok(mapped) => mapped,
             Err(e) => return outcome.with(OutcomeStatus::Failed(SyncFailure::Mapping(e))),
         };
@@ -74,10 +76,10 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         if let Err(failure) = self.claim_customer_number(&mapped.number, customer.id) {
             return outcome.with(OutcomeStatus::Failed(failure));
         }
-        let dk = &self.engine.dkplus;
+        let dk = &self.ctx.dkplus;
         let number = &mapped.number;
         let _creating = self
-            .engine
+            .ctx
             .create_locks
             .lock(&format!("customer:{number}"))
             .await;

@@ -9,7 +9,8 @@ use super::engine::DraftPolicy;
 use super::order::Turn;
 use tracing::Instrument;
 
-use super::outcome::{ExistingInvoice, ObjectKind, ObjectOutcome, OutcomeStatus, SyncFailure};
+use super::failure::{ExistingInvoice, SyncFailure};
+use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus};
 use super::run::Run;
 use crate::ports::{DkPlusTarget, MomentSource};
 use crate::rules::{
@@ -153,12 +154,12 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         turn: Option<&Turn>,
     ) -> ObjectOutcome {
         let base = ObjectOutcome::new(ObjectKind::Invoice, id.get(), None);
-        if !self.engine.config.transfer_invoices() {
+        if !self.ctx.config.transfer_invoices() {
             return base.with(OutcomeStatus::Skipped(
                 "invoice transfer is turned off".into(),
             ));
         }
-        match self.engine.moment.invoice(id).await {
+        match self.ctx.moment.invoice(id).await {
             Ok(Some(invoice)) => self.transfer_invoice(invoice, drafts, turn).await,
             Ok(None) => base.with(OutcomeStatus::Failed(SyncFailure::NotInMoment {
                 kind: ObjectKind::Invoice,
@@ -249,7 +250,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                 project: project.as_ref(),
                 reference_data: &data,
             },
-            &self.engine.config,
+            &self.ctx.config,
         )
         .map_err(SyncFailure::Mapping)?;
         outcome.warnings.extend(mapped.warnings.iter().cloned());
@@ -282,7 +283,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             &mapped,
             |code| rates.get(code).copied().flatten(),
             customer_no_vat,
-            self.engine.config.total_mismatch(),
+            self.ctx.config.total_mismatch(),
         )
         .map_err(|problems| {
             SyncFailure::Mapping(MappingError {
@@ -303,13 +304,13 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         // One invoice per reference at a time in this engine: the look-up and the post belong
         // together, so it is looked up again under the lock (another task may have posted it
         // since the first look).
-        let _guard = self.engine.invoice_locks.lock(&mapped.reference).await;
+        let _guard = self.ctx.invoice_locks.lock(&mapped.reference).await;
         if let Some(done) = self.already_in_dkplus(&mapped, &mut outcome).await? {
             return Ok(done);
         }
 
         tracing::info!(reference = %mapped.reference, total = %mapped.total, "posting invoice to DK+");
-        match self.engine.dkplus.create_invoice(&mapped.create).await {
+        match self.ctx.dkplus.create_invoice(&mapped.create).await {
             Ok(created) => {
                 outcome
                     .warnings
@@ -320,7 +321,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             Err(error) if error.may_have_been_applied() => {
                 tracing::warn!(reference = %mapped.reference, %error, "no clear answer to the invoice post; looking it up by reference");
                 let candidates = self
-                    .engine
+                    .ctx
                     .dkplus
                     .invoices_by_reference(&mapped.reference)
                     .await
@@ -354,7 +355,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         outcome: &mut ObjectOutcome,
     ) -> Result<Option<ObjectOutcome>, SyncFailure> {
         let candidates = self
-            .engine
+            .ctx
             .dkplus
             .invoices_by_reference(&mapped.reference)
             .await

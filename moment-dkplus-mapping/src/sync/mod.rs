@@ -6,19 +6,23 @@
 //! - [`SyncEngine::backfill`]: everything changed since a time, with bounded concurrency.
 //! - [`SyncEngine::verify`]: the configuration against DK+ and Moment.
 
+mod backfill;
 mod cache;
+mod context;
 mod customer;
 mod engine;
+mod ensure;
+mod failure;
 mod invoice;
 mod notify;
 mod order;
 mod outcome;
 mod project;
+mod report;
 mod run;
 
 pub use engine::{SyncEngine, VerifyError, VerifyProblem};
+pub use failure::{ExistingInvoice, SyncFailure};
 pub use notify::{CollectingNotifier, FailureReport, Notifier, NotifyError};
-pub use outcome::{
-    Counts, ExistingInvoice, ListingFailure, ObjectKind, ObjectOutcome, OutcomeSink, OutcomeStatus,
-    Retention, Stopped, SyncFailure, SyncReport,
-};
+pub use outcome::{ObjectKind, ObjectOutcome, OutcomeStatus};
+pub use report::{Counts, ListingFailure, OutcomeSink, Retention, Stopped, SyncReport};

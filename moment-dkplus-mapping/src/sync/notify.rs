@@ -8,7 +8,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::outcome::{SyncFailure, SyncReport};
+use super::failure::SyncFailure;
+use super::report::SyncReport;
 
 /// A rendered failure report: who it is for, a subject line and a plain-text body. Rendered when
 /// something failed, and also when everything went through with warnings that need a person.
@@ -260,9 +261,9 @@ impl Notifier for CollectingNotifier {
 mod tests {
     use super::*;
     use crate::ports::{PortError, PortErrorKind, System};
-    use crate::sync::outcome::{
-        ObjectKind, ObjectOutcome, OutcomeStatus, ReportBuilder, Retention, SyncFailure,
-    };
+    use crate::sync::failure::SyncFailure;
+    use crate::sync::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus};
+    use crate::sync::report::{ReportBuilder, Retention};
     use crate::warning::Warning;
 
     #[test]

@@ -4,7 +4,8 @@ use moment_client::{Project, ProjectId};
 
 use tracing::Instrument;
 
-use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus, SyncFailure};
+use super::failure::SyncFailure;
+use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus};
 use super::run::Run;
 use crate::ports::{DkPlusTarget, MomentSource};
 use crate::rules::{map_project, project_drift};
@@ -12,7 +13,7 @@ use crate::rules::{map_project, project_drift};
 impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
     pub(crate) async fn transfer_project_by_id(&self, id: ProjectId) -> ObjectOutcome {
         let base = ObjectOutcome::new(ObjectKind::Project, id.get(), None);
-        if !self.engine.config.transfer_projects() {
+        if !self.ctx.config.transfer_projects() {
             return base.with(OutcomeStatus::Skipped(
                 "project transfer is turned off".into(),
             ));
@@ -49,17 +50,17 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             },
             (None, None) => None,
         };
-        let wanted = match map_project(&project, customer_number.as_ref(), &self.engine.config) {
+        let wanted = match map_project(&project, customer_number.as_ref(), &self.ctx.config) {
             Ok(p) => p,
             Err(e) => return outcome.with(OutcomeStatus::Failed(SyncFailure::Mapping(e))),
         };
         outcome.dkplus_number = Some(wanted.number.to_string());
         let _creating = self
-            .engine
+            .ctx
             .create_locks
             .lock(&format!("project:{}", wanted.number))
             .await;
-        let status = match self.engine.dkplus.project(&wanted.number).await {
+        let status = match self.ctx.dkplus.project(&wanted.number).await {
             Err(error) => OutcomeStatus::Failed(SyncFailure::DkPlus {
                 what: format!("project {} lookup", wanted.number),
                 error,

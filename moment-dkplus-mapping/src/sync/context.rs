@@ -1,0 +1,143 @@
+//! [`Context`]: what every operation of a [`SyncEngine`](super::SyncEngine) shares — the two
+//! systems, the configuration, the notifier, the per-key locks — and what it does with a
+//! finished report.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+
+use super::cache::KeyedLocks;
+use super::notify::{FailureReport, Notifier};
+use super::outcome::{ObjectOutcome, OutcomeStatus};
+use super::failure::SyncFailure;
+use super::report::{ReportBuilder, Retention, SyncReport};
+use super::run::Run;
+use crate::config::IntegrationConfig;
+use crate::ports::{DkPlusTarget, MomentSource, PortErrorKind};
+
+/// How long the engine waits before it checks a system a second time, when one object's failure
+/// says the system cannot be reached.
+const OUTAGE_RECHECK_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The engine's shared state.
+pub(crate) struct Context<M, D> {
+    pub(crate) moment: M,
+    pub(crate) dkplus: D,
+    pub(crate) config: IntegrationConfig,
+    pub(crate) notifier: Option<Arc<dyn Notifier>>,
+    /// One invoice per reference at a time: the look-up and the post belong together.
+    pub(crate) invoice_locks: KeyedLocks,
+    /// Serialises the look-up and creation of one customer, project or product across
+    /// concurrent operations of this engine (a webhook during a backfill).
+    pub(crate) create_locks: KeyedLocks,
+    /// When the number-series warning was last given: single transfers (webhooks) give it at
+    /// most once a day, not once per invoice.
+    series_warned_at: Mutex<Option<DateTime<Utc>>>,
+}
+
+impl<M, D> Context<M, D> {
+    pub(crate) fn new(moment: M, dkplus: D, config: IntegrationConfig) -> Self {
+        Self {
+            moment,
+            dkplus,
+            config,
+            notifier: None,
+            invoice_locks: KeyedLocks::default(),
+            create_locks: KeyedLocks::default(),
+            series_warned_at: Mutex::new(None),
+        }
+    }
+}
+
+impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
+    /// Notes that the number-series warning was given now.
+    pub(crate) fn note_series_warned(&self) {
+        *self
+            .series_warned_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Utc::now());
+    }
+
+    /// `true` when a single transfer should give the number-series warning: not given in the
+    /// last day.
+    pub(crate) fn series_warning_due(&self) -> bool {
+        self.series_warned_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none_or(|at| Utc::now() - at >= chrono::Duration::days(1))
+    }
+
+    /// `true` when a failure that looks systemic really is: a refused credential is; a system
+    /// that could not be reached is when it still cannot be reached, checked twice a second
+    /// apart — one lost request must not stop a run.
+    pub(crate) async fn confirms_outage(&self, failure: &SyncFailure) -> bool {
+        let Some(error) = failure.port_error() else {
+            return false;
+        };
+        // A refused token (401) is the whole system. A 403 may be one object the token may not
+        // touch: checked like an outage.
+        if error.kind == PortErrorKind::Unauthorized && error.status != Some(403) {
+            return true;
+        }
+        for attempt in 0..2 {
+            if attempt > 0 {
+                tokio::time::sleep(OUTAGE_RECHECK_PAUSE).await;
+            }
+            let up = match error.system {
+                crate::ports::System::DkPlus => {
+                    matches!(self.dkplus.check_connection().await, Ok(true))
+                }
+                crate::ports::System::Moment => self.moment.check_access().await.is_ok(),
+            };
+            if up {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The report of an operation on one object: the object first, then what was created on
+    /// the way, and the number-series warning when it is due.
+    pub(crate) async fn single(&self, run: &Run<'_, M, D>, outcome: ObjectOutcome) -> SyncReport {
+        let report = ReportBuilder::new(Retention::All, None).dry_run(self.dkplus.is_dry_run());
+        // The object asked for first, then what was created on the way.
+        report.record(outcome);
+        run.record_side_outcomes(&report);
+        if let Some(warning) = run
+            .number_series_warning()
+            .filter(|_| self.series_warning_due())
+        {
+            self.note_series_warned();
+            report.warn(warning);
+        }
+        self.finish(report.finish()).await
+    }
+
+    /// Logs each outcome and hands the report to the notifier when it is worth a person's time.
+    pub(crate) async fn finish(&self, mut report: SyncReport) -> SyncReport {
+        for outcome in &report.outcomes {
+            match &outcome.status {
+                OutcomeStatus::Failed(failure) => {
+                    tracing::warn!(%outcome, retry_later = failure.retry_later(), "not transferred")
+                }
+                _ => tracing::info!(%outcome, "transferred"),
+            }
+        }
+        if let Some(stopped) = &report.stopped {
+            tracing::error!(%stopped, "run stopped");
+        }
+        let worth_sending =
+            !report.is_clean() || (self.config.notify_warnings() && report.counts.warnings > 0);
+        if worth_sending
+            && let (Some(notifier), Some(failure_report)) = (
+                &self.notifier,
+                FailureReport::from_report(&report, self.config.error_email()),
+            )
+            && let Err(e) = notifier.notify(&failure_report).await
+        {
+            tracing::error!(error = %e, "failure report not delivered");
+            report.notify_error = Some(e.to_string());
+        }
+        report
+    }
+}
