@@ -132,6 +132,7 @@ pub fn write_failure_report(out: &mut dyn Write, report: &FailureReport) -> io::
 mod tests {
     use chrono::Utc;
     use moment_dkplus_mapping::sync::Counts;
+    use moment_dkplus_mapping::{IntegrationConfig, Warning};
 
     use super::*;
 
@@ -184,19 +185,21 @@ mod tests {
 
     #[test]
     fn the_failure_report_shows_a_missing_recipient() {
-        let report = FailureReport {
-            to: None,
-            subject: "Moment → DK+: 1 object was not transferred".into(),
-            body: "line one\nline two\n".into(),
-            failed: 1,
-        };
+        let mut sync = empty_report();
+        sync.warnings.push(Warning::CreditNoteWithoutOriginal);
+        sync.counts.warnings = 1;
+        let config = IntegrationConfig::builder()
+            .sales_person("JON")
+            .build()
+            .unwrap();
+        let report = FailureReport::for_report(&sync, &config).expect("warnings need a person");
         let printed = text(|out| write_failure_report(out, &report));
         assert!(
             printed.contains("To: (no ERROR_EMAIL configured)\n"),
             "{printed}"
         );
         assert!(
-            printed.contains("\n\nline one\nline two\n---- end"),
+            printed.contains(&format!("\n\n{}---- end", report.body)),
             "{printed}"
         );
     }

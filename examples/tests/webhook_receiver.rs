@@ -374,6 +374,33 @@ async fn duplicate_and_out_of_order_deliveries_post_each_invoice_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_body_the_receiver_accepted_is_handled_whatever_its_size() {
+    // A receiver configured for large bodies accepts a webhook over the 64 KiB default; the
+    // worker must not parse it again with a smaller limit and reject what was acknowledged.
+    let world = demo_world().await;
+    let dir = temp_dir("large");
+    let spool = Arc::new(Spool::open(&dir).unwrap());
+    let mut event: serde_json::Value =
+        serde_json::from_str(&invoice_webhook(&world, 502)).unwrap();
+    event["padding"] = serde_json::Value::String("x".repeat(100 * 1024));
+    let body = serde_json::to_vec(&event).unwrap();
+    assert!(body.len() > moment_client::webhook::DEFAULT_BODY_LIMIT);
+    let id = spool.store(&body).unwrap();
+    let worker = Worker::new(
+        engine(&world),
+        spool.clone(),
+        Arc::new(CollectingNotifier::new()),
+    );
+    let Handled::Done(report) = worker.handle(&id).await else {
+        panic!("a body the receiver accepted was not handled");
+    };
+    assert!(report.is_clean(), "{report:#?}");
+    assert_eq!(references(&world), ["1002"]);
+    assert!(!dir.join("rejected").join(id.as_str()).exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_stored_body_that_is_not_a_webhook_is_moved_aside() {
     let world = demo_world().await;
     let dir = temp_dir("rejected");

@@ -40,6 +40,11 @@ use rust_decimal::Decimal;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// A webhook body parsed as the receiver parses it, at the edge.
+fn event(body: &str) -> moment_client::WebhookEvent {
+    moment_client::webhook::parse(body.as_bytes()).expect("a Moment webhook")
+}
+
 /// Finalized invoices and credit notes that must reach DK+ (besides the drafts finalized later).
 const VALID_INVOICES: usize = 530;
 /// Drafts at the start, finalized between the two faulty runs.
@@ -760,47 +765,31 @@ async fn deliver_for_invoice(
         .moment
         .webhook_body_for_invoice(id, "UPDATE")
         .expect("seeded");
-    let create = world
-        .moment
-        .webhook_body_for_invoice(id, "CREATE_NEW")
-        .expect("seeded");
-    reports.push(
-        world
-            .engine
-            .handle_webhook(update.as_bytes())
-            .await
-            .expect("parses"),
+    let create = event(
+        &world
+            .moment
+            .webhook_body_for_invoice(id, "CREATE_NEW")
+            .expect("seeded"),
     );
+    reports.push(world.engine.handle_webhook(&event(&update)).await);
     let (a, b) = tokio::join!(
-        world.engine.handle_webhook(create.as_bytes()),
-        world.engine.handle_webhook(create.as_bytes())
+        world.engine.handle_webhook(&create),
+        world.engine.handle_webhook(&create)
     );
-    reports.push(a.expect("parses"));
-    reports.push(b.expect("parses"));
+    reports.push(a);
+    reports.push(b);
     if let Some(customer) = invoice.customer_id() {
         let body = world
             .moment
             .webhook_body_for_customer(customer, "UPDATE")
             .expect("seeded");
-        reports.push(
-            world
-                .engine
-                .handle_webhook(body.as_bytes())
-                .await
-                .expect("parses"),
-        );
+        reports.push(world.engine.handle_webhook(&event(&body)).await);
         if let Some((_, project)) = company.customers.iter().find(|(c, _)| *c == customer)
             && let Some(body) = world
                 .moment
                 .webhook_body_for_project(*project, "CREATE_NEW")
         {
-            reports.push(
-                world
-                    .engine
-                    .handle_webhook(body.as_bytes())
-                    .await
-                    .expect("parses"),
-            );
+            reports.push(world.engine.handle_webhook(&event(&body)).await);
         }
     }
     reports
@@ -815,24 +804,20 @@ async fn finalize_drafts(world: &FakeWorld, company: &Company) -> Vec<SyncReport
             .moment
             .webhook_body_for_invoice(*id, "CREATE_NEW")
             .expect("seeded");
-        reports.push(
-            world
-                .engine
-                .handle_webhook(body.as_bytes())
-                .await
-                .expect("parses"),
-        );
+        reports.push(world.engine.handle_webhook(&event(&body)).await);
         assert!(world.moment.finalize_invoice(*id, number.as_str()));
-        let body = world
-            .moment
-            .webhook_body_for_invoice(*id, "UPDATE")
-            .expect("seeded");
-        let (a, b) = tokio::join!(
-            world.engine.handle_webhook(body.as_bytes()),
-            world.engine.handle_webhook(body.as_bytes())
+        let update = event(
+            &world
+                .moment
+                .webhook_body_for_invoice(*id, "UPDATE")
+                .expect("seeded"),
         );
-        reports.push(a.expect("parses"));
-        reports.push(b.expect("parses"));
+        let (a, b) = tokio::join!(
+            world.engine.handle_webhook(&update),
+            world.engine.handle_webhook(&update)
+        );
+        reports.push(a);
+        reports.push(b);
     }
     reports
 }

@@ -10,6 +10,11 @@ use moment_dkplus_mapping::testing::{DemoCompany, FakeWorld};
 use moment_dkplus_mapping::{IntegrationConfig, SyncEngine, Warning};
 use rust_decimal_macros::dec;
 
+/// A webhook body parsed as the receiver parses it, at the edge.
+fn event(body: &str) -> moment_client::WebhookEvent {
+    moment_client::webhook::parse(body.as_bytes()).expect("a Moment webhook")
+}
+
 fn config() -> IntegrationConfig {
     IntegrationConfig::builder()
         .sales_person("vef")
@@ -220,12 +225,12 @@ async fn webhook_end_to_end_and_duplicate_delivery() {
         .moment
         .webhook_body_for_invoice(InvoiceId::new(502), "CREATE_NEW")
         .unwrap();
-    let report = world.engine.handle_webhook(body.as_bytes()).await.unwrap();
+    let report = world.engine.handle_webhook(&event(&body)).await;
     let outcome = invoice_outcome(&report, 502);
     assert_eq!(outcome.status, OutcomeStatus::Created, "{outcome}");
     assert_eq!(outcome.moment_number.as_deref(), Some("1002"));
     // The same webhook again: found by reference, nothing posted.
-    let again = world.engine.handle_webhook(body.as_bytes()).await.unwrap();
+    let again = world.engine.handle_webhook(&event(&body)).await;
     assert_eq!(
         invoice_outcome(&again, 502).status,
         OutcomeStatus::AlreadyPresent
@@ -247,19 +252,19 @@ async fn webhooks_for_customers_projects_drafts_and_deletions() {
         .moment
         .webhook_body_for_customer(CustomerId::new(101), "CREATE_NEW")
         .unwrap();
-    let report = world.engine.handle_webhook(body.as_bytes()).await.unwrap();
+    let report = world.engine.handle_webhook(&event(&body)).await;
     assert_eq!(report.outcomes[0].status, OutcomeStatus::Created);
     let body = world
         .moment
         .webhook_body_for_project(ProjectId::new(201), "CREATE_NEW")
         .unwrap();
-    let report = world.engine.handle_webhook(body.as_bytes()).await.unwrap();
+    let report = world.engine.handle_webhook(&event(&body)).await;
     assert_eq!(report.outcomes[0].status, OutcomeStatus::Created);
     let body = world
         .moment
         .webhook_body_for_invoice(demo.draft_invoice, "UPDATE")
         .unwrap();
-    let report = world.engine.handle_webhook(body.as_bytes()).await.unwrap();
+    let report = world.engine.handle_webhook(&event(&body)).await;
     assert!(
         matches!(report.outcomes[0].status, OutcomeStatus::Skipped(_)),
         "{}",
@@ -269,13 +274,13 @@ async fn webhooks_for_customers_projects_drafts_and_deletions() {
         .moment
         .webhook_body_for_invoice(InvoiceId::new(501), "DELETE")
         .unwrap();
-    let report = world.engine.handle_webhook(body.as_bytes()).await.unwrap();
+    let report = world.engine.handle_webhook(&event(&body)).await;
     assert!(matches!(
         report.outcomes[0].status,
         OutcomeStatus::Skipped(_)
     ));
     assert!(world.dkplus.invoices().is_empty());
-    assert!(world.engine.handle_webhook(b"not json").await.is_err());
+    assert!(moment_client::webhook::parse(b"not json").is_err());
 }
 
 #[tokio::test]
@@ -703,23 +708,25 @@ async fn concurrent_operations_create_shared_customers_projects_and_products_onc
     for _ in 0..10 {
         let (world, _demo) = world().await;
         // 1001 and 1003 share customer 10001, project P-100 and product codes.
-        let bodies: Vec<String> = [501, 503, 501, 503]
+        let events: Vec<_> = [501, 503, 501, 503]
             .into_iter()
             .map(|id| {
-                world
-                    .moment
-                    .webhook_body_for_invoice(InvoiceId::new(id), "CREATE_NEW")
-                    .unwrap()
+                event(
+                    &world
+                        .moment
+                        .webhook_body_for_invoice(InvoiceId::new(id), "CREATE_NEW")
+                        .unwrap(),
+                )
             })
             .collect();
         let (a, b, c, d, e) = tokio::join!(
-            world.engine.handle_webhook(bodies[0].as_bytes()),
-            world.engine.handle_webhook(bodies[1].as_bytes()),
-            world.engine.handle_webhook(bodies[2].as_bytes()),
-            world.engine.handle_webhook(bodies[3].as_bytes()),
+            world.engine.handle_webhook(&events[0]),
+            world.engine.handle_webhook(&events[1]),
+            world.engine.handle_webhook(&events[2]),
+            world.engine.handle_webhook(&events[3]),
             world.engine.transfer_customer(CustomerId::new(101)),
         );
-        for report in [a.unwrap(), b.unwrap(), c.unwrap(), d.unwrap(), e] {
+        for report in [a, b, c, d, e] {
             assert!(report.is_clean(), "{:#?}", report.outcomes);
         }
         assert_eq!(references(&world), ["1001", "1003"]);
@@ -916,7 +923,7 @@ async fn an_invoice_with_an_unknown_state_is_reported_not_skipped() {
         .moment
         .webhook_body_for_invoice(InvoiceId::new(502), "UPDATE")
         .unwrap();
-    let report = world.engine.handle_webhook(body.as_bytes()).await.unwrap();
+    let report = world.engine.handle_webhook(&event(&body)).await;
     let failure = report.outcomes[0].failure().expect("reported as a failure");
     assert!(failure.to_string().contains("\"ARCHIVED\""), "{failure}");
     assert!(!report.is_clean());

@@ -99,8 +99,7 @@ impl<M: MomentSource, D: DkPlusTarget> SafetyNet<M, D> {
             changed
         };
         if changed
-            && let Some(failure_report) =
-                FailureReport::from_report(&report, self.engine.config().error_email())
+            && let Some(failure_report) = FailureReport::for_report(&report, self.engine.config())
             && let Err(e) = self.notifier.notify(&failure_report).await
         {
             tracing::error!(error = %e, "failure report not delivered");

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use moment_client::webhook;
 use moment_dkplus_mapping::{
     DkPlusTarget, FailureReport, MomentSource, Notifier, SyncEngine, SyncReport,
 };
@@ -139,14 +140,10 @@ where
         self.attempts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Sends the report when something failed, or when there are warnings and the
-    /// configuration asks for them (as the engine itself would).
+    /// Sends the report when it needs a person (the engine's one rule,
+    /// [`FailureReport::for_report`]).
     async fn notify(&self, report: &SyncReport) {
-        let config = self.engine.config();
-        let worth_sending =
-            !report.is_clean() || (config.notify_warnings() && report.counts.warnings > 0);
-        if worth_sending
-            && let Some(failure_report) = FailureReport::from_report(report, config.error_email())
+        if let Some(failure_report) = FailureReport::for_report(report, self.engine.config())
             && let Err(e) = self.notifier.notify(&failure_report).await
         {
             tracing::error!(error = %e, "failure report not delivered");
@@ -169,11 +166,10 @@ where
                 return Handled::RetryLater(format!("could not read the stored body: {e}"));
             }
         };
-        let turn = self.gate.lock().await;
-        let handled = self.engine.handle_webhook(&body).await;
-        drop(turn);
-        let report = match handled {
-            Ok(report) => report,
+        // Parsed once here, as the receiver parsed it before storing it: the receiver already
+        // held it to its configured size limit, so the stored size is the limit now.
+        let event = match webhook::parse_with_limit(&body, body.len()) {
+            Ok(event) => event,
             Err(e) => {
                 tracing::error!(entry = %id, error = %e, "stored webhook is unreadable; moved to rejected/");
                 let spool = self.spool.clone();
@@ -185,6 +181,9 @@ where
                 return Handled::Rejected(e.to_string());
             }
         };
+        let turn = self.gate.lock().await;
+        let report = self.engine.handle_webhook(&event).await;
+        drop(turn);
         let retry: Vec<String> = report
             .failures()
             .filter(|o| o.failure().is_some_and(|f| f.retry_later()))

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 
 use super::cache::KeyedLocks;
+use super::failure::SyncFailure;
 use super::notify::{FailureReport, Notifier};
 use super::outcome::{ObjectOutcome, OutcomeStatus};
-use super::failure::SyncFailure;
 use super::report::{ReportBuilder, Retention, SyncReport};
 use super::run::Run;
 use crate::config::IntegrationConfig;
@@ -126,14 +126,10 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
         if let Some(stopped) = &report.stopped {
             tracing::error!(%stopped, "run stopped");
         }
-        let worth_sending =
-            !report.is_clean() || (self.config.notify_warnings() && report.counts.warnings > 0);
-        if worth_sending
-            && let (Some(notifier), Some(failure_report)) = (
-                &self.notifier,
-                FailureReport::from_report(&report, self.config.error_email()),
-            )
-            && let Err(e) = notifier.notify(&failure_report).await
+        if let (Some(notifier), Some(failure_report)) = (
+            &self.notifier,
+            FailureReport::for_report(&report, &self.config),
+        ) && let Err(e) = notifier.notify(&failure_report).await
         {
             tracing::error!(error = %e, "failure report not delivered");
             report.notify_error = Some(e.to_string());

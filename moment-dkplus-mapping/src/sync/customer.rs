@@ -4,9 +4,9 @@ use moment_client::{Customer, CustomerId};
 
 use tracing::Instrument;
 
+use super::ensure::DkCustomer;
 use super::failure::SyncFailure;
 use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus};
-use super::ensure::DkCustomer;
 use super::run::Run;
 use crate::ports::{DkPlusTarget, MomentSource};
 use crate::rules::{MappedCustomer, customer_changes, map_customer};

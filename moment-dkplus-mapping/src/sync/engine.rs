@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use moment_client::webhook::{self, WebhookError, WebhookEventKind, WebhookObject};
+use moment_client::webhook::{WebhookEvent, WebhookEventKind, WebhookObject};
 
 use super::context::Context;
 use super::notify::Notifier;
@@ -139,7 +139,7 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
             Ok(true) => {
                 if let Some(number) = self
                     .ctx
-            .config
+                    .config
                     .sales_person()
                     .filter(|_| self.ctx.config.transfer_invoices())
                 {
@@ -191,14 +191,25 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         self.ctx.single(&run, outcome).await
     }
 
-    /// Handles the body of a Moment webhook end to end: parses it, fetches the object and
-    /// transfers it. Deletions and unknown object types are skipped (DK+ keeps its records);
-    /// a draft invoice is skipped until it is finalized.
+    /// Handles a Moment webhook end to end: fetches the object it names and transfers it.
+    /// Deletions and unknown object types are skipped (DK+ keeps its records); a draft invoice is
+    /// skipped until it is finalized.
     ///
-    /// # Errors
-    /// A [`WebhookError`] when the body is not a Moment webhook (too large, not JSON, no object).
-    pub async fn handle_webhook(&self, body: &[u8]) -> Result<SyncReport, WebhookError> {
-        let event = webhook::parse(body)?;
+    /// The body is parsed once, where it arrives, with the receiver's own size limit
+    /// ([`moment_client::webhook::parse_with_limit`]); the engine takes the typed event.
+    ///
+    /// ```no_run
+    /// # async fn demo(
+    /// #     engine: &moment_dkplus_mapping::SyncEngine<
+    /// #         moment_client::MomentClient, dkplus_client::DkPlusClient>,
+    /// #     body: &[u8],
+    /// # ) -> Result<(), moment_client::WebhookError> {
+    /// let event = moment_client::webhook::parse_with_limit(body, 256 * 1024)?;
+    /// let report = engine.handle_webhook(&event).await;
+    /// println!("{report}");
+    /// # Ok(()) }
+    /// ```
+    pub async fn handle_webhook(&self, event: &WebhookEvent) -> SyncReport {
         let run = Run::new(&self.ctx);
         let deleted = event.kind == WebhookEventKind::Delete;
         let outcome = match &event.object {
@@ -245,11 +256,10 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
                     object_type = other.object_type(),
                     "webhook for an object type that is not transferred; ignored"
                 );
-                let report = ReportBuilder::new(Retention::All, None).finish();
-                return Ok(report);
+                return ReportBuilder::new(Retention::All, None).finish();
             }
         };
-        Ok(self.ctx.single(&run, outcome).await)
+        self.ctx.single(&run, outcome).await
     }
 }
 
@@ -261,4 +271,3 @@ pub(crate) enum DraftPolicy {
     /// Webhooks and backfills: a draft is skipped until it is finalized.
     Skip,
 }
-

@@ -12,6 +12,7 @@ mod context;
 mod customer;
 mod engine;
 mod ensure;
+mod existing;
 mod failure;
 mod invoice;
 mod notify;

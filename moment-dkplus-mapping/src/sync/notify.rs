@@ -10,10 +10,13 @@ use async_trait::async_trait;
 
 use super::failure::SyncFailure;
 use super::report::SyncReport;
+use crate::config::IntegrationConfig;
 
-/// A rendered failure report: who it is for, a subject line and a plain-text body. Rendered when
-/// something failed, and also when everything went through with warnings that need a person.
+/// A rendered failure report: who it is for, a subject line and a plain-text body, beside the
+/// structured [`SyncReport`] it was rendered from. Made when something failed, and also when
+/// everything went through with warnings that need a person (see [`FailureReport::for_report`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FailureReport {
     /// The configured error e-mail address, if any.
     pub to: Option<String>,
@@ -23,20 +26,31 @@ pub struct FailureReport {
     pub body: String,
     /// How many objects failed.
     pub failed: usize,
+    /// The report it was rendered from, for notifiers that send data rather than text (a chat
+    /// message, a ticket, a JSON log line).
+    pub report: SyncReport,
 }
 
 impl FailureReport {
-    /// Renders the report of a sync, or `None` when nothing failed and nothing warned.
-    pub fn from_report(report: &SyncReport, to: Option<&str>) -> Option<Self> {
+    /// The report to send a person about a sync, or `None` when nothing needs one. The one rule
+    /// for that, used by the engine and by anything that runs it: something failed or the run
+    /// stopped early; or there are warnings and the configuration asks for them
+    /// ([`IntegrationConfig::notify_warnings`], on by default). It is addressed to
+    /// [`IntegrationConfig::error_email`].
+    pub fn for_report(report: &SyncReport, config: &IntegrationConfig) -> Option<Self> {
+        let needs_a_person =
+            !report.is_clean() || (config.notify_warnings() && report.counts.warnings > 0);
+        needs_a_person.then(|| Self::render(report, config.error_email()))
+    }
+
+    /// Renders the report as it is, whatever it holds.
+    fn render(report: &SyncReport, to: Option<&str>) -> Self {
         let warned = report
             .outcomes
             .iter()
             .filter(|o| !o.warnings.is_empty())
             .count()
             + usize::from(!report.warnings.is_empty());
-        if report.is_clean() && warned == 0 {
-            return None;
-        }
         let failed = report.counts.failed;
         let listing = report.listing_failures.len();
         let subject = match (&report.stopped, failed, listing) {
@@ -177,12 +191,13 @@ impl FailureReport {
                 }
             }
         }
-        Some(Self {
+        Self {
             to: to.map(str::to_owned),
             subject,
             body,
             failed,
-        })
+            report: report.clone(),
+        }
     }
 }
 
@@ -219,8 +234,8 @@ pub struct NotifyError(pub String);
 /// Delivers failure reports, e.g. by e-mail to the configured error address.
 #[async_trait]
 pub trait Notifier: Send + Sync {
-    /// Delivers one report. Called once per sync operation that had failures, or warnings when
-    /// the configuration asks for them (`notify_warnings`, on by default).
+    /// Delivers one report. Called once per sync operation that needs a person (see
+    /// [`FailureReport::for_report`]).
     async fn notify(&self, report: &FailureReport) -> Result<(), NotifyError>;
 }
 
@@ -266,6 +281,16 @@ mod tests {
     use crate::sync::report::{ReportBuilder, Retention};
     use crate::warning::Warning;
 
+    fn config(error_email: Option<&str>) -> IntegrationConfig {
+        let builder = IntegrationConfig::builder().sales_person("JON");
+        match error_email {
+            Some(to) => builder.error_email(to),
+            None => builder,
+        }
+        .build()
+        .unwrap()
+    }
+
     #[test]
     fn warnings_alone_render_a_report() {
         let builder = ReportBuilder::new(Retention::All, None);
@@ -278,7 +303,7 @@ mod tests {
             dkplus: "Old".into(),
         });
         builder.record(warned);
-        let report = FailureReport::from_report(&builder.finish(), None).unwrap();
+        let report = FailureReport::for_report(&builder.finish(), &config(None)).unwrap();
         assert_eq!(report.failed, 0);
         assert_eq!(
             report.subject,
@@ -299,9 +324,26 @@ mod tests {
                 .with(OutcomeStatus::Created),
         );
         assert_eq!(
-            FailureReport::from_report(&builder.finish(), Some("a@b.is")),
+            FailureReport::for_report(&builder.finish(), &config(Some("a@b.is"))),
             None
         );
+    }
+
+    #[test]
+    fn warnings_alone_are_not_sent_when_the_configuration_says_so() {
+        let builder = ReportBuilder::new(Retention::All, None);
+        let mut warned = ObjectOutcome::new(ObjectKind::Invoice, 502, Some("1002".into()))
+            .with(OutcomeStatus::Created);
+        warned.warnings.push(Warning::CreditNoteWithoutOriginal);
+        builder.record(warned);
+        let report = builder.finish();
+        let quiet = IntegrationConfig::builder()
+            .sales_person("JON")
+            .notify_warnings(false)
+            .build()
+            .unwrap();
+        assert_eq!(FailureReport::for_report(&report, &quiet), None);
+        assert!(FailureReport::for_report(&report, &config(None)).is_some());
     }
 
     #[test]
@@ -329,7 +371,8 @@ mod tests {
         warned.warnings.push(Warning::CreditNoteWithoutOriginal);
         builder.record(warned);
         let report =
-            FailureReport::from_report(&builder.finish(), Some("bokhald@firma.is")).unwrap();
+            FailureReport::for_report(&builder.finish(), &config(Some("bokhald@firma.is")))
+                .unwrap();
         assert_eq!(report.to.as_deref(), Some("bokhald@firma.is"));
         assert_eq!(
             report.subject,

@@ -157,4 +157,3 @@ impl fmt::Display for ObjectOutcome {
         }
     }
 }
-

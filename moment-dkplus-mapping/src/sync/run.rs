@@ -13,15 +13,13 @@ use rust_decimal::Decimal;
 
 use super::cache::SingleFlight;
 use super::context::Context;
-use super::report::ReportBuilder;
-use super::failure::SyncFailure;
 use super::ensure::DkCustomer;
+use super::failure::SyncFailure;
 use super::outcome::ObjectOutcome;
+use super::report::ReportBuilder;
 use crate::ports::{DkPlusTarget, MomentSource, PortError};
 use crate::rules::ReferenceData;
 use crate::warning::Warning;
-
-
 
 /// Caches of one run. Values are shared by all tasks of the run; failures are not cached.
 #[derive(Default)]
@@ -53,8 +51,6 @@ pub(crate) struct Run<'c, M, D> {
 fn moment(e: PortError) -> SyncFailure {
     SyncFailure::Moment(e)
 }
-
-
 
 impl<'c, M: MomentSource, D: DkPlusTarget> Run<'c, M, D> {
     pub(crate) fn new(ctx: &'c Context<M, D>) -> Self {
@@ -111,9 +107,6 @@ impl<'c, M: MomentSource, D: DkPlusTarget> Run<'c, M, D> {
             last_dkplus: last.1.clone(),
         })
     }
-
-
-
 
     pub(crate) async fn moment_customer(
         &self,
@@ -218,9 +211,4 @@ impl<'c, M: MomentSource, D: DkPlusTarget> Run<'c, M, D> {
         }
         Ok(data)
     }
-
-
-
-
-
 }
