@@ -206,7 +206,7 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
     /// # ) -> Result<(), moment_client::WebhookError> {
     /// let event = moment_client::webhook::parse_with_limit(body, 256 * 1024)?;
     /// let report = engine.handle_webhook(&event).await;
-    /// println!("{report}");
+    /// println!("{}", report.counts);
     /// # Ok(()) }
     /// ```
     pub async fn handle_webhook(&self, event: &WebhookEvent) -> SyncReport {
