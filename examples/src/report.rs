@@ -131,23 +131,12 @@ pub fn write_failure_report(out: &mut dyn Write, report: &FailureReport) -> io::
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
-    use moment_dkplus_mapping::sync::Counts;
     use moment_dkplus_mapping::{IntegrationConfig, Warning};
 
     use super::*;
 
     fn empty_report() -> SyncReport {
-        SyncReport {
-            started_at: Utc::now(),
-            finished_at: Utc::now(),
-            counts: Counts::default(),
-            outcomes: Vec::new(),
-            listing_failures: Vec::new(),
-            stopped: None,
-            warnings: Vec::new(),
-            dry_run: false,
-            notify_error: None,
-        }
+        SyncReport::empty(Utc::now())
     }
 
     fn text(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> String {

@@ -380,8 +380,7 @@ async fn a_body_the_receiver_accepted_is_handled_whatever_its_size() {
     let world = demo_world().await;
     let dir = temp_dir("large");
     let spool = Arc::new(Spool::open(&dir).unwrap());
-    let mut event: serde_json::Value =
-        serde_json::from_str(&invoice_webhook(&world, 502)).unwrap();
+    let mut event: serde_json::Value = serde_json::from_str(&invoice_webhook(&world, 502)).unwrap();
     event["padding"] = serde_json::Value::String("x".repeat(100 * 1024));
     let body = serde_json::to_vec(&event).unwrap();
     assert!(body.len() > moment_client::webhook::DEFAULT_BODY_LIMIT);

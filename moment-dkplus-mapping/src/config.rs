@@ -10,7 +10,8 @@ use dkplus_client::{ItemClass, SalesPersonNumber};
 /// The product number always wins. Moment's current rule falls back to the accounting VAT code
 /// of the line's financial account; an older version of Moment's DK+ page used the account's
 /// *external revenue class* ("Vörunúmer") instead, offered here as an opt-in further fallback.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ItemCodeFallback {
     /// Product number, then the account's accounting VAT code (`externalTaxCode`). Moment's rule.
@@ -22,7 +23,8 @@ pub enum ItemCodeFallback {
 
 /// Which DK+ address line holds Moment's town. DK+'s published customer model has `Address1`–
 /// `Address3` and `ZipCode` but no town field (DK's own examples put the town in `Address2`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TownLine {
     /// The first address line after Moment's street lines (the default): `Address2` for a
@@ -45,7 +47,8 @@ pub enum TownLine {
 /// invoice texts (2000), which the DK+ client enforces itself. The defaults here follow the
 /// rule of thumb of maintained DK connectors ("assume 20 or 40 characters") and are **assumed**:
 /// raise a limit when your DK+ keeps longer values (see `docs/configuration.md`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct TextLimits {
     /// A customer's name (default 40).
     pub customer_name: usize,
@@ -80,7 +83,8 @@ impl Default for TextLimits {
 
 /// What to do when the amount DK+ would book differs from Moment's by more than rounding (a line
 /// total or the invoice total without VAT).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TotalMismatch {
     /// Refuse the invoice, naming the line and both amounts (the default): a different amount
@@ -97,7 +101,31 @@ pub enum TotalMismatch {
 /// Build it with [`IntegrationConfig::builder`]; an invalid combination (for example invoices on
 /// but no sales person) is refused by [`IntegrationConfigBuilder::build`], never halfway through
 /// a run. Credentials are not part of this type: they live in the two clients.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// It also reads from any serde format (a TOML file, JSON, environment overlays) with the
+/// builder's names and defaults, and is checked the same way: a refused combination is a
+/// deserialization error that lists every problem. Unknown keys are refused (a misspelt key
+/// would otherwise silently keep its default).
+///
+/// ```
+/// use moment_dkplus_mapping::IntegrationConfig;
+///
+/// let config: IntegrationConfig = serde_json::from_str(r#"{
+///     "sales_person": "vef",
+///     "error_email": "bokhald@firma.is",
+///     "town_line": "address2",
+///     "text_limits": { "customer_name": 60 },
+///     "payment_terms": { "30": "m30" }
+/// }"#)?;
+/// assert_eq!(config.text_limits().customer_name, 60);
+/// assert_eq!(config.text_limits().phone, 20); // the default
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(
+    try_from = "IntegrationConfigBuilder",
+    into = "IntegrationConfigBuilder"
+)]
 pub struct IntegrationConfig {
     transfer_customers: bool,
     transfer_projects: bool,
@@ -217,7 +245,8 @@ impl IntegrationConfig {
 
 /// Builder of [`IntegrationConfig`]. Every setter is optional; see [`IntegrationConfig::builder`]
 /// for the defaults.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 #[must_use]
 pub struct IntegrationConfigBuilder {
     transfer_customers: bool,
@@ -231,12 +260,78 @@ pub struct IntegrationConfigBuilder {
     price_decimals: u32,
     town_line: TownLine,
     text_limits: TextLimits,
+    #[serde(with = "payment_terms_by_days")]
     payment_terms: BTreeMap<i64, String>,
     concurrency: usize,
     post_invoices_in_order: bool,
     total_mismatch: TotalMismatch,
     notify_warnings: bool,
     credit_note_text: String,
+}
+
+/// Payment terms keyed by credit days: map keys are strings in TOML and JSON (`"30" = "m30"`).
+mod payment_terms_by_days {
+    use std::collections::BTreeMap;
+
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        terms: &BTreeMap<i64, String>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        terms
+            .iter()
+            .map(|(days, code)| (days.to_string(), code))
+            .collect::<BTreeMap<_, _>>()
+            .serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeMap<i64, String>, D::Error> {
+        BTreeMap::<String, String>::deserialize(deserializer)?
+            .into_iter()
+            .map(|(days, code)| match days.trim().parse::<i64>() {
+                Ok(days) => Ok((days, code)),
+                Err(_) => Err(D::Error::custom(format!(
+                    "payment term key {days:?} is not a number of credit days: write e.g. \"30\" = \"m30\""
+                ))),
+            })
+            .collect()
+    }
+}
+
+impl TryFrom<IntegrationConfigBuilder> for IntegrationConfig {
+    type Error = ConfigError;
+
+    fn try_from(builder: IntegrationConfigBuilder) -> Result<Self, ConfigError> {
+        builder.build()
+    }
+}
+
+impl From<IntegrationConfig> for IntegrationConfigBuilder {
+    fn from(config: IntegrationConfig) -> Self {
+        Self {
+            transfer_customers: config.transfer_customers,
+            transfer_projects: config.transfer_projects,
+            transfer_invoices: config.transfer_invoices,
+            sales_person: config.sales_person.map(|s| s.as_str().to_owned()),
+            error_email: config.error_email,
+            item_code_fallback: config.item_code_fallback,
+            create_missing_products: config.create_missing_products,
+            new_product_item_class: config.new_product_item_class,
+            price_decimals: config.price_decimals,
+            town_line: config.town_line,
+            text_limits: config.text_limits,
+            payment_terms: config.payment_terms,
+            concurrency: config.concurrency,
+            post_invoices_in_order: config.post_invoices_in_order,
+            total_mismatch: config.total_mismatch,
+            notify_warnings: config.notify_warnings,
+            credit_note_text: config.credit_note_text,
+        }
+    }
 }
 
 /// The default credit-note invoice text (Icelandic: "Credit note for invoice no. {original}").
@@ -418,6 +513,9 @@ impl IntegrationConfigBuilder {
             }
             other => other,
         };
+        if let Some(ItemClass::Unknown(raw)) = &self.new_product_item_class {
+            problems.push(ConfigProblem::ItemClassUnknown(raw.to_string()));
+        }
         if self.price_decimals > MAX_PRICE_DECIMALS {
             problems.push(ConfigProblem::PriceDecimalsTooMany(self.price_decimals));
         }
@@ -568,6 +666,11 @@ pub enum ConfigProblem {
          (DK+ keeps 2000 and the credited invoice's number needs room)"
     )]
     CreditNoteTextTooLong(usize),
+    /// The item class for new products is not one DK+ knows.
+    #[error(
+        "the item class {0} for new products is unknown: use \"ServiceItem\" (1) or \"StockItem\" (0)"
+    )]
+    ItemClassUnknown(String),
     /// The credit-note text has no `{original}` placeholder.
     #[error(
         "the credit-note text must contain {{original}} where the credited invoice number goes"
@@ -704,6 +807,88 @@ mod tests {
         assert_eq!(
             err.problems(),
             &[ConfigProblem::ConcurrencyOutOfRange(MAX_CONCURRENCY + 1)]
+        );
+    }
+
+    #[test]
+    fn the_configuration_reads_from_a_file_with_the_builders_names_and_defaults() {
+        let config: IntegrationConfig = serde_json::from_str(
+            r#"{
+                "sales_person": "vef",
+                "transfer_projects": false,
+                "item_code_fallback": "account_vat_code_then_revenue_class",
+                "new_product_item_class": "StockItem",
+                "town_line": "not_sent",
+                "text_limits": { "line_text": 60 },
+                "payment_terms": { "30": "m30", "14": "m14" },
+                "total_mismatch": "warn",
+                "notify_warnings": false
+            }"#,
+        )
+        .unwrap();
+        assert!(!config.transfer_projects() && config.transfer_invoices());
+        assert_eq!(
+            config.item_code_fallback(),
+            ItemCodeFallback::AccountVatCodeThenRevenueClass
+        );
+        assert_eq!(config.new_product_item_class(), Some(&ItemClass::StockItem));
+        assert_eq!(config.town_line(), TownLine::NotSent);
+        assert_eq!(config.text_limits().line_text, 60);
+        assert_eq!(config.text_limits().customer_name, 40);
+        assert_eq!(
+            config.payment_terms().get(&30).map(String::as_str),
+            Some("m30")
+        );
+        assert_eq!(config.total_mismatch(), TotalMismatch::Warn);
+        assert!(!config.notify_warnings());
+        assert_eq!(config.concurrency(), 4);
+        // And back: what is written reads as the same configuration.
+        let written = serde_json::to_string(&config).unwrap();
+        let read: IntegrationConfig = serde_json::from_str(&written).unwrap();
+        assert_eq!(read, config);
+    }
+
+    #[test]
+    fn a_refused_configuration_file_lists_every_problem() {
+        let error = serde_json::from_str::<IntegrationConfig>(
+            r#"{ "concurrency": 0, "error_email": "not an address" }"#,
+        )
+        .unwrap_err()
+        .to_string();
+        for expected in [
+            "no sales person is set",
+            "concurrency is 0",
+            "\"not an address\"",
+        ] {
+            assert!(
+                error.contains(expected),
+                "{expected:?} missing from {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_misspelt_key_or_value_is_refused_not_defaulted() {
+        let misspelt = serde_json::from_str::<IntegrationConfig>(
+            r#"{ "sales_person": "vef", "notify_warning": false }"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(misspelt.contains("notify_warning"), "{misspelt}");
+        let class = serde_json::from_str::<IntegrationConfig>(
+            r#"{ "sales_person": "vef", "new_product_item_class": "ServiceItm" }"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(class.contains("item class ServiceItm"), "{class}");
+        let days = serde_json::from_str::<IntegrationConfig>(
+            r#"{ "sales_person": "vef", "payment_terms": { "thirty": "m30" } }"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            days.contains("\"thirty\" is not a number of credit days"),
+            "{days}"
         );
     }
 }

@@ -9,7 +9,10 @@
 //!   it is built.
 
 pub mod config;
+#[macro_use]
+mod data;
 pub mod dry_run;
+mod moment_id;
 pub mod ports;
 pub mod rules;
 pub mod sync;
@@ -22,6 +25,7 @@ pub use config::{
     TextLimits, TotalMismatch, TownLine,
 };
 pub use dry_run::{DryRun, PlannedWrite};
+pub use moment_id::MomentId;
 pub use ports::{DkPlusTarget, MomentSource, PortError, PortErrorKind};
 pub use sync::{
     CollectingNotifier, FailureReport, Notifier, ObjectKind, ObjectOutcome, OutcomeStatus,

@@ -25,7 +25,8 @@ use moment_client::{
 pub type BoxStream<'a, T> = Pin<Box<dyn Stream<Item = T> + Send + 'a>>;
 
 /// Which system an error came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum System {
     /// Moment.
     Moment,
@@ -43,7 +44,8 @@ impl fmt::Display for System {
 }
 
 /// What kind of failure a call to one of the systems had; decides what the engine does next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PortErrorKind {
     /// The system could not be reached or asked us to wait (timeouts, 429, 502–504, broken
@@ -65,8 +67,9 @@ pub enum PortErrorKind {
 
 /// An error from one of the two systems, stripped to what the engine needs. Its message never
 /// holds a token or API key (the clients guarantee that for theirs).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[error("{message}")]
+#[non_exhaustive]
 pub struct PortError {
     /// Which system.
     pub system: System,

@@ -5,7 +5,16 @@ use rust_decimal::Decimal;
 use crate::rules::LineRef;
 
 /// Something worth a look that did not stop the transfer.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+///
+/// Serializes as `{"kind": "project_drift", "details": {…}, "message": "…"}` (see the crate's
+/// notes on reports as data).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[serde(
+    remote = "Self",
+    tag = "kind",
+    content = "details",
+    rename_all = "snake_case"
+)]
 #[non_exhaustive]
 pub enum Warning {
     /// The project already exists in DK+ and differs from Moment; DK+ cannot update projects.
@@ -215,3 +224,5 @@ pub enum Warning {
         dkplus: String,
     },
 }
+
+serialize_with_message!(Warning);

@@ -38,7 +38,7 @@ fn outcome(report: &SyncReport, kind: ObjectKind, id: i64) -> &ObjectOutcome {
     report
         .outcomes
         .iter()
-        .find(|o| o.kind == kind && o.moment_id == id)
+        .find(|o| o.kind == kind && o.moment_id.get() == id)
         .unwrap_or_else(|| panic!("no outcome for {kind} {id}: {:#?}", report.outcomes))
 }
 

@@ -983,7 +983,7 @@ fn check(
         let outcome = last
             .outcomes
             .iter()
-            .find(|o| o.kind == ObjectKind::Invoice && o.moment_id == e.id.get())
+            .find(|o| o.moment_id == e.id.into())
             .unwrap_or_else(|| panic!("no outcome for invalid invoice {}", e.number));
         let failure = outcome.failure().unwrap_or_else(|| panic!("{outcome}"));
         assert!(matches!(failure, SyncFailure::Mapping(_)), "{failure}");
@@ -1052,7 +1052,7 @@ fn check(
             .filter(|o| o.kind == ObjectKind::Invoice)
         {
             if o.status == OutcomeStatus::Created {
-                *created.entry(o.moment_id).or_default() += 1;
+                *created.entry(o.moment_id.get()).or_default() += 1;
             }
         }
     }

@@ -5,9 +5,9 @@ use std::time::Duration;
 use chrono::{Duration as Days, Utc};
 use dkplus_client::testing::AfterStore;
 use moment_client::{CustomerId, InvoiceId, ProjectId};
-use moment_dkplus_mapping::sync::{ObjectKind, OutcomeStatus, SyncFailure, SyncReport};
+use moment_dkplus_mapping::sync::{OutcomeStatus, SyncFailure, SyncReport};
 use moment_dkplus_mapping::testing::{DemoCompany, FakeWorld};
-use moment_dkplus_mapping::{IntegrationConfig, SyncEngine, Warning};
+use moment_dkplus_mapping::{IntegrationConfig, MomentId, SyncEngine, Warning};
 use rust_decimal_macros::dec;
 
 /// A webhook body parsed as the receiver parses it, at the edge.
@@ -48,7 +48,7 @@ fn invoice_outcome(report: &SyncReport, id: i64) -> &moment_dkplus_mapping::Obje
     report
         .outcomes
         .iter()
-        .find(|o| o.kind == ObjectKind::Invoice && o.moment_id == id)
+        .find(|o| o.moment_id == MomentId::Invoice(InvoiceId::new(id)))
         .unwrap_or_else(|| panic!("no outcome for invoice {id}: {:#?}", report.outcomes))
 }
 
@@ -327,6 +327,45 @@ async fn a_post_that_times_out_after_dkplus_stored_the_invoice_is_not_repeated()
     let again = world.engine.transfer_invoice(InvoiceId::new(502)).await;
     assert_eq!(again.outcomes[0].status, OutcomeStatus::AlreadyPresent);
     assert_eq!(world.dkplus.invoices().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_outcome_is_retried_with_one_call_once_it_is_fixed() {
+    let (world, demo) = world().await;
+    let failed = world.engine.transfer_invoice(demo.failing_invoice).await;
+    let outcome = failed.outcomes[0].clone();
+    assert!(outcome.is_failed(), "{outcome}");
+    assert_eq!(outcome.moment_id, MomentId::Invoice(demo.failing_invoice));
+    // Fixed in Moment: the customer gets its kennitala.
+    assert!(
+        world
+            .moment
+            .update::<moment_client::Customer>(moment_client::CustomerId::new(103), |c| c
+                .organization_number =
+                Some("5902697199".into()),)
+    );
+    let retried = world.engine.retry(&outcome).await;
+    let again = invoice_outcome(&retried, demo.failing_invoice.get());
+    assert_eq!(again.status, OutcomeStatus::Created, "{again}");
+    // Retried once more: found by reference, not posted twice.
+    let twice = world.engine.retry(&outcome).await;
+    assert_eq!(
+        invoice_outcome(&twice, demo.failing_invoice.get()).status,
+        OutcomeStatus::AlreadyPresent
+    );
+    assert_eq!(world.dkplus.count("POST", "/sales/invoice"), 1);
+    // A product is made for an invoice: retrying it alone says to retry the invoice.
+    let product = retried
+        .outcomes
+        .iter()
+        .find(|o| o.kind == moment_dkplus_mapping::ObjectKind::Product)
+        .expect("the invoice's product was created on the way");
+    let report = world.engine.retry(product).await;
+    assert!(
+        matches!(&report.outcomes[0].status, OutcomeStatus::Skipped(why) if why.contains("retry that invoice")),
+        "{}",
+        report.outcomes[0]
+    );
 }
 
 #[tokio::test]

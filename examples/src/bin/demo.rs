@@ -28,9 +28,7 @@ use moment_client::InvoiceType;
 use moment_dkplus_examples::report::{write_failure_report, write_table};
 use moment_dkplus_examples::setup::init_logging;
 use moment_dkplus_mapping::testing::{DemoCompany, FakeWorld};
-use moment_dkplus_mapping::{
-    IntegrationConfig, ObjectKind, OutcomeStatus, SyncFailure, SyncReport,
-};
+use moment_dkplus_mapping::{IntegrationConfig, OutcomeStatus, SyncFailure, SyncReport};
 
 const ERROR_EMAIL: &str = "bokhald@nordurljos.is";
 
@@ -203,7 +201,7 @@ fn checks(
     let failing = first
         .outcomes
         .iter()
-        .find(|o| o.kind == ObjectKind::Invoice && o.moment_id == demo.failing_invoice.get());
+        .find(|o| o.moment_id == demo.failing_invoice.into());
     let refused_for_kennitala = failing.is_some_and(|o| {
         matches!(&o.status, OutcomeStatus::Failed(SyncFailure::Mapping(e)) if e.to_string().contains("kennitala"))
     });
@@ -218,7 +216,7 @@ fn checks(
         .outcomes
         .iter()
         .chain(&second.outcomes)
-        .filter(|o| o.kind == ObjectKind::Invoice && o.moment_id == demo.draft_invoice.get())
+        .filter(|o| o.moment_id == demo.draft_invoice.into())
         .all(|o| matches!(o.status, OutcomeStatus::Skipped(_)))
         && world.dkplus.invoices().len() == expected.len();
     let mailed = world.notifier.reports().first().is_some_and(|r| {

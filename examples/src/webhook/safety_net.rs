@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use moment_dkplus_mapping::{
-    DkPlusTarget, FailureReport, MomentSource, Notifier, ObjectKind, Retention, SyncEngine,
+    DkPlusTarget, FailureReport, MomentId, MomentSource, Notifier, Retention, SyncEngine,
     SyncReport,
 };
 use tokio::sync::watch;
@@ -28,7 +28,7 @@ pub struct SafetyNet<M, D> {
     marker: PathBuf,
     every: Duration,
     gate: RunGate,
-    last_reported: Mutex<Vec<(ObjectKind, i64)>>,
+    last_reported: Mutex<Vec<MomentId>>,
 }
 
 impl<M, D> std::fmt::Debug for SafetyNet<M, D> {
@@ -89,8 +89,7 @@ impl<M: MomentSource, D: DkPlusTarget> SafetyNet<M, D> {
             tracing::error!(error = %e, marker = %self.marker.display(), "could not save where the next backfill starts");
         }
         tracing::info!(since = %since, counts = %report.counts, "safety-net backfill finished");
-        let mut failed: Vec<(ObjectKind, i64)> =
-            report.failures().map(|o| (o.kind, o.moment_id)).collect();
+        let mut failed: Vec<MomentId> = report.failures().map(|o| o.moment_id).collect();
         failed.sort();
         let changed = {
             let mut last = self.last_reported.lock().unwrap_or_else(|p| p.into_inner());

@@ -23,6 +23,7 @@ use super::text::{
 };
 use super::{ItemCodeSource, LineRef, MappingError, MomentObjectRef, Problem, ReferenceData};
 use crate::config::{IntegrationConfig, TotalMismatch};
+use crate::moment_id::MomentId;
 use crate::warning::Warning;
 
 /// Largest quantity accepted on a line (absolute value).
@@ -56,7 +57,7 @@ pub struct RequiredProduct {
     /// Where the item code came from.
     pub source: ItemCodeSource,
     /// Moment's id of the product the code came from, else of the financial account.
-    pub moment_id: i64,
+    pub moment_id: MomentId,
     /// Set when the description had to be shortened to DK+'s 40 characters; reported only if
     /// the product is actually created.
     pub description_truncated: Option<Warning>,
@@ -712,9 +713,15 @@ fn required_product(
         moment_id: mapped
             .resolved_product
             .as_ref()
-            .map(|p| p.id.get())
-            .or_else(|| mapped.resolved_account.as_ref().map(|a| a.id.get()))
-            .unwrap_or_default(),
+            .map(|p| MomentId::Product(p.id))
+            .or_else(|| {
+                mapped
+                    .resolved_account
+                    .as_ref()
+                    .map(|a| MomentId::FinancialAccount(a.id))
+            })
+            // An item code always comes from a product or an account (see `item_code`).
+            .unwrap_or(MomentId::FinancialAccount(Default::default())),
         description_truncated,
     }
 }

@@ -7,7 +7,8 @@ use rust_decimal::Decimal;
 use super::text::printable;
 
 /// Which Moment object a mapping error is about, as a person would look it up in Moment.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum MomentObjectRef {
     /// A customer: Moment id and customer number (when it has one).
     Customer {
@@ -61,7 +62,7 @@ impl fmt::Display for MomentObjectRef {
 
 /// Identifies an invoice line the way it appears in Moment: its 1-based position and the
 /// beginning of its description.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct LineRef {
     /// 1-based position of the line on the invoice.
     pub position: usize,
@@ -80,7 +81,15 @@ impl fmt::Display for LineRef {
 }
 
 /// One thing that stops a Moment object from being sent to DK+, with what to fix in Moment.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+///
+/// Serializes as `{"kind": "kennitala_missing", "details": {…}, "message": "…"}`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[serde(
+    remote = "Self",
+    tag = "kind",
+    content = "details",
+    rename_all = "snake_case"
+)]
 #[non_exhaustive]
 pub enum Problem {
     /// The customer has no customer number.
@@ -387,7 +396,10 @@ pub enum Problem {
 }
 
 /// A Moment object cannot be sent to DK+: every problem found, each saying what to fix in Moment.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+///
+/// Serializes as `{"object": {…}, "problems": […], "message": "…"}`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[serde(remote = "Self")]
 pub struct MappingError {
     /// The object.
     pub object: MomentObjectRef,
@@ -410,3 +422,6 @@ impl fmt::Display for MappingError {
         Ok(())
     }
 }
+
+serialize_with_message!(Problem);
+serialize_with_message!(MappingError);

@@ -38,7 +38,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
     }
 
     pub(crate) async fn transfer_customer_by_id(&self, id: CustomerId) -> ObjectOutcome {
-        let base = ObjectOutcome::new(ObjectKind::Customer, id.get(), None);
+        let base = ObjectOutcome::new(id, None);
         if !self.ctx.config.transfer_customers() {
             return base.with(OutcomeStatus::Skipped(
                 "customer transfer is turned off".into(),
@@ -63,8 +63,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
 
     async fn transfer_customer_in_span(&self, customer: Customer) -> ObjectOutcome {
         let mut outcome = ObjectOutcome::new(
-            ObjectKind::Customer,
-            customer.id.get(),
+            customer.id,
             customer.customer_number.as_ref().map(|n| n.to_string()),
         );
         let mapped = match map_customer(&customer, &self.ctx.config) {

@@ -7,10 +7,11 @@ use moment_client::webhook::{WebhookEvent, WebhookEventKind, WebhookObject};
 
 use super::context::Context;
 use super::notify::Notifier;
-use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus};
+use super::outcome::{ObjectOutcome, OutcomeStatus};
 use super::report::{ReportBuilder, Retention, SyncReport};
 use super::run::Run;
 use crate::config::IntegrationConfig;
+use crate::moment_id::MomentId;
 use crate::ports::{DkPlusTarget, MomentSource, PortError, PortErrorKind};
 
 /// Runs the integration: Moment → DK+ through the two ports, with the rules of
@@ -51,15 +52,27 @@ impl<M, D> std::fmt::Debug for SyncEngine<M, D> {
 }
 
 /// Why [`SyncEngine::verify`] failed: every problem found.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+///
+/// Serializes with its problems and `message`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[serde(remote = "Self")]
 #[error("the integration is not ready:{}", problems.iter().map(|p| format!("\n  - {p}")).collect::<String>())]
+#[non_exhaustive]
 pub struct VerifyError {
     /// Every problem found.
     pub problems: Vec<VerifyProblem>,
 }
 
 /// One problem found by [`SyncEngine::verify`].
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+///
+/// Serializes as `{"kind": "…", "details": …, "message": "…"}`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[serde(
+    remote = "Self",
+    tag = "kind",
+    content = "details",
+    rename_all = "snake_case"
+)]
 #[non_exhaustive]
 pub enum VerifyProblem {
     /// DK+ could not be reached or refused the token.
@@ -191,6 +204,35 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         self.ctx.single(&run, outcome).await
     }
 
+    /// Tries an object of an earlier report again, by its typed Moment id: a customer, project
+    /// or invoice is transferred as by [`transfer_customer`](Self::transfer_customer),
+    /// [`transfer_project`](Self::transfer_project) or
+    /// [`transfer_invoice`](Self::transfer_invoice) — safe for an invoice that may have been
+    /// posted meanwhile, which is found by reference and not posted again. A DK+ product is
+    /// made when an invoice that uses it is sent, so for a product the report says to retry
+    /// that invoice.
+    pub async fn retry(&self, outcome: &ObjectOutcome) -> SyncReport {
+        match outcome.moment_id {
+            MomentId::Customer(id) => self.transfer_customer(id).await,
+            MomentId::Project(id) => self.transfer_project(id).await,
+            MomentId::Invoice(id) => self.transfer_invoice(id).await,
+            id @ (MomentId::Product(_) | MomentId::FinancialAccount(_)) => {
+                let report =
+                    ReportBuilder::new(Retention::All, None).dry_run(self.ctx.dkplus.is_dry_run());
+                report.record(
+                    ObjectOutcome::new(id, outcome.moment_number.clone()).with(
+                        OutcomeStatus::Skipped(
+                            "a DK+ product is created when an invoice that uses it is sent; \
+                             retry that invoice"
+                                .into(),
+                        ),
+                    ),
+                );
+                report.finish()
+            }
+        }
+    }
+
     /// Handles a Moment webhook end to end: fetches the object it names and transfers it.
     /// Deletions and unknown object types are skipped (DK+ keeps its records); a draft invoice is
     /// skipped until it is finalized.
@@ -215,36 +257,25 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         let outcome = match &event.object {
             WebhookObject::Invoice {
                 id, invoice_number, ..
-            } if deleted => ObjectOutcome::new(
-                ObjectKind::Invoice,
-                id.get(),
-                invoice_number.as_ref().map(|n| n.to_string()),
-            )
-            .with(OutcomeStatus::Skipped(
-                "deleted in Moment; DK+ invoices are never deleted by the integration".into(),
-            )),
+            } if deleted => ObjectOutcome::new(*id, invoice_number.as_ref().map(|n| n.to_string()))
+                .with(OutcomeStatus::Skipped(
+                    "deleted in Moment; DK+ invoices are never deleted by the integration".into(),
+                )),
             WebhookObject::Customer {
                 id,
                 customer_number,
                 ..
-            } if deleted => ObjectOutcome::new(
-                ObjectKind::Customer,
-                id.get(),
-                customer_number.as_ref().map(|n| n.to_string()),
-            )
-            .with(OutcomeStatus::Skipped(
-                "deleted in Moment; the DK+ customer is kept".into(),
-            )),
+            } if deleted => {
+                ObjectOutcome::new(*id, customer_number.as_ref().map(|n| n.to_string())).with(
+                    OutcomeStatus::Skipped("deleted in Moment; the DK+ customer is kept".into()),
+                )
+            }
             WebhookObject::Project {
                 id, project_number, ..
-            } if deleted => ObjectOutcome::new(
-                ObjectKind::Project,
-                id.get(),
-                project_number.as_ref().map(|n| n.to_string()),
-            )
-            .with(OutcomeStatus::Skipped(
-                "deleted in Moment; the DK+ project is kept".into(),
-            )),
+            } if deleted => ObjectOutcome::new(*id, project_number.as_ref().map(|n| n.to_string()))
+                .with(OutcomeStatus::Skipped(
+                    "deleted in Moment; the DK+ project is kept".into(),
+                )),
             WebhookObject::Invoice { id, .. } => {
                 run.transfer_invoice_by_id(*id, DraftPolicy::Skip, None)
                     .await
@@ -271,3 +302,6 @@ pub(crate) enum DraftPolicy {
     /// Webhooks and backfills: a draft is skipped until it is finalized.
     Skip,
 }
+
+serialize_with_message!(VerifyError);
+serialize_with_message!(VerifyProblem);

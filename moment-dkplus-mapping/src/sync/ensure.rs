@@ -272,9 +272,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                     }
                     Err(e) => return Err(dkplus(format!("new customer {number}"))(e)),
                 };
-                let mut outcome = ObjectOutcome::new(
-                    ObjectKind::Customer,
-                    customer.id.get(),
+                let mut outcome = ObjectOutcome::new(customer.id,
                     Some(number.to_string()),
                 );
                 outcome.dkplus_number = Some(number.to_string());
@@ -337,11 +335,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                         id: id.get(),
                     })?;
                 self.create_dk_project(&project).await?;
-                let mut outcome = ObjectOutcome::new(
-                    ObjectKind::Project,
-                    project.id.get(),
-                    Some(number.to_string()),
-                );
+                let mut outcome = ObjectOutcome::new(project.id, Some(number.to_string()));
                 outcome.dkplus_number = Some(number.to_string());
                 self.side_outcome(outcome.with(OutcomeStatus::Created));
                 Ok(())
@@ -435,11 +429,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             })
             .await?;
         if created_here {
-            let mut outcome = ObjectOutcome::new(
-                ObjectKind::Product,
-                required.moment_id,
-                Some(code.to_string()),
-            );
+            let mut outcome = ObjectOutcome::new(required.moment_id, Some(code.to_string()));
             outcome.dkplus_number = Some(code.to_string());
             outcome
                 .warnings

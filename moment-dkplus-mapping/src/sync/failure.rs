@@ -10,7 +10,8 @@ use crate::ports::{PortError, PortErrorKind};
 use crate::rules::MappingError;
 
 /// An existing DK+ invoice that carries the same reference as the one being sent.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExistingInvoice {
     /// Its DK+ number.
     pub number: Option<String>,
@@ -52,7 +53,16 @@ impl fmt::Display for ExistingInvoice {
 }
 
 /// Why an object was not transferred, with what to do about it.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+///
+/// Serializes as `{"kind": "duplicates_in_dkplus", "details": {…}, "message": "…",
+/// "retry_later": false}`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[serde(
+    remote = "Self",
+    tag = "kind",
+    content = "details",
+    rename_all = "snake_case"
+)]
 #[non_exhaustive]
 pub enum SyncFailure {
     /// The Moment data breaks a rule; every problem is listed with what to fix in Moment.
@@ -294,3 +304,8 @@ impl SyncFailure {
         }
     }
 }
+
+serialize_with_message!(
+    SyncFailure,
+    retry_later: bool = |f: &SyncFailure| f.retry_later(),
+);

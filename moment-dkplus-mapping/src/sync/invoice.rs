@@ -46,7 +46,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         drafts: DraftPolicy,
         turn: Option<&Turn>,
     ) -> ObjectOutcome {
-        let base = ObjectOutcome::new(ObjectKind::Invoice, id.get(), None);
+        let base = ObjectOutcome::new(id, None);
         if !self.ctx.config.transfer_invoices() {
             return base.with(OutcomeStatus::Skipped(
                 "invoice transfer is turned off".into(),
@@ -98,8 +98,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         turn: Option<&Turn>,
     ) -> ObjectOutcome {
         let outcome = ObjectOutcome::new(
-            ObjectKind::Invoice,
-            invoice.id.get(),
+            invoice.id,
             invoice.invoice_number.as_ref().map(|n| n.to_string()),
         );
         // Only an explicit draft waits; a missing or unknown state is refused by the rules, so

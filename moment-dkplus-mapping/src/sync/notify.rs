@@ -15,7 +15,7 @@ use crate::config::IntegrationConfig;
 /// A rendered failure report: who it is for, a subject line and a plain-text body, beside the
 /// structured [`SyncReport`] it was rendered from. Made when something failed, and also when
 /// everything went through with warnings that need a person (see [`FailureReport::for_report`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FailureReport {
     /// The configured error e-mail address, if any.
@@ -277,7 +277,7 @@ mod tests {
     use super::*;
     use crate::ports::{PortError, PortErrorKind, System};
     use crate::sync::failure::SyncFailure;
-    use crate::sync::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus};
+    use crate::sync::outcome::{ObjectOutcome, OutcomeStatus};
     use crate::sync::report::{ReportBuilder, Retention};
     use crate::warning::Warning;
 
@@ -294,8 +294,9 @@ mod tests {
     #[test]
     fn warnings_alone_render_a_report() {
         let builder = ReportBuilder::new(Retention::All, None);
-        let mut warned = ObjectOutcome::new(ObjectKind::Project, 201, Some("P-100".into()))
-            .with(OutcomeStatus::AlreadyPresent);
+        let mut warned =
+            ObjectOutcome::new(moment_client::ProjectId::new(201), Some("P-100".into()))
+                .with(OutcomeStatus::AlreadyPresent);
         warned.warnings.push(Warning::ProjectDrift {
             project: "P-100".into(),
             field: "name",
@@ -320,7 +321,7 @@ mod tests {
     fn a_clean_report_renders_nothing() {
         let builder = ReportBuilder::new(Retention::All, None);
         builder.record(
-            ObjectOutcome::new(ObjectKind::Invoice, 1, Some("1".into()))
+            ObjectOutcome::new(moment_client::InvoiceId::new(1), Some("1".into()))
                 .with(OutcomeStatus::Created),
         );
         assert_eq!(
@@ -332,8 +333,9 @@ mod tests {
     #[test]
     fn warnings_alone_are_not_sent_when_the_configuration_says_so() {
         let builder = ReportBuilder::new(Retention::All, None);
-        let mut warned = ObjectOutcome::new(ObjectKind::Invoice, 502, Some("1002".into()))
-            .with(OutcomeStatus::Created);
+        let mut warned =
+            ObjectOutcome::new(moment_client::InvoiceId::new(502), Some("1002".into()))
+                .with(OutcomeStatus::Created);
         warned.warnings.push(Warning::CreditNoteWithoutOriginal);
         builder.record(warned);
         let report = builder.finish();
@@ -350,7 +352,7 @@ mod tests {
     fn failures_and_warnings_render_as_readable_text() {
         let builder = ReportBuilder::new(Retention::All, None);
         builder.record(
-            ObjectOutcome::new(ObjectKind::Invoice, 501, Some("1001".into())).with(
+            ObjectOutcome::new(moment_client::InvoiceId::new(501), Some("1001".into())).with(
                 OutcomeStatus::Failed(SyncFailure::DkPlus {
                     what: "invoice".into(),
                     error: PortError::new(
@@ -362,12 +364,13 @@ mod tests {
             ),
         );
         builder.record(
-            ObjectOutcome::new(ObjectKind::Customer, 101, Some("10001".into())).with(
+            ObjectOutcome::new(moment_client::CustomerId::new(101), Some("10001".into())).with(
                 OutcomeStatus::Failed(SyncFailure::SalesPersonUnknown("XYZ".into())),
             ),
         );
-        let mut warned = ObjectOutcome::new(ObjectKind::Invoice, 502, Some("1002".into()))
-            .with(OutcomeStatus::Created);
+        let mut warned =
+            ObjectOutcome::new(moment_client::InvoiceId::new(502), Some("1002".into()))
+                .with(OutcomeStatus::Created);
         warned.warnings.push(Warning::CreditNoteWithoutOriginal);
         builder.record(warned);
         let report =

@@ -3,11 +3,13 @@
 use std::fmt;
 
 use super::failure::{SyncFailure, one_line};
+use crate::moment_id::MomentId;
 use crate::warning::Warning;
 
 /// The object types the integration writes to DK+: customers, projects and invoices (each
 /// transferred from Moment), and products (created in DK+ for the item codes invoices use).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ObjectKind {
     /// A customer.
@@ -33,6 +35,9 @@ impl fmt::Display for ObjectKind {
 }
 
 /// What happened to one object.
+///
+/// Serializes as `{"status": "created"}`, `{"status": "skipped", "reason": "…"}` or
+/// `{"status": "failed", "failure": {…}}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum OutcomeStatus {
@@ -51,6 +56,19 @@ pub enum OutcomeStatus {
 }
 
 impl OutcomeStatus {
+    /// The stable machine key: `created`, `updated`, `unchanged`, `already_present`, `skipped`
+    /// or `failed`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Unchanged => "unchanged",
+            Self::AlreadyPresent => "already_present",
+            Self::Skipped(_) => "skipped",
+            Self::Failed(_) => "failed",
+        }
+    }
+
     /// A short word for reports.
     pub fn label(&self) -> &'static str {
         match self {
@@ -64,18 +82,38 @@ impl OutcomeStatus {
     }
 }
 
+impl serde::Serialize for OutcomeStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("OutcomeStatus", 2)?;
+        out.serialize_field("status", self.key())?;
+        match self {
+            Self::Skipped(reason) => out.serialize_field("reason", reason)?,
+            Self::Failed(failure) => out.serialize_field("failure", failure)?,
+            _ => {}
+        }
+        out.end()
+    }
+}
+
 /// The result for one Moment object.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Serializes with its fields, the status flattened in (`"status": "created"`), `label` (the
+/// word a report shows) and `message` (the report's line for it).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(remote = "Self")]
+#[non_exhaustive]
 pub struct ObjectOutcome {
     /// The object type.
     pub kind: ObjectKind,
-    /// Moment's id of the object.
-    pub moment_id: i64,
+    /// Moment's id of the object, typed by what it is.
+    pub moment_id: MomentId,
     /// Moment's number (customer, project or invoice number), when known.
     pub moment_number: Option<String>,
     /// The DK+ number: the same as Moment's for customers and projects; DK+'s own invoice number.
     pub dkplus_number: Option<String>,
     /// What happened.
+    #[serde(flatten)]
     pub status: OutcomeStatus,
     /// Things worth a look.
     pub warnings: Vec<Warning>,
@@ -84,9 +122,10 @@ pub struct ObjectOutcome {
 }
 
 impl ObjectOutcome {
-    pub(crate) fn new(kind: ObjectKind, moment_id: i64, moment_number: Option<String>) -> Self {
+    pub(crate) fn new(moment_id: impl Into<MomentId>, moment_number: Option<String>) -> Self {
+        let moment_id = moment_id.into();
         Self {
-            kind,
+            kind: moment_id.object_kind(),
             moment_id,
             moment_number,
             dkplus_number: None,
@@ -131,7 +170,7 @@ impl ObjectOutcome {
     pub fn is_gone_from_moment(&self) -> bool {
         matches!(
             self.failure(),
-            Some(SyncFailure::NotInMoment { kind, id }) if *kind == self.kind && *id == self.moment_id
+            Some(SyncFailure::NotInMoment { kind, id }) if *kind == self.kind && *id == self.moment_id.get()
         )
     }
 }
@@ -157,3 +196,8 @@ impl fmt::Display for ObjectOutcome {
         }
     }
 }
+
+serialize_with_message!(
+    ObjectOutcome,
+    label: &'static str = |o: &ObjectOutcome| o.label(),
+);

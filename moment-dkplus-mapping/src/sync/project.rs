@@ -12,7 +12,7 @@ use crate::rules::{map_project, project_drift};
 
 impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
     pub(crate) async fn transfer_project_by_id(&self, id: ProjectId) -> ObjectOutcome {
-        let base = ObjectOutcome::new(ObjectKind::Project, id.get(), None);
+        let base = ObjectOutcome::new(id, None);
         if !self.ctx.config.transfer_projects() {
             return base.with(OutcomeStatus::Skipped(
                 "project transfer is turned off".into(),
@@ -37,8 +37,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
 
     async fn transfer_project_in_span(&self, project: Project) -> ObjectOutcome {
         let mut outcome = ObjectOutcome::new(
-            ObjectKind::Project,
-            project.id.get(),
+            project.id,
             project.project_number.as_ref().map(|n| n.to_string()),
         );
         // The customer number: from the project, else from its customer in Moment.

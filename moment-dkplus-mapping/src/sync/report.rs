@@ -13,7 +13,11 @@ use crate::warning::Warning;
 
 /// A listing that could not be completed (for example Moment was down in the middle of a
 /// backfill). The objects it did not reach are retried by the next run with the same `since`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Serializes with its fields and `message`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(remote = "Self")]
+#[non_exhaustive]
 pub struct ListingFailure {
     /// What was being listed.
     pub kind: ObjectKind,
@@ -32,7 +36,8 @@ impl fmt::Display for ListingFailure {
 }
 
 /// Counts of outcomes by status.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Counts {
     /// Created.
     pub created: usize,
@@ -116,7 +121,9 @@ impl<F: Fn(&ObjectOutcome) + Send + Sync> OutcomeSink for F {
 }
 
 /// Which outcomes a [`SyncReport`] keeps. Counts are always kept.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Retention {
     /// Every outcome (the default).
     #[default]
@@ -126,8 +133,13 @@ pub enum Retention {
 }
 
 /// The result of a sync operation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Serializes as data (`serde_json::to_string(&report)`): times in RFC 3339, the counts, each
+/// outcome with its typed Moment id, status, failure and warnings — each failure and warning
+/// with a stable `kind` key beside its `message`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[must_use = "the report holds each object's outcome, including the DK+ invoice numbers"]
+#[non_exhaustive]
 pub struct SyncReport {
     /// When the operation started.
     pub started_at: DateTime<Utc>,
@@ -152,7 +164,11 @@ pub struct SyncReport {
 }
 
 /// Why a run stopped before it was through.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Serializes with its fields and `message`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(remote = "Self")]
+#[non_exhaustive]
 pub struct Stopped {
     /// What failed.
     pub failure: SyncFailure,
@@ -177,6 +193,22 @@ impl fmt::Display for Stopped {
 }
 
 impl SyncReport {
+    /// A report of nothing done, started and finished at `at`: a starting point for tests of
+    /// your own report handling (the engine builds its reports itself).
+    pub fn empty(at: DateTime<Utc>) -> Self {
+        Self {
+            started_at: at,
+            finished_at: at,
+            counts: Counts::default(),
+            outcomes: Vec::new(),
+            listing_failures: Vec::new(),
+            stopped: None,
+            warnings: Vec::new(),
+            dry_run: false,
+            notify_error: None,
+        }
+    }
+
     /// `true` when nothing failed, every listing completed and the run was not stopped.
     pub fn is_clean(&self) -> bool {
         self.counts.failed == 0 && self.listing_failures.is_empty() && self.stopped.is_none()
@@ -339,3 +371,6 @@ impl<'s> ReportBuilder<'s> {
         }
     }
 }
+
+serialize_with_message!(ListingFailure);
+serialize_with_message!(Stopped);
