@@ -36,6 +36,7 @@ pub mod paging;
 pub mod resources;
 pub mod validation;
 mod wire;
+mod write;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -53,6 +54,7 @@ pub use ids::{CustomerNumber, InvoiceNumber, ItemCode, ProjectNumber, SalesPerso
 pub use kennitala::{Kennitala, KennitalaError};
 pub use models::*;
 pub use wire::EnumValue;
+pub use write::WriteRequest;
 
 /// Compiles the README's example as a doctest.
 #[cfg(doctest)]

@@ -175,7 +175,7 @@ async fn transfer_invoice_dry_run_prints_the_requests_and_writes_nothing() {
     for request in [
         "POST /Customer",
         "POST /project",
-        "POST /Product",
+        "POST /product",
         "POST /sales/invoice?post=true",
     ] {
         assert!(out.stdout.contains(request), "{request}: {out:?}");

@@ -1,56 +1,48 @@
 //! [`DryRun`]: a [`DkPlusTarget`] that reads from DK+ but writes nothing, and records what it
 //! would have written — for "show me what would be sent" runs against real books.
 
+use std::fmt;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 use dkplus_client::{
     CustomerNumber, CustomerWrite, ItemCode, ProductCreate, ProjectCreate, ProjectNumber,
-    SalesInvoice, SalesInvoiceCreate, SalesPerson, SalesPersonNumber,
+    SalesInvoice, SalesInvoiceCreate, SalesPerson, SalesPersonNumber, WriteRequest,
 };
 use rust_decimal::Decimal;
 
 use crate::ports::{DkPlusTarget, InvoiceQuery, PortResult};
+use crate::sync::ObjectKind;
 
-/// One write a [`DryRun`] did not send.
-#[derive(Clone, Debug, PartialEq)]
+/// One write a [`DryRun`] did not send: what it was for, and the exact request the DK+ client
+/// would have sent — built and checked by the client's own code
+/// ([`WriteRequest`](dkplus_client::WriteRequest)), so a dry run refuses what the client would
+/// refuse and shows what it would send.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
-pub enum PlannedWrite {
-    /// `POST /Customer`.
-    CreateCustomer(CustomerWrite),
-    /// `PUT /Customer/{number}` with only the changed fields.
-    UpdateCustomer(CustomerNumber, CustomerWrite),
-    /// `POST /project`.
-    CreateProject(ProjectCreate),
-    /// `POST /Product`.
-    CreateProduct(ProductCreate),
-    /// `POST /sales/invoice?post=true`.
-    CreateInvoice(SalesInvoiceCreate),
+pub struct PlannedWrite {
+    /// The kind of DK+ record written.
+    pub kind: ObjectKind,
+    /// Its key in DK+: the customer or project number, the item code, or the invoice's reference
+    /// (Moment's invoice number).
+    pub key: String,
+    /// The request.
+    pub request: WriteRequest,
 }
 
 impl PlannedWrite {
-    /// The request line and JSON body that would have been sent.
-    pub fn describe(&self) -> (String, String) {
-        let json = |v: &dyn erased::Json| v.to_json();
-        match self {
-            Self::CreateCustomer(c) => ("POST /Customer".into(), json(c)),
-            Self::UpdateCustomer(n, c) => (format!("PUT /Customer/{n}"), json(c)),
-            Self::CreateProject(p) => ("POST /project".into(), json(p)),
-            Self::CreateProduct(p) => ("POST /Product".into(), json(p)),
-            Self::CreateInvoice(i) => ("POST /sales/invoice?post=true".into(), json(i)),
+    fn new(kind: ObjectKind, key: impl fmt::Display, request: WriteRequest) -> Self {
+        Self {
+            kind,
+            key: key.to_string(),
+            request,
         }
     }
-}
 
-mod erased {
-    pub(super) trait Json {
-        fn to_json(&self) -> String;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn to_json(&self) -> String {
-            serde_json::to_string_pretty(self)
-                .unwrap_or_else(|e| format!("(not serializable: {e})"))
-        }
+    /// The request line and indented JSON body that would have been sent, e.g.
+    /// `("POST /sales/invoice?post=true", "{ … }")`.
+    pub fn describe(&self) -> (String, String) {
+        (self.request.request_line(), self.request.pretty_body())
     }
 }
 
@@ -114,11 +106,17 @@ impl<D: DkPlusTarget> DkPlusTarget for DryRun<D> {
     }
 
     async fn create_customer(&self, customer: &CustomerWrite) -> PortResult<()> {
+        let request = WriteRequest::create_customer(customer)?;
+        let key = customer
+            .number
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         let mut planned = self.lock();
         planned.customers.extend(customer.number.clone());
         planned
             .writes
-            .push(PlannedWrite::CreateCustomer(customer.clone()));
+            .push(PlannedWrite::new(ObjectKind::Customer, key, request));
         Ok(())
     }
 
@@ -127,10 +125,10 @@ impl<D: DkPlusTarget> DkPlusTarget for DryRun<D> {
         number: &CustomerNumber,
         changes: &CustomerWrite,
     ) -> PortResult<()> {
-        self.lock().writes.push(PlannedWrite::UpdateCustomer(
-            number.clone(),
-            changes.clone(),
-        ));
+        let request = WriteRequest::update_customer(number, changes)?;
+        self.lock()
+            .writes
+            .push(PlannedWrite::new(ObjectKind::Customer, number, request));
         Ok(())
     }
 
@@ -145,11 +143,14 @@ impl<D: DkPlusTarget> DkPlusTarget for DryRun<D> {
     }
 
     async fn create_project(&self, project: &ProjectCreate) -> PortResult<()> {
+        let request = WriteRequest::create_project(project)?;
         let mut planned = self.lock();
         planned.projects.push(project.number.clone());
-        planned
-            .writes
-            .push(PlannedWrite::CreateProject(project.clone()));
+        planned.writes.push(PlannedWrite::new(
+            ObjectKind::Project,
+            &project.number,
+            request,
+        ));
         Ok(())
     }
 
@@ -164,11 +165,14 @@ impl<D: DkPlusTarget> DkPlusTarget for DryRun<D> {
     }
 
     async fn create_product(&self, product: &ProductCreate) -> PortResult<()> {
+        let request = WriteRequest::create_product(product)?;
         let mut planned = self.lock();
         planned.products.push(product.item_code.clone());
-        planned
-            .writes
-            .push(PlannedWrite::CreateProduct(product.clone()));
+        planned.writes.push(PlannedWrite::new(
+            ObjectKind::Product,
+            &product.item_code,
+            request,
+        ));
         Ok(())
     }
 
@@ -185,6 +189,7 @@ impl<D: DkPlusTarget> DkPlusTarget for DryRun<D> {
     }
 
     async fn create_invoice(&self, invoice: &SalesInvoiceCreate) -> PortResult<SalesInvoice> {
+        let request = WriteRequest::create_invoice(invoice, true)?;
         let total = invoice
             .lines
             .iter()
@@ -201,9 +206,11 @@ impl<D: DkPlusTarget> DkPlusTarget for DryRun<D> {
         };
         let mut planned = self.lock();
         planned.invoices.push(planned_invoice.clone());
-        planned
-            .writes
-            .push(PlannedWrite::CreateInvoice(invoice.clone()));
+        planned.writes.push(PlannedWrite::new(
+            ObjectKind::Invoice,
+            invoice.reference.as_deref().unwrap_or_default(),
+            request,
+        ));
         Ok(planned_invoice)
     }
 

@@ -33,7 +33,32 @@ pub use sync::{
 };
 pub use warning::Warning;
 
-// The README's examples compile as doc tests.
+// The README's examples and the Rust code in `docs/` compile (and run) as doc tests, so the
+// guides cannot drift from the code.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+#[cfg(doctest)]
+mod docs_doctests {
+    macro_rules! doc_file {
+        ($($name:ident = $file:literal),+ $(,)?) => {
+            $(
+                #[doc = include_str!(concat!("../../docs/", $file))]
+                struct $name;
+            )+
+        };
+    }
+    doc_file!(
+        Architecture = "architecture.md",
+        Configuration = "configuration.md",
+        Dependencies = "dependencies.md",
+        DkPlusApi = "dkplus-api.md",
+        Errors = "errors.md",
+        IntegrationRules = "integration-rules.md",
+        MomentApi = "moment-api.md",
+        Performance = "performance.md",
+        Security = "security.md",
+        TestingWithFakes = "testing-with-fakes.md",
+    );
+}

@@ -666,7 +666,7 @@ async fn a_dry_run_reads_dkplus_but_writes_nothing() {
     assert_eq!(
         kinds
             .iter()
-            .filter(|k| k.starts_with("POST /Product"))
+            .filter(|k| k.starts_with("POST /product"))
             .count(),
         2,
         "{kinds:?}"

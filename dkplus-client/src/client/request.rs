@@ -58,9 +58,27 @@ impl ApiRequest {
         Ok(self)
     }
 
+    /// The path below the API root, percent-encoded as it is sent (`/Customer/10%2F01`).
+    pub(crate) fn encoded_path(&self) -> String {
+        let Ok(mut url) = url::Url::parse("http://path.invalid/") else {
+            return format!("/{}", self.segments.join("/"));
+        };
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty();
+            for segment in &self.segments {
+                segments.push(segment);
+            }
+        }
+        url.path().to_owned()
+    }
+
     /// Refuses a query parameter the operation does not publish: DK+ would ignore it silently
     /// (an unfiltered listing instead of a filtered one).
     pub(crate) fn check_published(&self) -> Result<()> {
+        self.unpublished_query()
+    }
+
+    fn unpublished_query(&self) -> Result<()> {
         match self
             .query
             .iter()

@@ -48,8 +48,7 @@ impl Customers {
     /// Creating a number that already exists is refused by DK+ with an error (it is not an upsert):
     /// look the customer up first and use [`update`](Self::update) for existing ones.
     pub async fn create(&self, customer: &CustomerWrite) -> Result<Option<Customer>> {
-        validation::customer_create(customer)?;
-        let request = ApiRequest::to(&op::CUSTOMER_CREATE, &[])?.json_body(customer)?;
+        let request = create_request(customer)?;
         let response = self.client.execute(&request).await?;
         tracing::info!(number = ?customer.number, "created DK+ customer");
         Ok(decode_echo(response))
@@ -62,23 +61,7 @@ impl Customers {
         number: &CustomerNumber,
         customer: &CustomerWrite,
     ) -> Result<Option<Customer>> {
-        validation::key("number", number.as_str())?;
-        validation::customer_update(customer)?;
-        if let Some(other) = &customer.number
-            && other != number
-        {
-            return Err(Error::invalid(
-                "number",
-                format!(
-                    "cannot change customer {number} to number {other}; DK+ has no renumbering"
-                ),
-            ));
-        }
-        let body = CustomerWrite {
-            number: None,
-            ..customer.clone()
-        };
-        let request = ApiRequest::to(&op::CUSTOMER_UPDATE, &[number.as_str()])?.json_body(&body)?;
+        let request = update_request(number, customer)?;
         let response = self.client.execute(&request).await?;
         Ok(decode_echo(response))
     }
@@ -186,4 +169,32 @@ impl CustomerList {
             .set("modifiedBefore", format_query_timestamp(at));
         self
     }
+}
+
+/// The checked request of [`Customers::create`].
+pub(crate) fn create_request(customer: &CustomerWrite) -> Result<ApiRequest> {
+    validation::customer_create(customer)?;
+    ApiRequest::to(&op::CUSTOMER_CREATE, &[])?.json_body(customer)
+}
+
+/// The checked request of [`Customers::update`]: `Number` is never sent in the body.
+pub(crate) fn update_request(
+    number: &CustomerNumber,
+    customer: &CustomerWrite,
+) -> Result<ApiRequest> {
+    validation::key("number", number.as_str())?;
+    validation::customer_update(customer)?;
+    if let Some(other) = &customer.number
+        && other != number
+    {
+        return Err(Error::invalid(
+            "number",
+            format!("cannot change customer {number} to number {other}; DK+ has no renumbering"),
+        ));
+    }
+    let body = CustomerWrite {
+        number: None,
+        ..customer.clone()
+    };
+    ApiRequest::to(&op::CUSTOMER_UPDATE, &[number.as_str()])?.json_body(&body)
 }

@@ -2,10 +2,10 @@
 //! [`DkPlusClient`](crate::DkPlusClient).
 
 mod company;
-mod customers;
-mod products;
-mod projects;
-mod sales_invoices;
+pub(crate) mod customers;
+pub(crate) mod products;
+pub(crate) mod projects;
+pub(crate) mod sales_invoices;
 mod sales_persons;
 
 pub use company::Company;

@@ -64,8 +64,7 @@ impl Products {
 
     /// `POST /Product`; returns the product as DK+ stored it.
     pub async fn create(&self, product: &ProductCreate) -> Result<Product> {
-        validation::product_create(product)?;
-        let request = ApiRequest::to(&op::PRODUCT_CREATE, &[])?.json_body(product)?;
+        let request = create_request(product)?;
         let response = self.client.execute(&request).await?;
         tracing::info!(item_code = %product.item_code, "created DK+ product");
         self.stored(response, &product.item_code).await
@@ -74,9 +73,7 @@ impl Products {
     /// `PUT /Product/{itemcode}` with only the fields that are set; returns the product as DK+
     /// stored it.
     pub async fn update(&self, item_code: &ItemCode, update: &ProductUpdate) -> Result<Product> {
-        validation::item_code("item_code", item_code.as_str())?;
-        validation::product_update(update)?;
-        let request = item_request(&op::PRODUCT_UPDATE, item_code)?.json_body(update)?;
+        let request = update_request(item_code, update)?;
         let response = self.client.execute(&request).await?;
         self.stored(response, item_code).await
     }
@@ -149,6 +146,19 @@ impl ProductList {
             .set("modifiedBefore", format_query_timestamp(at));
         self
     }
+}
+
+/// The checked request of [`Products::create`].
+pub(crate) fn create_request(product: &ProductCreate) -> Result<ApiRequest> {
+    validation::product_create(product)?;
+    ApiRequest::to(&op::PRODUCT_CREATE, &[])?.json_body(product)
+}
+
+/// The checked request of [`Products::update`].
+pub(crate) fn update_request(item_code: &ItemCode, update: &ProductUpdate) -> Result<ApiRequest> {
+    validation::item_code("item_code", item_code.as_str())?;
+    validation::product_update(update)?;
+    item_request(&op::PRODUCT_UPDATE, item_code)?.json_body(update)
 }
 
 #[cfg(test)]

@@ -43,8 +43,7 @@ impl Projects {
     /// `POST /project`; returns the project as DK+ stored it. When DK+ answers with an empty body
     /// the project is read back with a `GET`.
     pub async fn create(&self, project: &ProjectCreate) -> Result<Project> {
-        validation::project_create(project)?;
-        let request = ApiRequest::to(&op::PROJECT_CREATE, &[])?.json_body(project)?;
+        let request = create_request(project)?;
         let response = self.client.execute(&request).await?;
         tracing::info!(number = %project.number, "created DK+ project");
         if !response.is_empty() {
@@ -143,4 +142,10 @@ impl ProjectList {
             .set("modifiedBefore", format_query_timestamp(at));
         self
     }
+}
+
+/// The checked request of [`Projects::create`].
+pub(crate) fn create_request(project: &ProjectCreate) -> Result<ApiRequest> {
+    validation::project_create(project)?;
+    ApiRequest::to(&op::PROJECT_CREATE, &[])?.json_body(project)
 }

@@ -116,10 +116,7 @@ impl CreateSalesInvoice<'_> {
     /// - [`Error::MissingInvoiceNumber`] when a posted invoice comes back without a `Number`;
     /// - any error where [`Error::may_have_been_applied`] is true: check by reference first.
     pub async fn send(self) -> Result<SalesInvoice> {
-        validation::invoice_create(self.invoice)?;
-        let request = ApiRequest::to(&op::INVOICE_CREATE, &[])?
-            .query("post", flag(self.post))
-            .json_body(self.invoice)?;
+        let request = create_request(self.invoice, self.post)?;
         let response = self.client.execute(&request).await?;
         let invoice: SalesInvoice = response.json()?;
         let has_number = invoice
@@ -222,4 +219,12 @@ impl SalesInvoiceList {
         self.listing.set("recordid", record_id.to_string());
         self
     }
+}
+
+/// The checked request of [`CreateSalesInvoice::send`]: booked (`post=true`) or not.
+pub(crate) fn create_request(invoice: &SalesInvoiceCreate, post: bool) -> Result<ApiRequest> {
+    validation::invoice_create(invoice)?;
+    ApiRequest::to(&op::INVOICE_CREATE, &[])?
+        .query("post", flag(post))
+        .json_body(invoice)
 }
