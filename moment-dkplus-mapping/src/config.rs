@@ -619,7 +619,16 @@ impl fmt::Display for ConfigError {
 }
 
 /// One reason a configuration was refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+///
+/// Serializes as `{"kind": "…", "details": …, "message": "…"}`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, strum::VariantNames)]
+#[serde(
+    remote = "Self",
+    tag = "kind",
+    content = "details",
+    rename_all = "snake_case"
+)]
+#[strum(serialize_all = "snake_case")]
 #[non_exhaustive]
 pub enum ConfigProblem {
     /// Customers, projects and invoices are all off.
@@ -677,6 +686,8 @@ pub enum ConfigProblem {
     )]
     CreditNoteTextWithoutPlaceholder,
 }
+
+serialize_with_message!(ConfigProblem);
 
 #[cfg(test)]
 mod tests {

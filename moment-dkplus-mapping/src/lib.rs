@@ -8,10 +8,12 @@
 //! - [`IntegrationConfig`]: what is transferred and how; invalid combinations are refused when
 //!   it is built.
 
-pub mod config;
 #[macro_use]
 mod data;
+pub mod config;
 pub mod dry_run;
+#[cfg(test)]
+mod errors_doc;
 mod moment_id;
 pub mod ports;
 pub mod rules;

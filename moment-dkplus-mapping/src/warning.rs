@@ -8,13 +8,14 @@ use crate::rules::LineRef;
 ///
 /// Serializes as `{"kind": "project_drift", "details": {…}, "message": "…"}` (see the crate's
 /// notes on reports as data).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, strum::VariantNames)]
 #[serde(
     remote = "Self",
     tag = "kind",
     content = "details",
     rename_all = "snake_case"
 )]
+#[strum(serialize_all = "snake_case")]
 #[non_exhaustive]
 pub enum Warning {
     /// The project already exists in DK+ and differs from Moment; DK+ cannot update projects.

@@ -83,13 +83,14 @@ impl fmt::Display for LineRef {
 /// One thing that stops a Moment object from being sent to DK+, with what to fix in Moment.
 ///
 /// Serializes as `{"kind": "kennitala_missing", "details": {…}, "message": "…"}`.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, strum::VariantNames)]
 #[serde(
     remote = "Self",
     tag = "kind",
     content = "details",
     rename_all = "snake_case"
 )]
+#[strum(serialize_all = "snake_case")]
 #[non_exhaustive]
 pub enum Problem {
     /// The customer has no customer number.

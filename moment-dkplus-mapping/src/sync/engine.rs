@@ -66,13 +66,14 @@ pub struct VerifyError {
 /// One problem found by [`SyncEngine::verify`].
 ///
 /// Serializes as `{"kind": "…", "details": …, "message": "…"}`.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, strum::VariantNames)]
 #[serde(
     remote = "Self",
     tag = "kind",
     content = "details",
     rename_all = "snake_case"
 )]
+#[strum(serialize_all = "snake_case")]
 #[non_exhaustive]
 pub enum VerifyProblem {
     /// DK+ could not be reached or refused the token.

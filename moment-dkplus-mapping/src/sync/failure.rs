@@ -56,13 +56,14 @@ impl fmt::Display for ExistingInvoice {
 ///
 /// Serializes as `{"kind": "duplicates_in_dkplus", "details": {…}, "message": "…",
 /// "retry_later": false}`.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, strum::VariantNames)]
 #[serde(
     remote = "Self",
     tag = "kind",
     content = "details",
     rename_all = "snake_case"
 )]
+#[strum(serialize_all = "snake_case")]
 #[non_exhaustive]
 pub enum SyncFailure {
     /// The Moment data breaks a rule; every problem is listed with what to fix in Moment.
