@@ -151,9 +151,9 @@ pub enum Error {
     /// The answer is larger than the configured limit; it was not read to the end.
     #[error(
         "DK+'s {status} answer to {method} {path} is larger than the {limit}-byte limit; raise \
-         `max_body_bytes` or list with smaller pages"
+         `max_response_bytes` or list with smaller pages"
     )]
-    BodyTooLarge {
+    ResponseTooLarge {
         /// HTTP method of the request.
         method: String,
         /// Path of the request below the base URL.
@@ -163,7 +163,7 @@ pub enum Error {
         /// The configured limit in bytes.
         limit: u64,
         /// The announced `Content-Length`, when there was one.
-        content_length: Option<u64>,
+        declared: Option<u64>,
     },
 
     /// DK+ answered 2xx to an invoice creation but the answer carries no invoice `Number`. The
@@ -266,7 +266,7 @@ impl Error {
         match self {
             Self::Api { status, .. }
             | Self::Decode { status, .. }
-            | Self::BodyTooLarge { status, .. } => Some(*status),
+            | Self::ResponseTooLarge { status, .. } => Some(*status),
             Self::NotFound { .. } => Some(StatusCode::NOT_FOUND),
             Self::Unauthorized { .. } => Some(StatusCode::UNAUTHORIZED),
             Self::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
@@ -289,7 +289,7 @@ impl Error {
             | Self::Timeout { method, .. }
             | Self::Transport { method, .. }
             | Self::Decode { method, .. }
-            | Self::BodyTooLarge { method, .. } => Some(method),
+            | Self::ResponseTooLarge { method, .. } => Some(method),
             Self::MissingInvoiceNumber { .. } => Some("POST"),
             _ => None,
         }
@@ -362,7 +362,7 @@ impl Error {
                 RequestPhase::AwaitingResponse => true,
                 RequestPhase::ReadingBody { status } => status.is_server_error(),
             },
-            Self::Api { status, .. } | Self::BodyTooLarge { status, .. } => {
+            Self::Api { status, .. } | Self::ResponseTooLarge { status, .. } => {
                 status.is_server_error()
             }
             Self::Decode { status, .. } => status.is_server_error(),
@@ -375,7 +375,7 @@ impl Error {
     /// it, or an invoice answer without a number. Never repeat such a write blindly.
     pub fn was_applied(&self) -> bool {
         match self {
-            Self::Decode { status, .. } | Self::BodyTooLarge { status, .. } => status.is_success(),
+            Self::Decode { status, .. } | Self::ResponseTooLarge { status, .. } => status.is_success(),
             Self::Timeout { phase, .. } | Self::Transport { phase, .. } => {
                 matches!(phase, RequestPhase::ReadingBody { status } if status.is_success())
             }
@@ -391,8 +391,9 @@ impl Error {
     }
 }
 
-/// Keeps at most [`Error::MAX_BODY_EXCERPT`] bytes of a body, cut on a character boundary.
-pub(crate) fn body_excerpt(bytes: &[u8]) -> String {
+/// Keeps at most [`Error::MAX_BODY_EXCERPT`] bytes of a body, cut on a character boundary;
+/// `more_followed` says that the body went on past what was read.
+pub(crate) fn body_excerpt(bytes: &[u8], more_followed: bool) -> String {
     let cut = bytes.len().min(Error::MAX_BODY_EXCERPT);
     let text = String::from_utf8_lossy(bytes.get(..cut).unwrap_or(bytes));
     let mut text = text.into_owned();
@@ -402,6 +403,11 @@ pub(crate) fn body_excerpt(bytes: &[u8]) -> String {
             text.pop();
         }
         text.push_str(&format!(" … ({} bytes in total)", bytes.len()));
+    } else if more_followed {
+        while text.ends_with('\u{FFFD}') {
+            text.pop();
+        }
+        text.push_str(" … (cut: the rest was not read)");
     }
     text
 }
@@ -486,10 +492,12 @@ mod tests {
     #[test]
     fn body_excerpts_are_bounded() {
         let long = "é".repeat(5000);
-        let excerpt = body_excerpt(long.as_bytes());
+        let excerpt = body_excerpt(long.as_bytes(), false);
         assert!(excerpt.len() < Error::MAX_BODY_EXCERPT + 40);
         assert!(excerpt.ends_with("(10000 bytes in total)"));
-        assert_eq!(body_excerpt(b"short"), "short");
+        assert_eq!(body_excerpt(b"short", false), "short");
+        let read = &long.as_bytes()[..Error::MAX_BODY_EXCERPT];
+        assert!(body_excerpt(read, true).ends_with("é … (cut: the rest was not read)"));
     }
 
     #[test]

@@ -43,11 +43,10 @@ pub mod testing;
 
 pub use client::DkPlusClient;
 pub use client::builder::{
-    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT,
+    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
     DkPlusClientBuilder,
 };
-pub use client::retry::{self, AttemptOutcome, RetryDecision, RetryPolicy};
-pub use client::sleeper::{Sleeper, TokioSleeper};
+pub use client::retry::{self, ExponentialBuilder};
 pub use client::token::ApiToken;
 pub use error::{BoxError, Error, RequestPhase, Result};
 pub use ids::{CustomerNumber, InvoiceNumber, ItemCode, ProjectNumber, SalesPersonNumber};

@@ -26,7 +26,7 @@ async fn customer_get_sends_bearer_token_and_accept_header() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let customer = client
         .customers()
         .get(&CustomerNumber::new("1710794709"))
@@ -53,7 +53,7 @@ async fn customer_get_404_is_none() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     assert_eq!(client.customers().get(&"999".into()).await.unwrap(), None);
 }
 
@@ -66,7 +66,7 @@ async fn customer_keys_are_path_encoded() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let c = client
         .customers()
         .get(&"A/B Þ".into())
@@ -95,7 +95,7 @@ async fn customer_list_page_with_filters() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let page = client
         .customers()
         .list()
@@ -126,7 +126,7 @@ async fn customer_stream_walks_pages_keeping_filters_and_stops_on_a_short_page()
             .mount(&server)
             .await;
     }
-    let (client, _) = client(&server);
+    let client = client(&server);
     let all: Vec<Customer> = client
         .customers()
         .list()
@@ -158,7 +158,7 @@ async fn stream_stops_after_an_empty_page() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let pages: Vec<Vec<SalesPerson>> = client
         .sales_persons()
         .list()
@@ -178,7 +178,7 @@ async fn a_server_that_ignores_the_page_number_is_caught() {
         .respond_with(ok_json(json!([{"Number": "a"}, {"Number": "b"}])))
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let result: Result<Vec<Customer>> = client
         .customers()
         .list()
@@ -199,7 +199,7 @@ fn path_regex_page() -> wiremock::matchers::PathRegexMatcher {
 #[tokio::test]
 async fn page_zero_is_refused_before_sending() {
     let server = server().await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let err = client.customers().list().page(0).send().await.unwrap_err();
     assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "page"));
     let err = client
@@ -228,7 +228,7 @@ async fn customer_create_posts_only_set_fields() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let created = client
         .customers()
         .create(&CustomerWrite {
@@ -260,7 +260,7 @@ async fn customer_update_is_a_partial_put_without_number() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let number = CustomerNumber::new("1710794709");
     let updated = client
         .customers()
@@ -307,7 +307,7 @@ async fn customer_delete_and_search() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     client
         .customers()
         .delete(&"1710794709".into())
@@ -347,7 +347,7 @@ async fn project_get_list_and_create() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let project = client
         .projects()
         .get(&"P-100".into())
@@ -413,7 +413,7 @@ async fn invoice_create_posts_by_default_and_returns_the_number() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let created = client
         .sales_invoices()
         .create(&invoice())
@@ -435,7 +435,7 @@ async fn invoice_create_unposted() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let created = client
         .sales_invoices()
         .create(&invoice())
@@ -456,7 +456,7 @@ async fn a_posted_invoice_without_number_is_a_typed_error() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let err = client
         .sales_invoices()
         .create(&invoice())
@@ -476,7 +476,7 @@ async fn a_posted_invoice_without_number_is_a_typed_error() {
 #[tokio::test]
 async fn invalid_invoices_are_refused_before_sending() {
     let server = server().await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let mut bad = invoice();
     bad.lines[0].item_code = "X".repeat(21).into();
     let err = client
@@ -519,7 +519,7 @@ async fn invoice_get_by_reference_and_list() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let one = client
         .sales_invoices()
         .get(&"14656".into())
@@ -558,7 +558,7 @@ async fn by_reference_with_no_match_is_empty() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     assert!(
         client
             .sales_invoices()
@@ -597,7 +597,7 @@ async fn product_get_plain_and_base64() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let p = client
         .products()
         .get(&"sndkost".into())
@@ -636,7 +636,7 @@ async fn product_create_and_update() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let created = client
         .products()
         .create(&ProductCreate {
@@ -666,7 +666,7 @@ async fn product_create_and_update() {
 #[tokio::test]
 async fn product_limits_are_checked_before_sending() {
     let server = server().await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let err = client
         .products()
         .create(&ProductCreate {
@@ -697,7 +697,7 @@ async fn product_list_filters() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let page = client
         .products()
         .list()
@@ -726,7 +726,7 @@ async fn sales_person_get_and_list() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let sp = client
         .sales_persons()
         .get(&"vef".into())
@@ -754,6 +754,6 @@ async fn company_connection_check() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     assert!(client.company().check_connection().await.unwrap());
 }

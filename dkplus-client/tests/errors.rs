@@ -20,7 +20,7 @@ async fn answer(server: &MockServer, template: ResponseTemplate) {
 }
 
 async fn list_error(server: &MockServer) -> Error {
-    let (client, _) = client(server);
+    let client = client(server);
     client.customers().list().send().await.unwrap_err()
 }
 
@@ -40,7 +40,7 @@ async fn bad_request_carries_dkplus_message() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let err = client
         .customers()
         .create(&CustomerWrite {
@@ -87,7 +87,7 @@ async fn not_found_is_an_error_where_it_is_not_a_lookup() {
         .respond_with(ResponseTemplate::new(404))
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let err = client.customers().delete(&"404".into()).await.unwrap_err();
     assert!(err.is_not_found());
     assert!(err.to_string().contains("(empty body)"));
@@ -111,7 +111,7 @@ async fn a_missing_route_is_never_read_as_a_missing_record() {
         )
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     assert!(
         client
             .customers()
@@ -142,7 +142,7 @@ async fn conflict() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let err = client
         .projects()
         .create(&ProjectCreate {
@@ -183,7 +183,7 @@ async fn server_error_with_html_keeps_status_and_body() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     let invoice = SalesInvoiceCreate {
         customer: InvoiceCustomer {
             number: "1".into(),
@@ -270,7 +270,7 @@ async fn timeout() {
         .token(TOKEN)
         .base_url(format!("{}/api/v1", server.uri()))
         .timeout(Duration::from_millis(200))
-        .retry_policy(RetryPolicy::none())
+        .retry_policy(ExponentialBuilder::default().with_max_times(0))
         .build()
         .unwrap();
     let err = client.customers().get(&"1".into()).await.unwrap_err();
@@ -296,7 +296,7 @@ async fn connection_refused_is_a_connect_failure() {
     let client = DkPlusClient::builder()
         .token(TOKEN)
         .base_url(format!("http://127.0.0.1:{port}/api/v1"))
-        .retry_policy(RetryPolicy::none())
+        .retry_policy(ExponentialBuilder::default().with_max_times(0))
         .build()
         .unwrap();
     let err = client.customers().get(&"1".into()).await.unwrap_err();
@@ -326,19 +326,19 @@ async fn oversized_bodies_are_refused() {
     let client = DkPlusClient::builder()
         .token(TOKEN)
         .base_url(format!("{}/api/v1", server.uri()))
-        .max_body_bytes(1024)
+        .max_response_bytes(1024)
         .build()
         .unwrap();
     let err = client.customers().list().send().await.unwrap_err();
     match err {
-        Error::BodyTooLarge {
+        Error::ResponseTooLarge {
             limit,
-            content_length,
+            declared,
             status,
             ..
         } => {
             assert_eq!(limit, 1024);
-            assert_eq!(content_length, Some(4098));
+            assert_eq!(declared, Some(4098));
             assert_eq!(status, StatusCode::OK);
         }
         other => panic!("{other:?}"),
@@ -371,15 +371,15 @@ async fn oversized_chunked_bodies_are_counted() {
     let client = DkPlusClient::builder()
         .token(TOKEN)
         .base_url(format!("http://{address}/api/v1"))
-        .max_body_bytes(1024)
+        .max_response_bytes(1024)
         .build()
         .unwrap();
     let err = client.customers().list().send().await.unwrap_err();
     assert!(
         matches!(
             err,
-            Error::BodyTooLarge {
-                content_length: None,
+            Error::ResponseTooLarge {
+                declared: None,
                 limit: 1024,
                 ..
             }

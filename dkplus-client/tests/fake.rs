@@ -542,7 +542,7 @@ async fn delays_trigger_client_timeouts() {
     let client = fake
         .client_builder()
         .timeout(Duration::from_millis(200))
-        .retry_policy(RetryPolicy::none())
+        .retry_policy(ExponentialBuilder::default().with_max_times(0))
         .build()
         .unwrap();
     let err = client.company().check_connection().await.unwrap_err();
@@ -624,7 +624,7 @@ async fn latency_applies_to_every_answer() {
     let client = fake
         .client_builder()
         .timeout(Duration::from_millis(200))
-        .retry_policy(RetryPolicy::none())
+        .retry_policy(ExponentialBuilder::default().with_max_times(0))
         .build()
         .unwrap();
     assert!(client.company().check_connection().await.is_err());

@@ -227,7 +227,7 @@ fn hostile_bodies() -> Vec<(&'static str, Vec<u8>)> {
 #[tokio::test]
 async fn hostile_ok_answers_give_a_value_or_a_typed_error() {
     let server = server().await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     for (name, body) in hostile_bodies() {
         server.reset().await;
         Mock::given(any_request())
@@ -281,7 +281,7 @@ async fn hostile_ok_answers_give_a_value_or_a_typed_error() {
                 assert!(
                     matches!(
                         error,
-                        Error::Decode { .. } | Error::NotFound { .. } | Error::BodyTooLarge { .. }
+                        Error::Decode { .. } | Error::NotFound { .. } | Error::ResponseTooLarge { .. }
                     ),
                     "{name} / {call}: unexpected error kind {error:?}"
                 );

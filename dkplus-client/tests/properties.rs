@@ -19,18 +19,42 @@ fn check_digit(first8: &[u32; 8]) -> Option<u32> {
     }
 }
 
-fn outcome() -> impl Strategy<Value = AttemptOutcome> {
-    prop_oneof![
-        (100u16..600, proptest::option::of(0u64..100)).prop_map(|(code, after)| {
-            AttemptOutcome::Status {
-                status: StatusCode::from_u16(code).unwrap(),
-                retry_after: after.map(Duration::from_secs),
-            }
-        }),
-        Just(AttemptOutcome::ConnectFailed),
-        Just(AttemptOutcome::TimedOut),
-        Just(AttemptOutcome::ConnectionLost),
-    ]
+/// A failure of a `GET`, described by plain values (the error type is not `Clone`).
+fn failure() -> impl Strategy<Value = (u8, u16, Option<u64>)> {
+    (0u8..4, 400u16..600, proptest::option::of(0u64..100))
+}
+
+fn error((kind, code, after): (u8, u16, Option<u64>)) -> Error {
+    let (method, path) = ("GET".to_owned(), "/x".to_owned());
+    let retry_after = after.map(Duration::from_secs);
+    match kind {
+        0 => Error::Api {
+            method,
+            path,
+            status: StatusCode::from_u16(code).unwrap(),
+            message: None,
+            body: String::new(),
+            retry_after,
+        },
+        1 => Error::RateLimited {
+            method,
+            path,
+            retry_after,
+            message: None,
+            body: String::new(),
+        },
+        2 => Error::Timeout {
+            method,
+            path,
+            phase: RequestPhase::AwaitingResponse,
+        },
+        _ => Error::Transport {
+            method,
+            path,
+            phase: RequestPhase::Connect,
+            source: "refused".into(),
+        },
+    }
 }
 
 proptest! {
@@ -62,17 +86,24 @@ proptest! {
     }
 
     #[test]
-    fn posts_are_never_retried(attempt in 1u32..10, outcome in outcome(), jitter in 0.0f64..1.0) {
-        let policy = RetryPolicy::default();
-        prop_assert_eq!(policy.decide(&Method::POST, attempt, &outcome, jitter), RetryDecision::Stop);
-        prop_assert_eq!(policy.decide(&Method::PATCH, attempt, &outcome, jitter), RetryDecision::Stop);
+    fn posts_are_never_retried(failure in failure(), backoff in 0u64..100_000, cap in 0u64..100) {
+        let error = error(failure);
+        let (backoff, cap) = (Some(Duration::from_millis(backoff)), Duration::from_secs(cap));
+        prop_assert_eq!(retry::retry_delay(&Method::POST, &error, backoff, cap), None);
+        prop_assert_eq!(retry::retry_delay(&Method::PATCH, &error, backoff, cap), None);
     }
 
     #[test]
-    fn delays_never_exceed_their_caps(attempt in 1u32..1000, outcome in outcome(), jitter in 0.0f64..1.0) {
-        let policy = RetryPolicy::default().with_max_retries(u32::MAX);
-        if let RetryDecision::RetryAfter(delay) = policy.decide(&Method::GET, attempt, &outcome, jitter) {
-            prop_assert!(delay <= policy.max_backoff.max(policy.max_retry_after));
+    fn a_retry_waits_at_least_the_backoff_and_never_past_the_cap(
+        failure in failure(), backoff in 0u64..100_000, cap in 0u64..100,
+    ) {
+        let error = error(failure);
+        let backoff = Duration::from_millis(backoff);
+        let cap = Duration::from_secs(cap);
+        if let Some(delay) = retry::retry_delay(&Method::GET, &error, Some(backoff), cap) {
+            prop_assert!(error.is_retryable());
+            prop_assert!(delay >= backoff);
+            prop_assert!(delay <= backoff.max(cap));
         }
     }
 

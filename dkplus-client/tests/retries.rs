@@ -1,10 +1,14 @@
-//! Retry counts and delays (injected sleeper), the never-retry rule for POST, and the throttle.
+//! Retry counts and waits (on tokio's paused clock: virtual time, no real waiting), the
+//! never-retry rule for POST, and the throttle. The exact delays are the pure retry rule's and
+//! backon's, unit-tested in `src/client/retry.rs`.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{TOKEN, client, server};
+use tokio::time::Instant;
+
+use common::{TOKEN, server};
 use dkplus_client::*;
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -34,7 +38,23 @@ async fn fail_then_succeed(
         .await;
 }
 
-#[tokio::test]
+/// A client for `server` on the paused clock: no timeouts (they would fire at once), retries
+/// with exact delays of 1 s, 2 s, 4 s.
+fn client(server: &MockServer) -> DkPlusClient {
+    DkPlusClient::builder()
+        .token(TOKEN)
+        .base_url(format!("{}/api/v1", server.uri()))
+        .without_timeouts()
+        .retry_policy(ExponentialBuilder::default())
+        .build()
+        .unwrap()
+}
+
+async fn requests(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap().len()
+}
+
+#[tokio::test(start_paused = true)]
 async fn gets_retry_503_with_exponential_delays() {
     let server = server().await;
     fail_then_succeed(
@@ -46,17 +66,15 @@ async fn gets_retry_503_with_exponential_delays() {
         ResponseTemplate::new(200).set_body_json(json!({"Number": "1"})),
     )
     .await;
-    let (client, sleeper) = client(&server);
-    let customer = client.customers().get(&"1".into()).await.unwrap();
+    let started = Instant::now();
+    let customer = client(&server).customers().get(&"1".into()).await.unwrap();
     assert!(customer.is_some());
-    assert_eq!(
-        sleeper.delays(),
-        [500, 1000, 2000].map(Duration::from_millis)
-    );
-    assert_eq!(server.received_requests().await.unwrap().len(), 4);
+    // 1 s, 2 s, 4 s.
+    assert!(started.elapsed() >= Duration::from_secs(7), "{:?}", started.elapsed());
+    assert_eq!(requests(&server).await, 4);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn gives_up_after_max_retries_with_the_last_error() {
     let server = server().await;
     Mock::given(method("GET"))
@@ -65,13 +83,11 @@ async fn gives_up_after_max_retries_with_the_last_error() {
         .expect(4)
         .mount(&server)
         .await;
-    let (client, sleeper) = client(&server);
-    let err = client.customers().get(&"1".into()).await.unwrap_err();
+    let err = client(&server).customers().get(&"1".into()).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
-    assert_eq!(sleeper.delays().len(), 3);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn retry_after_is_honoured() {
     let server = server().await;
     fail_then_succeed(
@@ -83,8 +99,8 @@ async fn retry_after_is_honoured() {
         ResponseTemplate::new(200),
     )
     .await;
-    let (client, sleeper) = client(&server);
-    client
+    let started = Instant::now();
+    client(&server)
         .customers()
         .update(
             &"1".into(),
@@ -95,10 +111,9 @@ async fn retry_after_is_honoured() {
         )
         .await
         .unwrap();
-    assert_eq!(
-        sleeper.delays(),
-        [Duration::from_secs(7), Duration::from_secs(7)]
-    );
+    // 7 s twice: longer than the backoff's 1 s and 2 s.
+    assert!(started.elapsed() >= Duration::from_secs(14), "{:?}", started.elapsed());
+    assert_eq!(requests(&server).await, 3);
 }
 
 #[tokio::test]
@@ -110,13 +125,11 @@ async fn a_retry_after_beyond_the_cap_is_handed_to_the_caller() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, sleeper) = client(&server);
-    let err = client.customers().get(&"1".into()).await.unwrap_err();
+    let err = client(&server).customers().get(&"1".into()).await.unwrap_err();
     assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
-    assert!(sleeper.delays().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn deletes_retry_504() {
     let server = server().await;
     fail_then_succeed(
@@ -128,9 +141,8 @@ async fn deletes_retry_504() {
         ResponseTemplate::new(200),
     )
     .await;
-    let (client, sleeper) = client(&server);
-    client.customers().delete(&"1".into()).await.unwrap();
-    assert_eq!(sleeper.delays(), [Duration::from_millis(500)]);
+    client(&server).customers().delete(&"1".into()).await.unwrap();
+    assert_eq!(requests(&server).await, 2);
 }
 
 #[tokio::test]
@@ -142,7 +154,6 @@ async fn posts_are_never_retried() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, sleeper) = client(&server);
     let invoice = SalesInvoiceCreate {
         customer: InvoiceCustomer {
             number: "1".into(),
@@ -154,7 +165,7 @@ async fn posts_are_never_retried() {
         }],
         ..Default::default()
     };
-    let err = client
+    let err = client(&server)
         .sales_invoices()
         .create(&invoice)
         .send()
@@ -165,7 +176,6 @@ async fn posts_are_never_retried() {
         err.outcome_unknown(),
         "but the invoice may exist: check by reference"
     );
-    assert!(sleeper.delays().is_empty());
 }
 
 #[tokio::test]
@@ -183,11 +193,10 @@ async fn errors_that_are_not_transient_are_not_retried() {
             .mount(&server)
             .await;
     }
-    let (client, sleeper) = client(&server);
+    let client = client(&server);
     for key in ["a", "b", "c"] {
         assert!(client.customers().get(&key.into()).await.is_err());
     }
-    assert!(sleeper.delays().is_empty());
 }
 
 #[tokio::test]
@@ -202,20 +211,18 @@ async fn timeouts_on_gets_are_retried() {
         ResponseTemplate::new(200).set_body_json(json!({"Number": "1"})),
     )
     .await;
-    let sleeper = common::RecordingSleeper::default();
     let client = DkPlusClient::builder()
         .token(TOKEN)
         .base_url(format!("{}/api/v1", server.uri()))
         .timeout(Duration::from_millis(300))
-        .retry_policy(RetryPolicy::default().with_jitter(false))
-        .sleeper(sleeper.clone())
+        .retry_policy(ExponentialBuilder::default().with_min_delay(Duration::from_millis(10)))
         .build()
         .unwrap();
     assert!(client.customers().get(&"1".into()).await.unwrap().is_some());
-    assert_eq!(sleeper.delays(), [Duration::from_millis(500)]);
+    assert_eq!(requests(&server).await, 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_throttle_spaces_requests() {
     let server = server().await;
     Mock::given(method("GET"))
@@ -224,47 +231,17 @@ async fn the_throttle_spaces_requests() {
         .expect(3)
         .mount(&server)
         .await;
-    let sleeper = common::RecordingSleeper::default();
     let client = DkPlusClient::builder()
         .token(TOKEN)
         .base_url(format!("{}/api/v1", server.uri()))
+        .without_timeouts()
         .min_request_interval(Duration::from_secs(60))
-        .sleeper(sleeper.clone())
         .build()
         .unwrap();
+    let started = Instant::now();
     for _ in 0..3 {
         assert!(client.company().check_connection().await.unwrap());
     }
-    // The recording sleeper does not wait, so each later slot is another minute out.
-    let delays = sleeper.delays();
-    assert_eq!(delays.len(), 2);
-    assert!(delays[0] > Duration::from_secs(59) && delays[0] <= Duration::from_secs(60));
-    assert!(delays[1] > Duration::from_secs(119) && delays[1] <= Duration::from_secs(120));
-}
-
-#[tokio::test]
-async fn jittered_delays_stay_in_their_band() {
-    let server = server().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/Customer/1"))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
-    let sleeper = common::RecordingSleeper::default();
-    let client = DkPlusClient::builder()
-        .token(TOKEN)
-        .base_url(format!("{}/api/v1", server.uri()))
-        .sleeper(sleeper.clone())
-        .build()
-        .unwrap();
-    assert!(client.customers().get(&"1".into()).await.is_err());
-    let delays = sleeper.delays();
-    assert_eq!(delays.len(), 3);
-    for (delay, base_ms) in delays.iter().zip([500u64, 1000, 2000]) {
-        assert!(
-            *delay >= Duration::from_millis(base_ms / 2)
-                && *delay <= Duration::from_millis(base_ms),
-            "{delay:?}"
-        );
-    }
+    // The second and third requests waited for their slots a minute apart.
+    assert!(started.elapsed() >= Duration::from_secs(120), "{:?}", started.elapsed());
 }

@@ -50,7 +50,7 @@ async fn spans_name_the_request_but_not_the_token() {
         .with_priority(2)
         .mount(&server)
         .await;
-    let (client, _) = client(&server);
+    let client = client(&server);
     client.customers().get(&"1710794709".into()).await.unwrap();
 
     let output = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();

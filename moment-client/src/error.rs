@@ -7,10 +7,15 @@
 use std::fmt;
 use std::time::Duration;
 
+use reqwest::StatusCode;
+
 use crate::webhook::WebhookError;
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A boxed error from the HTTP stack.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything that can go wrong talking to Moment or reading its data.
 #[derive(Debug, thiserror::Error)]
@@ -27,19 +32,27 @@ pub enum Error {
     /// Moment answered with a non-success HTTP status.
     #[error(transparent)]
     Api(Box<ApiError>),
-    /// The request did not complete (connect error, timeout, connection lost mid-body).
+    /// The request did not complete (connect error, connection lost mid-body).
     #[error(
         "could not complete {method} {path} against Moment: {}",
-        causes(source)
+        causes(source.as_ref())
     )]
     Transport {
         /// HTTP method.
         method: String,
         /// Path and query, relative to the company base URL.
         path: String,
-        /// The HTTP library's error.
+        /// The HTTP stack's error.
         #[source]
-        source: reqwest::Error,
+        source: BoxError,
+    },
+    /// The request timed out (the client's `timeout` or `connect_timeout`).
+    #[error("{method} {path} to Moment timed out")]
+    Timeout {
+        /// HTTP method.
+        method: String,
+        /// Path and query, relative to the company base URL.
+        path: String,
     },
     /// The response body is larger than the configured limit; it was not buffered.
     #[error(
@@ -137,28 +150,35 @@ fn html_hint(content_type: Option<&str>) -> &'static str {
 }
 
 impl Error {
+    /// How many bytes of an error answer's body are read and kept in [`ApiError::body`] (the
+    /// rest is left unread).
+    pub const MAX_BODY_EXCERPT: usize = 4096;
+
     /// The HTTP status, when Moment answered with an error status or a refused redirect.
-    pub fn status(&self) -> Option<u16> {
+    pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Self::Api(api) => Some(api.status),
-            Self::Redirect { status, .. } => Some(*status),
+            Self::Api(api) => StatusCode::from_u16(api.status).ok(),
+            Self::Redirect { status, .. } => StatusCode::from_u16(*status).ok(),
             _ => None,
         }
     }
 
     /// `true` for HTTP 404.
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404)
+        self.status() == Some(StatusCode::NOT_FOUND)
     }
 
     /// `true` for HTTP 401 and 403 (wrong or expired API key, or missing rights).
     pub fn is_unauthorized(&self) -> bool {
-        matches!(self.status(), Some(401 | 403))
+        matches!(
+            self.status(),
+            Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+        )
     }
 
     /// `true` when the request timed out.
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Self::Transport { source, .. } if source.is_timeout())
+        matches!(self, Self::Timeout { .. })
     }
 
     /// `true` when trying the same request again later may succeed: HTTP 408, 425, 429 and
@@ -167,9 +187,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Api(api) => is_retryable_status(api.status),
-            Self::Transport { source, .. } => {
-                !(source.is_builder() || source.is_redirect() || source.is_decode())
-            }
+            Self::Transport { .. } | Self::Timeout { .. } => true,
             _ => false,
         }
     }
@@ -236,22 +254,10 @@ impl ApiError {
     }
 
     fn reason(&self) -> &'static str {
-        match self.status {
-            400 => "Bad Request",
-            401 => "Unauthorized",
-            403 => "Forbidden",
-            404 => "Not Found",
-            405 => "Method Not Allowed",
-            408 => "Request Timeout",
-            409 => "Conflict",
-            422 => "Unprocessable Entity",
-            429 => "Too Many Requests",
-            500 => "Internal Server Error",
-            502 => "Bad Gateway",
-            503 => "Service Unavailable",
-            504 => "Gateway Timeout",
-            _ => "",
-        }
+        StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or_default()
     }
 
     fn hint(&self) -> &'static str {

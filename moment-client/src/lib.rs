@@ -28,9 +28,9 @@ pub use client::{
 };
 pub use paging::{ItemStream, ListRequest, Page, PageBase, PageShape, PageStream};
 pub use resources::{Resource, ResourceHandler};
-pub use retry::{RetryDecision, RetryPolicy};
+pub use retry::ExponentialBuilder;
 
-pub use error::{ApiError, Error, Result};
+pub use error::{ApiError, BoxError, Error, Result};
 pub use ids::{CustomerId, FinancialAccountId, InvoiceId, InvoiceLineId, ProductId, ProjectId};
 pub use models::{
     Customer, CustomerRef, CustomerStatus, FinancialAccount, FinancialAccountCategory,

@@ -1,175 +1,59 @@
 //! When to try a failed request again, and after how long.
 //!
-//! The decision is one pure function, [`RetryPolicy::decide`]: given the error and the next
-//! exponential-backoff delay it answers [`RetryDecision::Stop`] or
-//! [`RetryDecision::RetryAfter`]. The backoff sequence itself (exponential, capped, with
-//! jitter) and the sleeping come from the [`backon`] crate; this module only adds Moment's
-//! rules on top: retry only transient errors, honour `Retry-After`, and give up when the server
-//! asks for a longer wait than the policy allows.
+//! The backoff — how many retries, the exponential delays, the jitter — is [`backon`]'s
+//! [`ExponentialBuilder`], set with
+//! [`MomentClientBuilder::retry_policy`](crate::MomentClientBuilder::retry_policy) (the same
+//! type and the same default in both of this workspace's clients: up to 3 retries after about
+//! 1 s, 2 s and 4 s, each lengthened by a random jitter of up to as much again). On top of it,
+//! [`retry_delay`] is Moment's rule, one pure function:
+//!
+//! - only idempotent methods are retried (every request this client sends is a `GET`);
+//! - retried outcomes ([`Error::is_retryable`]): 408, 425, 429, any 5xx but 501 and 505,
+//!   timeouts and connection failures;
+//! - a `Retry-After` is honoured: the wait is the longer of it and the backoff. When it asks for
+//!   longer than `max_retry_after`, the retries end and the caller gets the error (with its
+//!   [`Error::retry_after`]).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use backon::ExponentialBuilder;
-use chrono::{DateTime, Utc};
+pub use backon::ExponentialBuilder;
+use reqwest::Method;
 
 use crate::error::Error;
 
-/// How the client retries transient failures (HTTP 408/425/429/5xx, timeouts, connection
-/// errors). Every request the client sends is a read, so a retry never duplicates anything.
-///
-/// ```
-/// use std::time::Duration;
-/// use moment_client::RetryPolicy;
-///
-/// let policy = RetryPolicy::default()
-///     .with_max_retries(5)
-///     .with_initial_delay(Duration::from_millis(200))
-///     .with_max_retry_after(Duration::from_secs(30));
-/// assert_eq!(policy.max_retries(), 5);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetryPolicy {
-    max_retries: u32,
-    initial_delay: Duration,
-    max_delay: Duration,
+/// The default backoff: `backon`'s exponential backoff (3 retries, 1 s doubling) with jitter.
+pub fn default_policy() -> ExponentialBuilder {
+    ExponentialBuilder::default().with_jitter()
+}
+
+/// The default longest `Retry-After` waited for.
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// The wait before the next attempt of `method` after it failed with `error`, or `None` to give
+/// up. `next_backoff` is the backoff's next delay (`None` when the retries are used up). Pure:
+/// no clock, no randomness, no IO.
+pub fn retry_delay(
+    method: &Method,
+    error: &Error,
+    next_backoff: Option<Duration>,
     max_retry_after: Duration,
-    jitter: bool,
-}
-
-impl Default for RetryPolicy {
-    /// 3 retries; backoff from 500 ms doubling up to 8 s, with jitter; `Retry-After` honoured
-    /// up to 60 s.
-    fn default() -> Self {
-        Self {
-            max_retries: 3,
-            initial_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(8),
-            max_retry_after: Duration::from_secs(60),
-            jitter: true,
-        }
+) -> Option<Duration> {
+    let backoff = next_backoff.filter(|_| method.is_idempotent() && error.is_retryable())?;
+    match error.retry_after() {
+        Some(asked) if asked > max_retry_after => None,
+        asked => Some(asked.map_or(backoff, |asked| asked.max(backoff))),
     }
 }
 
-/// The outcome of [`RetryPolicy::decide`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryDecision {
-    /// Give up and return the error.
-    Stop,
-    /// Send the request again after this delay.
-    RetryAfter(Duration),
-}
-
-impl RetryDecision {
-    /// The delay, when the decision is to retry.
-    pub fn delay(self) -> Option<Duration> {
-        match self {
-            Self::Stop => None,
-            Self::RetryAfter(d) => Some(d),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// A policy that never retries.
-    pub fn none() -> Self {
-        Self {
-            max_retries: 0,
-            ..Self::default()
-        }
-    }
-
-    /// Sets how many times a request is retried after the first attempt.
-    pub fn with_max_retries(mut self, retries: u32) -> Self {
-        self.max_retries = retries;
-        self
-    }
-
-    /// Sets the first backoff delay (it doubles on every retry).
-    pub fn with_initial_delay(mut self, delay: Duration) -> Self {
-        self.initial_delay = delay;
-        self
-    }
-
-    /// Sets the largest backoff delay (before jitter).
-    pub fn with_max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
-        self
-    }
-
-    /// Sets the longest `Retry-After` the client waits for; when Moment asks for longer, the
-    /// request fails at once with the error (whose [`Error::retry_after`] tells the wait).
-    pub fn with_max_retry_after(mut self, delay: Duration) -> Self {
-        self.max_retry_after = delay;
-        self
-    }
-
-    /// Turns random jitter on or off (on by default; it spreads the retries of many clients).
-    pub fn with_jitter(mut self, jitter: bool) -> Self {
-        self.jitter = jitter;
-        self
-    }
-
-    /// How many times a request is retried after the first attempt.
-    pub fn max_retries(&self) -> u32 {
-        self.max_retries
-    }
-
-    /// The longest `Retry-After` honoured.
-    pub fn max_retry_after(&self) -> Duration {
-        self.max_retry_after
-    }
-
-    /// Decides about one failed attempt. `next_backoff` is the next delay of the backoff
-    /// sequence, `None` when the retries are used up. Pure: no clock, no IO.
-    ///
-    /// * not a transient error → stop;
-    /// * retries used up → stop;
-    /// * `Retry-After` longer than [`max_retry_after`](Self::max_retry_after) → stop;
-    /// * `Retry-After` present → wait for it (or for the backoff, whichever is longer);
-    /// * otherwise → wait for the backoff.
-    pub fn decide(&self, error: &Error, next_backoff: Option<Duration>) -> RetryDecision {
-        if !error.is_retryable() {
-            return RetryDecision::Stop;
-        }
-        let Some(backoff) = next_backoff else {
-            return RetryDecision::Stop;
-        };
-        match error.retry_after() {
-            Some(asked) if asked > self.max_retry_after => RetryDecision::Stop,
-            Some(asked) => RetryDecision::RetryAfter(asked.max(backoff)),
-            None => RetryDecision::RetryAfter(backoff),
-        }
-    }
-
-    /// The backoff sequence, as a `backon` builder.
-    pub(crate) fn backoff(&self) -> ExponentialBuilder {
-        let builder = ExponentialBuilder::default()
-            .with_min_delay(self.initial_delay)
-            .with_max_delay(self.max_delay)
-            .with_factor(2.0)
-            .with_max_times(usize::try_from(self.max_retries).unwrap_or(usize::MAX));
-        if self.jitter {
-            builder.with_jitter()
-        } else {
-            builder
-        }
-    }
-}
-
-/// Reads a `Retry-After` value: whole (or decimal) seconds, or an HTTP date (a date in the past
-/// means "now"). `now` is passed in so the function stays pure.
-pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+/// Reads a `Retry-After` value: seconds (decimals allowed) or an HTTP date, relative to `now`
+/// (a date in the past means "now").
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if let Ok(seconds) = value.parse::<f64>() {
+        return Duration::try_from_secs_f64(seconds).ok();
     }
-    if let Ok(secs) = value.parse::<f64>() {
-        return Duration::try_from_secs_f64(secs).ok();
-    }
-    let at = DateTime::parse_from_rfc2822(value)
-        .ok()?
-        .with_timezone(&Utc);
-    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -177,100 +61,80 @@ mod tests {
     use super::*;
     use crate::error::ApiError;
 
+    const BACKOFF: Option<Duration> = Some(Duration::from_secs(1));
+    const CAP: Duration = DEFAULT_MAX_RETRY_AFTER;
+
     fn api(status: u16, retry_after: Option<u64>) -> Error {
-        Error::Api(Box::new(ApiError {
-            status,
-            method: "GET".into(),
-            path: "/invoices".into(),
-            message: None,
-            body: String::new(),
-            body_truncated: false,
-            content_type: None,
-            retry_after: retry_after.map(Duration::from_secs),
-        }))
+        let mut error = ApiError::new(status, "GET", "/invoices");
+        error.retry_after = retry_after.map(Duration::from_secs);
+        Error::Api(Box::new(error))
     }
 
-    const B: Option<Duration> = Some(Duration::from_secs(1));
+    fn get(error: &Error, backoff: Option<Duration>) -> Option<Duration> {
+        retry_delay(&Method::GET, error, backoff, CAP)
+    }
 
     #[test]
     fn decision_table() {
-        let p = RetryPolicy::default();
-        let secs = |s| RetryDecision::RetryAfter(Duration::from_secs(s));
-        // (error, next backoff) → decision
-        assert_eq!(p.decide(&api(500, None), B), secs(1));
-        assert_eq!(p.decide(&api(503, None), B), secs(1));
-        assert_eq!(p.decide(&api(429, None), B), secs(1));
-        assert_eq!(p.decide(&api(429, Some(5)), B), secs(5));
-        assert_eq!(p.decide(&api(503, Some(0)), B), secs(1));
-        assert_eq!(p.decide(&api(429, Some(60)), B), secs(60));
-        assert_eq!(p.decide(&api(429, Some(61)), B), RetryDecision::Stop);
-        assert_eq!(p.decide(&api(500, None), None), RetryDecision::Stop);
-        assert_eq!(p.decide(&api(429, Some(1)), None), RetryDecision::Stop);
-        for status in [400, 401, 403, 404, 409, 422, 501] {
-            assert_eq!(
-                p.decide(&api(status, None), B),
-                RetryDecision::Stop,
-                "{status}"
-            );
+        let secs = |s| Some(Duration::from_secs(s));
+        // (error, next backoff) → the wait, or None to stop
+        assert_eq!(get(&api(500, None), BACKOFF), secs(1));
+        assert_eq!(get(&api(503, None), BACKOFF), secs(1));
+        assert_eq!(get(&api(408, None), BACKOFF), secs(1));
+        assert_eq!(get(&api(429, None), BACKOFF), secs(1));
+        assert_eq!(get(&api(429, Some(5)), BACKOFF), secs(5));
+        assert_eq!(get(&api(503, Some(0)), BACKOFF), secs(1));
+        assert_eq!(get(&api(429, Some(30)), BACKOFF), secs(30));
+        assert_eq!(get(&api(429, Some(31)), BACKOFF), None);
+        assert_eq!(get(&api(500, None), None), None);
+        assert_eq!(get(&api(429, Some(1)), None), None);
+        for status in [400, 401, 403, 404, 409, 422, 501, 505] {
+            assert_eq!(get(&api(status, None), BACKOFF), None, "{status}");
         }
         let config = Error::Config {
             setting: "base_url",
             reason: String::new(),
         };
-        assert_eq!(p.decide(&config, B), RetryDecision::Stop);
+        assert_eq!(get(&config, BACKOFF), None);
+        let timeout = Error::Timeout {
+            method: "GET".into(),
+            path: "/invoices".into(),
+        };
+        assert_eq!(get(&timeout, BACKOFF), secs(1));
+        // A write would never be retried (this client sends none).
+        assert_eq!(retry_delay(&Method::POST, &api(503, None), BACKOFF, CAP), None);
     }
 
     #[test]
-    fn backoff_sequence_doubles_is_capped_and_stops() {
+    fn the_default_backoff_doubles_from_one_second_three_times() {
         use backon::BackoffBuilder;
-        let p = RetryPolicy::default()
-            .with_max_retries(5)
-            .with_initial_delay(Duration::from_secs(1))
-            .with_max_delay(Duration::from_secs(4))
-            .with_jitter(false);
-        let delays: Vec<u64> = p.backoff().build().map(|d| d.as_secs()).collect();
-        assert_eq!(delays, [1, 2, 4, 4, 4]);
-        assert_eq!(RetryPolicy::none().backoff().build().next(), None);
-    }
-
-    #[test]
-    fn jitter_never_shortens_the_delay() {
-        use backon::BackoffBuilder;
-        let p = RetryPolicy::default()
-            .with_max_retries(50)
-            .with_initial_delay(Duration::from_secs(1))
-            .with_max_delay(Duration::from_secs(1));
-        for d in p.backoff().build() {
+        let delays: Vec<u64> = ExponentialBuilder::default()
+            .build()
+            .map(|d| d.as_secs())
+            .collect();
+        assert_eq!(delays, [1, 2, 4]);
+        // Jitter only lengthens a delay, by at most as much again.
+        for (delay, base) in default_policy().build().zip([1u64, 2, 4]) {
             assert!(
-                d >= Duration::from_secs(1) && d <= Duration::from_secs(2),
-                "{d:?}"
+                delay >= Duration::from_secs(base) && delay <= Duration::from_secs(2 * base),
+                "{delay:?}"
             );
         }
     }
 
     #[test]
     fn retry_after_forms() {
-        let now = DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
+        let parse = |v| parse_retry_after(v, now);
+        assert_eq!(parse("120"), Some(Duration::from_secs(120)));
+        assert_eq!(parse(" 2 "), Some(Duration::from_secs(2)));
+        assert_eq!(parse("1.5"), Some(Duration::from_millis(1500)));
         assert_eq!(
-            parse_retry_after("120", now),
-            Some(Duration::from_secs(120))
-        );
-        assert_eq!(parse_retry_after(" 2 ", now), Some(Duration::from_secs(2)));
-        assert_eq!(
-            parse_retry_after("1.5", now),
-            Some(Duration::from_millis(1500))
-        );
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            parse("Wed, 21 Oct 2015 07:28:30 GMT"),
             Some(Duration::from_secs(30))
         );
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
-        assert_eq!(parse_retry_after("-3", now), None);
+        assert_eq!(parse("Wed, 21 Oct 2015 07:00:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse("soon"), None);
+        assert_eq!(parse("-3"), None);
     }
 }

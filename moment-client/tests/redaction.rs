@@ -81,7 +81,7 @@ async fn errors_and_traces_never_show_the_key() {
         .company_code("acme")
         .api_key(KEY)
         .base_url("http://127.0.0.1:9/api")
-        .retry_policy(moment_client::RetryPolicy::none())
+        .retry_policy(moment_client::ExponentialBuilder::default().with_max_times(0))
         .build()
         .unwrap();
     errors.push(closed.customers().list().send().await.unwrap_err());

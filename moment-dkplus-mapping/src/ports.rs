@@ -141,11 +141,12 @@ impl From<dkplus_client::Error> for PortError {
 
 impl From<moment_client::Error> for PortError {
     fn from(err: moment_client::Error) -> Self {
+        let status = err.status().map(|s| s.as_u16());
         let kind = if err.is_unauthorized() {
             PortErrorKind::Unauthorized
         } else if err.is_retryable() {
             PortErrorKind::Unavailable
-        } else if err.status().is_some_and(|s| (400..500).contains(&s)) {
+        } else if status.is_some_and(|s| (400..500).contains(&s)) {
             PortErrorKind::Rejected
         } else {
             PortErrorKind::Other
@@ -153,7 +154,7 @@ impl From<moment_client::Error> for PortError {
         Self {
             system: System::Moment,
             kind,
-            status: err.status(),
+            status,
             message: err.to_string(),
         }
     }

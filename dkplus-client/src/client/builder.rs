@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use url::{Host, Url};
 
-use super::retry::RetryPolicy;
-use super::sleeper::{Sleeper, TokioSleeper};
+use super::retry::{DEFAULT_MAX_RETRY_AFTER, ExponentialBuilder, default_policy};
 use super::throttle::Throttle;
 use super::token::ApiToken;
 use super::{DkPlusClient, Inner};
@@ -19,19 +18,19 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default limit for establishing a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default largest answer body read into memory.
-pub const DEFAULT_MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Builds a [`DkPlusClient`]. Only the token is required.
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use dkplus_client::{DkPlusClient, RetryPolicy};
+/// use dkplus_client::{DkPlusClient, ExponentialBuilder};
 ///
 /// # fn main() -> dkplus_client::Result<()> {
 /// let client = DkPlusClient::builder()
 ///     .token(std::env::var("DKPLUS_TOKEN").unwrap_or_default())
 ///     .timeout(Duration::from_secs(20))
-///     .retry_policy(RetryPolicy::default().with_max_retries(5))
+///     .retry_policy(ExponentialBuilder::default().with_max_times(5).with_jitter())
 ///     .min_request_interval(Duration::from_millis(250))
 ///     .build()?;
 /// # Ok(()) }
@@ -41,14 +40,14 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
 pub struct DkPlusClientBuilder {
     token: Option<ApiToken>,
     base_url: String,
-    timeout: Duration,
-    connect_timeout: Duration,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
     user_agent: String,
-    retry: RetryPolicy,
-    max_body_bytes: u64,
+    retry: ExponentialBuilder,
+    max_retry_after: Duration,
+    max_response_bytes: u64,
     min_request_interval: Option<Duration>,
     allow_insecure_http: bool,
-    sleeper: Arc<dyn Sleeper>,
 }
 
 impl Default for DkPlusClientBuilder {
@@ -56,14 +55,14 @@ impl Default for DkPlusClientBuilder {
         Self {
             token: None,
             base_url: DEFAULT_BASE_URL.to_owned(),
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: Some(DEFAULT_TIMEOUT),
+            connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             user_agent: concat!("dkplus-client/", env!("CARGO_PKG_VERSION")).to_owned(),
-            retry: RetryPolicy::default(),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            retry: default_policy(),
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             min_request_interval: None,
             allow_insecure_http: false,
-            sleeper: Arc::new(TokioSleeper),
         }
     }
 }
@@ -76,7 +75,7 @@ impl DkPlusClientBuilder {
     }
 
     /// The API root, default `https://api.dkplus.is/api/v1`. Must be `https` unless the host is
-    /// loopback or [`danger_accept_insecure_http`](Self::danger_accept_insecure_http) is set.
+    /// loopback or [`allow_insecure_http`](Self::allow_insecure_http) is set.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
         self
@@ -84,13 +83,13 @@ impl DkPlusClientBuilder {
 
     /// Limit for one attempt, from connecting to the last body byte (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = Some(timeout);
         self
     }
 
     /// Limit for establishing a connection (default 10 s, never more than the timeout).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.connect_timeout = Some(timeout);
         self
     }
 
@@ -100,16 +99,33 @@ impl DkPlusClientBuilder {
         self
     }
 
-    /// How failed requests are retried (default [`RetryPolicy::default`]).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+    /// The backoff between retries (default [`default_policy`]: up to 3 retries, 1 s doubling,
+    /// with jitter); `ExponentialBuilder::default().with_max_times(0)` turns retrying off. What
+    /// is retried is DK+'s rule ([`retry_delay`](crate::retry::retry_delay)).
+    pub fn retry_policy(mut self, policy: ExponentialBuilder) -> Self {
         self.retry = policy;
         self
     }
 
+    /// The longest `Retry-After` the client waits for (default 30 s); when DK+ asks for longer,
+    /// the request fails at once with the error, whose [`Error::retry_after`] tells the wait.
+    pub fn max_retry_after(mut self, limit: Duration) -> Self {
+        self.max_retry_after = limit;
+        self
+    }
+
     /// Largest answer body accepted (default 16 MiB). A larger answer is refused with
-    /// [`Error::BodyTooLarge`] without reading it whole.
-    pub fn max_body_bytes(mut self, limit: u64) -> Self {
-        self.max_body_bytes = limit;
+    /// [`Error::ResponseTooLarge`] without reading it whole.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// No request timeout and no connect timeout: for tests on tokio's paused clock only, where
+    /// a timeout would fire as soon as the runtime waits for the network.
+    pub fn without_timeouts(mut self) -> Self {
+        self.timeout = None;
+        self.connect_timeout = None;
         self
     }
 
@@ -122,15 +138,8 @@ impl DkPlusClientBuilder {
 
     /// Allows a plain-`http` base URL on a non-loopback host, which sends the token unencrypted.
     /// Only for test rigs on private networks.
-    pub fn danger_accept_insecure_http(mut self, accept: bool) -> Self {
-        self.allow_insecure_http = accept;
-        self
-    }
-
-    /// Replaces how the client waits between retries and for the throttle (tests use this to
-    /// record delays instead of waiting them).
-    pub fn sleeper(mut self, sleeper: impl Sleeper) -> Self {
-        self.sleeper = Arc::new(sleeper);
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
         self
     }
 
@@ -139,19 +148,24 @@ impl DkPlusClientBuilder {
     /// # Errors
     /// [`Error::Config`] when the token is missing or unusable, the base URL does not parse, is
     /// not `http(s)`, or is plain `http` on a non-loopback host without
-    /// [`danger_accept_insecure_http`](Self::danger_accept_insecure_http).
+    /// [`allow_insecure_http`](Self::allow_insecure_http).
     pub fn build(self) -> Result<DkPlusClient> {
         let token = self.token.ok_or_else(|| {
             Error::config("no API token given (DkPlusClient::builder().token(..))")
         })?;
         let auth_header = token.header_value().map_err(Error::config)?;
         let base_url = parse_base_url(&self.base_url, self.allow_insecure_http)?;
-        if self.timeout.is_zero() {
+        if self.timeout.is_some_and(|t| t.is_zero()) {
             return Err(Error::config("the timeout must be longer than zero"));
         }
-        let http = reqwest::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout.min(self.timeout))
+        let mut http = reqwest::Client::builder();
+        if let Some(timeout) = self.timeout {
+            http = http.timeout(timeout);
+        }
+        if let Some(connect) = self.connect_timeout {
+            http = http.connect_timeout(self.timeout.map_or(connect, |t| connect.min(t)));
+        }
+        let http = http
             .user_agent(self.user_agent.clone())
             // Never carry the token to another host: redirects are answered as errors.
             .redirect(reqwest::redirect::Policy::none())
@@ -165,9 +179,9 @@ impl DkPlusClientBuilder {
                 timeout: self.timeout,
                 user_agent: self.user_agent,
                 retry: self.retry,
-                max_body_bytes: self.max_body_bytes,
+                max_retry_after: self.max_retry_after,
+                max_response_bytes: self.max_response_bytes,
                 throttle: self.min_request_interval.map(Throttle::new),
-                sleeper: self.sleeper,
             }),
         })
     }
@@ -197,7 +211,7 @@ fn parse_base_url(raw: &str, allow_insecure_http: bool) -> Result<Url> {
         "http" if allow_insecure_http || is_loopback(&url) => {}
         "http" => {
             return Err(Error::config(format!(
-                "base URL {trimmed:?} is plain http on a non-loopback host, which would send the token unencrypted; use https (or danger_accept_insecure_http(true) for a private test rig)"
+                "base URL {trimmed:?} is plain http on a non-loopback host, which would send the token unencrypted; use https (or allow_insecure_http(true) for a private test rig)"
             )));
         }
         other => {
@@ -262,7 +276,7 @@ mod tests {
             DkPlusClient::builder()
                 .token("t")
                 .base_url("http://dk.example.com/api/v1")
-                .danger_accept_insecure_http(true)
+                .allow_insecure_http(true)
                 .build()
                 .is_ok()
         );

@@ -4,7 +4,6 @@
 pub(crate) mod builder;
 pub(crate) mod request;
 pub mod retry;
-pub(crate) mod sleeper;
 pub(crate) mod throttle;
 pub(crate) mod token;
 mod transport;
@@ -17,8 +16,7 @@ use http::HeaderValue;
 use url::Url;
 
 use self::builder::DkPlusClientBuilder;
-use self::retry::RetryPolicy;
-use self::sleeper::Sleeper;
+use self::retry::ExponentialBuilder;
 use self::throttle::Throttle;
 use self::token::ApiToken;
 use crate::error::Result;
@@ -46,12 +44,12 @@ pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) auth_header: HeaderValue,
     pub(crate) base_url: Url,
-    pub(crate) timeout: Duration,
+    pub(crate) timeout: Option<Duration>,
     pub(crate) user_agent: String,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) max_body_bytes: u64,
+    pub(crate) retry: ExponentialBuilder,
+    pub(crate) max_retry_after: Duration,
+    pub(crate) max_response_bytes: u64,
     pub(crate) throttle: Option<Throttle>,
-    pub(crate) sleeper: Arc<dyn Sleeper>,
 }
 
 impl fmt::Debug for DkPlusClient {
@@ -59,11 +57,12 @@ impl fmt::Debug for DkPlusClient {
         let inner = &self.inner;
         f.debug_struct("DkPlusClient")
             .field("base_url", &inner.base_url.as_str())
-            .field("token", &"<redacted>")
+            .field("token", &"[redacted]")
             .field("timeout", &inner.timeout)
             .field("user_agent", &inner.user_agent)
-            .field("retry", &inner.retry)
-            .field("max_body_bytes", &inner.max_body_bytes)
+            .field("retry_policy", &inner.retry)
+            .field("max_retry_after", &inner.max_retry_after)
+            .field("max_response_bytes", &inner.max_response_bytes)
             .field("throttle", &inner.throttle)
             .finish()
     }

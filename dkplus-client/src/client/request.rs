@@ -131,7 +131,7 @@ impl ApiResponse {
             status: self.status,
             field_path,
             reason,
-            body: body_excerpt(&self.body),
+            body: body_excerpt(&self.body, false),
         }
     }
 }

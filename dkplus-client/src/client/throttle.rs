@@ -6,8 +6,6 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::sleeper::Sleeper;
-
 /// Hands out request slots at least `interval` apart, across all clones of a client.
 #[derive(Debug)]
 pub(crate) struct Throttle {
@@ -40,10 +38,10 @@ impl Throttle {
         start - now
     }
 
-    pub(crate) async fn wait(&self, sleeper: &dyn Sleeper) {
+    pub(crate) async fn wait(&self) {
         let wait = self.reserve();
         if !wait.is_zero() {
-            sleeper.sleep(wait).await;
+            tokio::time::sleep(wait).await;
         }
     }
 }

@@ -7,14 +7,14 @@ use secrecy::{ExposeSecret, SecretString};
 
 /// A DK+ API token (a GUID created in dkPlus under user settings, bound to one company).
 ///
-/// `Debug` and `Display` print `<redacted>`; the token is only ever read to build the
+/// `Debug` and `Display` print `[redacted]`; the token is only ever read to build the
 /// `Authorization` header, which is marked sensitive.
 ///
 /// ```
 /// use dkplus_client::ApiToken;
 ///
 /// let token = ApiToken::new("3f2c...");
-/// assert_eq!(format!("{token:?}"), "ApiToken(<redacted>)");
+/// assert_eq!(format!("{token:?}"), "ApiToken([redacted])");
 /// ```
 #[derive(Clone)]
 pub struct ApiToken(SecretString);
@@ -41,13 +41,13 @@ impl ApiToken {
 
 impl fmt::Debug for ApiToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiToken(<redacted>)")
+        f.write_str("ApiToken([redacted])")
     }
 }
 
 impl fmt::Display for ApiToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
+        f.write_str("[redacted]")
     }
 }
 

@@ -1,23 +1,28 @@
 //! Sending an [`ApiRequest`]: throttle, attempt, classify, retry; bounded body reading; tracing.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use backon::Retryable;
 use bytes::{Bytes, BytesMut};
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use http::{HeaderMap, Method, StatusCode};
 use tracing::Instrument;
 use url::Url;
 
 use super::DkPlusClient;
 use super::request::{ApiRequest, ApiResponse};
-use super::retry::{AttemptOutcome, RetryDecision, parse_retry_after};
+use super::retry::{parse_retry_after, retry_delay};
 use crate::error::{Error, RequestPhase, Result, body_excerpt};
 
 /// What one attempt produced: an answer with any status, or an error without one.
 struct Answer {
     status: StatusCode,
     headers: HeaderMap,
+    /// The whole body of a success; of any other answer only its start.
     body: Bytes,
+    /// More of an unsuccessful answer's body followed and was not read.
+    cut: bool,
 }
 
 impl DkPlusClient {
@@ -65,70 +70,48 @@ impl DkPlusClient {
         let inner = &self.inner;
         let span = tracing::Span::current();
         let mut attempt: u32 = 0;
-        loop {
+        let send = || {
             attempt += 1;
             span.record("attempt", attempt);
-            if let Some(throttle) = &inner.throttle {
-                throttle.wait(inner.sleeper.as_ref()).await;
-            }
-            let (outcome, error) = match self.attempt(request, url.clone(), &path).await {
-                Ok(answer) => {
-                    span.record("status", answer.status.as_u16());
-                    if answer.status.is_success() {
-                        tracing::debug!(
-                            status = answer.status.as_u16(),
-                            bytes = answer.body.len(),
-                            "DK+ answered"
-                        );
-                        return Ok(ApiResponse {
-                            method: request.method.clone(),
-                            path,
-                            status: answer.status,
-                            body: answer.body,
-                        });
-                    }
-                    let retry_after = answer
-                        .headers
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
-                    let outcome = AttemptOutcome::Status {
-                        status: answer.status,
-                        retry_after,
-                    };
-                    (
-                        outcome,
-                        status_error(&request.method, &path, answer, retry_after),
-                    )
-                }
-                Err(error) => {
-                    let outcome = match &error {
-                        Error::Transport {
-                            phase: RequestPhase::Connect,
-                            ..
-                        } => AttemptOutcome::ConnectFailed,
-                        Error::Timeout { .. } => AttemptOutcome::TimedOut,
-                        Error::Transport { .. } => AttemptOutcome::ConnectionLost,
-                        // Oversized bodies and the like: nothing a retry would change.
-                        _ => return Err(error),
-                    };
-                    (outcome, error)
-                }
-            };
-            match inner
-                .retry
-                .decide(&request.method, attempt, &outcome, fastrand::f64())
-            {
-                RetryDecision::Stop => {
-                    tracing::debug!(error = %error, "giving up");
-                    return Err(error);
-                }
-                RetryDecision::RetryAfter(delay) => {
-                    tracing::info!(error = %error, delay_ms = delay.as_millis() as u64, "retrying DK+ request");
-                    inner.sleeper.sleep(delay).await;
-                }
-            }
+            self.attempt_once(request, url.clone(), &path)
+        };
+        send.retry(inner.retry)
+            .adjust(|error, backoff| {
+                retry_delay(&request.method, error, backoff, inner.max_retry_after)
+            })
+            .notify(|error, delay| {
+                tracing::info!(error = %error, delay_ms = delay.as_millis() as u64, "retrying DK+ request");
+            })
+            .await
+    }
+
+    /// One attempt: waits for the throttle, sends, and turns the answer into a response or an
+    /// error.
+    async fn attempt_once(&self, request: &ApiRequest, url: Url, path: &str) -> Result<ApiResponse> {
+        if let Some(throttle) = &self.inner.throttle {
+            throttle.wait().await;
         }
+        let answer = self.attempt(request, url, path).await?;
+        tracing::Span::current().record("status", answer.status.as_u16());
+        if !answer.status.is_success() {
+            let retry_after = answer
+                .headers
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            return Err(status_error(&request.method, path, answer, retry_after));
+        }
+        tracing::debug!(
+            status = answer.status.as_u16(),
+            bytes = answer.body.len(),
+            "DK+ answered"
+        );
+        Ok(ApiResponse {
+            method: request.method.clone(),
+            path: path.to_owned(),
+            status: answer.status,
+            body: answer.body,
+        })
     }
 
     async fn attempt(&self, request: &ApiRequest, url: Url, path: &str) -> Result<Answer> {
@@ -150,11 +133,23 @@ impl DkPlusClient {
             .map_err(|e| transport_error(&method_name, path, e, None))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = read_limited(response, inner.max_body_bytes, &method_name, path).await?;
+        if !status.is_success() {
+            // An error answer is read only as far as its excerpt: a 16 MiB HTML error page is
+            // never buffered to keep 4 KiB of it.
+            let (body, cut) = read_excerpt(response, Error::MAX_BODY_EXCERPT).await;
+            return Ok(Answer {
+                status,
+                headers,
+                body,
+                cut,
+            });
+        }
+        let body = read_limited(response, inner.max_response_bytes, &method_name, path).await?;
         Ok(Answer {
             status,
             headers,
             body,
+            cut: false,
         })
     }
 
@@ -187,44 +182,55 @@ impl DkPlusClient {
     }
 }
 
-/// Reads the body, refusing it once it passes `limit` (announced or counted).
+/// Reads a success body, refusing it once it passes `limit` (announced or counted while it
+/// streams, so a body without a length cannot exhaust memory).
 async fn read_limited(
-    mut response: reqwest::Response,
+    response: reqwest::Response,
     limit: u64,
     method: &str,
     path: &str,
 ) -> Result<Bytes> {
     let status = response.status();
-    let announced = response
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    let too_large = |content_length| Error::BodyTooLarge {
+    let declared = response.content_length();
+    let too_large = || Error::ResponseTooLarge {
         method: method.to_owned(),
         path: path.to_owned(),
         status,
         limit,
-        content_length,
+        declared,
     };
-    if announced.is_some_and(|len| len > limit) {
-        return Err(too_large(announced));
+    if declared.is_some_and(|length| length > limit) {
+        return Err(too_large());
     }
-    let mut buffer = BytesMut::with_capacity(
-        usize::try_from(announced.unwrap_or(0).min(limit).min(1 << 20)).unwrap_or(0),
-    );
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if buffer.len() as u64 + chunk.len() as u64 > limit {
-                    return Err(too_large(announced));
-                }
-                buffer.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(buffer.freeze()),
-            Err(e) => return Err(transport_error(method, path, e, Some(status))),
+    let body = http::Response::from(response).into_body();
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<LengthLimitError>() => Err(too_large()),
+        Err(e) => Err(match e.downcast::<reqwest::Error>() {
+            Ok(e) => transport_error(method, path, *e, Some(status)),
+            Err(other) => Error::Transport {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                phase: RequestPhase::ReadingBody { status },
+                source: other,
+            },
+        }),
+    }
+}
+
+/// Reads at most `max` bytes of an error answer and leaves the rest unread; a failure while
+/// reading keeps what arrived (the status says more than the body). `true` when more followed.
+async fn read_excerpt(mut response: reqwest::Response, max: usize) -> (Bytes, bool) {
+    let mut body = BytesMut::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        body.extend_from_slice(&chunk);
+        if body.len() > max {
+            body.truncate(max);
+            return (body.freeze(), true);
         }
     }
+    (body.freeze(), false)
 }
 
 fn transport_error(
@@ -260,7 +266,7 @@ fn status_error(
     answer: Answer,
     retry_after: Option<Duration>,
 ) -> Error {
-    let body = body_excerpt(&answer.body);
+    let body = body_excerpt(&answer.body, answer.cut);
     let mut message = dk_message(&answer.body);
     let method = method.to_string();
     let path = path.to_owned();

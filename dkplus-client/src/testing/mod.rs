@@ -75,7 +75,7 @@ pub use self::state::RecordedRequest;
 use self::state::{State, key};
 use crate::client::DkPlusClient;
 use crate::client::builder::DkPlusClientBuilder;
-use crate::client::retry::RetryPolicy;
+use crate::client::retry::ExponentialBuilder;
 use crate::error::Result;
 use crate::models::{Customer, Product, Project, SalesInvoice, SalesPerson};
 
@@ -181,16 +181,17 @@ impl FakeDkPlus {
         &self.token
     }
 
-    /// A client builder pointed at the fake with its token, 10 s timeout and fast retries
-    /// (10 ms doubling to 100 ms), to adjust before building.
+    /// A client builder pointed at the fake with its token, a 10 s timeout and fast retries
+    /// (3, 10 ms doubling, with jitter), to adjust before building.
     pub fn client_builder(&self) -> DkPlusClientBuilder {
         DkPlusClient::builder()
             .token(self.token.clone())
             .base_url(self.uri())
             .timeout(Duration::from_secs(10))
             .retry_policy(
-                RetryPolicy::default()
-                    .with_backoff(Duration::from_millis(10), Duration::from_millis(100)),
+                ExponentialBuilder::default()
+                    .with_min_delay(Duration::from_millis(10))
+                    .with_jitter(),
             )
     }
 

@@ -1,33 +1,13 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dkplus_client::{DkPlusClient, RetryPolicy, Sleeper};
+use dkplus_client::{DkPlusClient, ExponentialBuilder};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const TOKEN: &str = "0b7f2c7e-1111-4c4c-9d9d-secret-token";
-
-/// Records the delays the client asks for and returns at once (injected time).
-#[derive(Debug, Clone, Default)]
-pub struct RecordingSleeper(pub Arc<Mutex<Vec<Duration>>>);
-
-impl RecordingSleeper {
-    pub fn delays(&self) -> Vec<Duration> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-impl Sleeper for RecordingSleeper {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        self.0.lock().unwrap().push(duration);
-        Box::pin(async {})
-    }
-}
 
 /// A plain wiremock server with a loud catch-all: anything no test mock matches gets a 418 that
 /// names the request, so a wrong path can never pass as "not found".
@@ -44,17 +24,14 @@ pub async fn server() -> MockServer {
     server
 }
 
-/// A client for `server` with exact (jitter-free) retries and a recording sleeper.
-pub fn client(server: &MockServer) -> (DkPlusClient, RecordingSleeper) {
-    let sleeper = RecordingSleeper::default();
-    let client = DkPlusClient::builder()
+/// A client for `server` with fast, exact retries (3, 10 ms doubling).
+pub fn client(server: &MockServer) -> DkPlusClient {
+    DkPlusClient::builder()
         .token(TOKEN)
         .base_url(format!("{}/api/v1", server.uri()))
-        .retry_policy(RetryPolicy::default().with_jitter(false))
-        .sleeper(sleeper.clone())
+        .retry_policy(ExponentialBuilder::default().with_min_delay(Duration::from_millis(10)))
         .build()
-        .unwrap();
-    (client, sleeper)
+        .unwrap()
 }
 
 pub fn fixture(name: &str) -> serde_json::Value {

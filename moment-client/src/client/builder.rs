@@ -11,7 +11,7 @@ use url::{Host, Url};
 use crate::client::{Inner, MomentClient};
 use crate::error::{Error, Result};
 use crate::paging::PageBase;
-use crate::retry::RetryPolicy;
+use crate::retry::{DEFAULT_MAX_RETRY_AFTER, ExponentialBuilder, default_policy};
 
 /// Moment's API base URL; `{companyCode}` is replaced by the company code.
 pub const DEFAULT_BASE_URL: &str = "https://app.moment.team/api/1.0/companies/{companyCode}";
@@ -29,13 +29,13 @@ const PLACEHOLDER: &str = "{companyCode}";
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use moment_client::{MomentClient, RetryPolicy};
+/// use moment_client::{ExponentialBuilder, MomentClient};
 ///
 /// let client = MomentClient::builder()
 ///     .company_code("acme")
 ///     .api_key(std::env::var("MOMENT_API_KEY").unwrap_or_default())
 ///     .timeout(Duration::from_secs(20))
-///     .retry_policy(RetryPolicy::default().with_max_retries(5))
+///     .retry_policy(ExponentialBuilder::default().with_max_times(5).with_jitter())
 ///     .build()?;
 /// # Ok::<(), moment_client::Error>(())
 /// ```
@@ -48,7 +48,8 @@ pub struct MomentClientBuilder {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     user_agent: Option<String>,
-    retry: RetryPolicy,
+    retry: ExponentialBuilder,
+    max_retry_after: Duration,
     page_base: PageBase,
     page_size: u32,
     max_response_bytes: u64,
@@ -64,7 +65,8 @@ impl Default for MomentClientBuilder {
             timeout: Some(DEFAULT_TIMEOUT),
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             user_agent: None,
-            retry: RetryPolicy::default(),
+            retry: default_policy(),
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
             page_base: PageBase::default(),
             page_size: DEFAULT_PAGE_SIZE,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -82,7 +84,8 @@ impl fmt::Debug for MomentClientBuilder {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
-            .field("retry", &self.retry)
+            .field("retry_policy", &self.retry)
+            .field("max_retry_after", &self.max_retry_after)
             .field("page_base", &self.page_base)
             .field("page_size", &self.page_size)
             .field("max_response_bytes", &self.max_response_bytes)
@@ -141,9 +144,19 @@ impl MomentClientBuilder {
         self
     }
 
-    /// How transient failures are retried (default [`RetryPolicy::default`]).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+    /// The backoff between retries (default [`default_policy`]: up to 3 retries, 1 s doubling,
+    /// with jitter); `ExponentialBuilder::default().with_max_times(0)` turns retrying off. What
+    /// is retried is Moment's rule ([`retry_delay`](crate::retry::retry_delay)).
+    pub fn retry_policy(mut self, policy: ExponentialBuilder) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// The longest `Retry-After` the client waits for (default 30 s); when Moment asks for
+    /// longer, the request fails at once with the error, whose [`Error::retry_after`] tells the
+    /// wait.
+    pub fn max_retry_after(mut self, limit: Duration) -> Self {
+        self.max_retry_after = limit;
         self
     }
 
@@ -238,6 +251,7 @@ impl MomentClientBuilder {
                 company_code,
                 api_key,
                 retry: self.retry,
+                max_retry_after: self.max_retry_after,
                 page_base: self.page_base,
                 page_size: self.page_size,
                 max_response_bytes: self.max_response_bytes,

@@ -5,6 +5,7 @@ pub(crate) mod transport;
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use secrecy::SecretString;
 use url::Url;
@@ -19,7 +20,7 @@ use crate::error::Result;
 use crate::models::{Customer, FinancialAccount, Invoice, Product, Project};
 use crate::paging::PageBase;
 use crate::resources::ResourceHandler;
-use crate::retry::RetryPolicy;
+use crate::retry::ExponentialBuilder;
 
 /// A client for one Moment company.
 ///
@@ -58,7 +59,8 @@ pub(crate) struct Inner {
     pub(crate) base_url: Url,
     pub(crate) company_code: String,
     pub(crate) api_key: SecretString,
-    pub(crate) retry: RetryPolicy,
+    pub(crate) retry: ExponentialBuilder,
+    pub(crate) max_retry_after: Duration,
     pub(crate) page_base: PageBase,
     pub(crate) page_size: u32,
     pub(crate) max_response_bytes: u64,
@@ -71,7 +73,8 @@ impl fmt::Debug for MomentClient {
             .field("base_url", &i.base_url.as_str())
             .field("company_code", &i.company_code)
             .field("api_key", &"[redacted]")
-            .field("retry", &i.retry)
+            .field("retry_policy", &i.retry)
+            .field("max_retry_after", &i.max_retry_after)
             .field("page_base", &i.page_base)
             .field("page_size", &i.page_size)
             .field("max_response_bytes", &i.max_response_bytes)
@@ -103,11 +106,6 @@ impl MomentClient {
     /// The default page size.
     pub fn page_size(&self) -> u32 {
         self.inner.page_size
-    }
-
-    /// The retry policy in use.
-    pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.retry
     }
 
     /// Customers: `get`, `list`.

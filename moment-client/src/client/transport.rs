@@ -1,11 +1,13 @@
 //! Sending one request: URL building, Basic auth, retries, the body size limit, error mapping
 //! and tracing. Nothing here ever formats the API key.
 
+use std::time::SystemTime;
+
 use backon::Retryable;
 use bytes::{Bytes, BytesMut};
-use chrono::Utc;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
-use reqwest::{Response, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
@@ -13,12 +15,8 @@ use url::Url;
 
 use crate::client::MomentClient;
 use crate::error::{ApiError, Error, Result};
-use crate::retry::parse_retry_after;
+use crate::retry::{parse_retry_after, retry_delay};
 
-/// How much of an error body is read (the rest is dropped unread).
-const ERROR_BODY_READ: usize = 64 * 1024;
-/// How much of an error body is kept in [`ApiError::body`].
-const ERROR_BODY_KEEP: usize = 8 * 1024;
 
 /// A read request, described as data (it can be sent again on retry).
 #[derive(Debug, Clone)]
@@ -79,14 +77,16 @@ impl MomentClient {
     pub(crate) async fn fetch(&self, request: &Request) -> Result<Fetched> {
         let path = request.display_path();
         let span = tracing::debug_span!("moment.request", method = request.method(), path = %path);
-        let policy = &self.inner.retry;
+        let inner = &self.inner;
         let mut attempt = 0u32;
         let send = || {
             attempt += 1;
             self.attempt(request, attempt)
         };
-        send.retry(policy.backoff())
-            .adjust(|error, backoff| policy.decide(error, backoff).delay())
+        send.retry(inner.retry)
+            .adjust(|error, backoff| {
+                retry_delay(&Method::GET, error, backoff, inner.max_retry_after)
+            })
             .notify(|error, delay| {
                 tracing::warn!(%error, delay_ms = delay.as_millis() as u64, "retrying Moment request");
             })
@@ -143,41 +143,44 @@ impl MomentClient {
 }
 
 fn transport(request: &Request, source: reqwest::Error) -> Error {
+    let (method, path) = (request.method().to_owned(), request.display_path());
+    if source.is_timeout() {
+        return Error::Timeout { method, path };
+    }
     Error::Transport {
-        method: request.method().to_owned(),
-        path: request.display_path(),
-        source: source.without_url(),
+        method,
+        path,
+        source: Box::new(source.without_url()),
     }
 }
 
-/// Reads a success body, refusing it once it passes `limit` bytes (first by `Content-Length`,
-/// then by counting while streaming, so a body without a length cannot exhaust memory).
-async fn read_limited(mut response: Response, limit: u64, request: &Request) -> Result<Bytes> {
-    let too_large = |declared| Error::ResponseTooLarge {
+/// Reads a success body, refusing it once it passes `limit` bytes (announced or counted while it
+/// streams, so a body without a length cannot exhaust memory).
+async fn read_limited(response: Response, limit: u64, request: &Request) -> Result<Bytes> {
+    let declared = response.content_length();
+    let too_large = || Error::ResponseTooLarge {
         method: request.method().to_owned(),
         path: request.display_path(),
         limit,
         declared,
     };
-    let declared = response.content_length();
-    if let Some(length) = declared
-        && length > limit
-    {
-        return Err(too_large(Some(length)));
+    if declared.is_some_and(|length| length > limit) {
+        return Err(too_large());
     }
-    let capacity = declared.unwrap_or(8 * 1024).min(limit);
-    let mut body = BytesMut::with_capacity(usize::try_from(capacity).unwrap_or(0));
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|source| transport(request, source))?
-    {
-        if (body.len() as u64).saturating_add(chunk.len() as u64) > limit {
-            return Err(too_large(declared));
-        }
-        body.extend_from_slice(&chunk);
+    let body = http::Response::from(response).into_body();
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<LengthLimitError>() => Err(too_large()),
+        Err(e) => Err(match e.downcast::<reqwest::Error>() {
+            Ok(e) => transport(request, *e),
+            Err(other) => Error::Transport {
+                method: request.method().to_owned(),
+                path: request.display_path(),
+                source: other,
+            },
+        }),
     }
-    Ok(body.freeze())
 }
 
 /// Builds the error of a non-success answer, keeping the start of the body whatever its format.
@@ -191,28 +194,26 @@ async fn api_error(
         .headers()
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, Utc::now()));
-    let mut raw = Vec::new();
+        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    // Read only as far as the excerpt: a large error page is never buffered. A failure while
+    // reading must not hide the status: keep what arrived.
+    let mut raw = BytesMut::new();
     let mut truncated = false;
-    // A failure while reading an error body must not hide the status: keep what arrived.
     while let Ok(Some(chunk)) = response.chunk().await {
-        let room = ERROR_BODY_READ.saturating_sub(raw.len());
-        if chunk.len() > room {
-            raw.extend_from_slice(chunk.get(..room).unwrap_or_default());
+        raw.extend_from_slice(&chunk);
+        if raw.len() > Error::MAX_BODY_EXCERPT {
+            raw.truncate(Error::MAX_BODY_EXCERPT);
             truncated = true;
             break;
         }
-        raw.extend_from_slice(&chunk);
     }
     let message = if truncated { None } else { json_message(&raw) };
     let mut body = String::from_utf8_lossy(&raw).into_owned();
-    if body.len() > ERROR_BODY_KEEP {
-        let mut cut = ERROR_BODY_KEEP;
-        while !body.is_char_boundary(cut) {
-            cut -= 1;
+    if truncated {
+        // A character cut in two shows as U+FFFD at the end; drop it.
+        while body.ends_with('\u{FFFD}') {
+            body.pop();
         }
-        body.truncate(cut);
-        truncated = true;
     }
     Error::Api(Box::new(ApiError {
         status: status.as_u16(),

@@ -15,7 +15,7 @@ use crate::ids::{CustomerId, FinancialAccountId, InvoiceId, ProductId, ProjectId
 use crate::models::{Customer, FinancialAccount, Invoice, InvoiceState, Product, Project};
 use crate::numbers::InvoiceNumber;
 use crate::paging::{PageBase, PageShape};
-use crate::retry::RetryPolicy;
+use crate::retry::ExponentialBuilder;
 use crate::testing::faults::{Failure, Fault};
 use crate::testing::state::{RESOURCES, RecordedRequest, Responder, Shared, State, lock};
 use crate::testing::store::{Seedable, Table};
@@ -237,8 +237,8 @@ impl FakeMoment {
         lock(&self.state).api_key.clone()
     }
 
-    /// A client builder pointed at the fake, with its key, company code and page base, and a
-    /// retry policy with short delays.
+    /// A client builder pointed at the fake with its key, company code and page base, a 10 s
+    /// timeout and fast retries (3, 10 ms doubling, with jitter), to adjust before building.
     pub fn client_builder(&self) -> MomentClientBuilder {
         let state = lock(&self.state);
         MomentClient::builder()
@@ -246,10 +246,11 @@ impl FakeMoment {
             .company_code(state.company_code.clone())
             .api_key(state.api_key.clone())
             .page_base(state.page_base)
+            .timeout(Duration::from_secs(10))
             .retry_policy(
-                RetryPolicy::default()
-                    .with_initial_delay(Duration::from_millis(5))
-                    .with_max_delay(Duration::from_millis(20)),
+                ExponentialBuilder::default()
+                    .with_min_delay(Duration::from_millis(10))
+                    .with_jitter(),
             )
     }
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use moment_client::{MomentClient, MomentClientBuilder, RetryPolicy};
+use moment_client::{ExponentialBuilder, MomentClient, MomentClientBuilder};
 use wiremock::MockServer;
 
 pub const KEY: &str = "k3y-Very-Secret-9f8e7d";
@@ -27,18 +27,22 @@ pub fn builder(server: &MockServer) -> MomentClientBuilder {
             "{}/api/1.0/companies/{{companyCode}}",
             server.uri()
         ))
-        .retry_policy(RetryPolicy::none())
+        .retry_policy(no_retries())
 }
 
 pub fn client(server: &MockServer) -> MomentClient {
     builder(server).build().unwrap()
 }
 
-pub fn fast_retries(n: u32) -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_retries(n)
-        .with_initial_delay(Duration::from_millis(1))
+pub fn fast_retries(n: u32) -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_max_times(n as usize)
+        .with_min_delay(Duration::from_millis(1))
         .with_max_delay(Duration::from_millis(5))
+}
+
+pub fn no_retries() -> ExponentialBuilder {
+    ExponentialBuilder::default().with_max_times(0)
 }
 
 #[test]
