@@ -375,7 +375,9 @@ impl Error {
     /// it, or an invoice answer without a number. Never repeat such a write blindly.
     pub fn was_applied(&self) -> bool {
         match self {
-            Self::Decode { status, .. } | Self::ResponseTooLarge { status, .. } => status.is_success(),
+            Self::Decode { status, .. } | Self::ResponseTooLarge { status, .. } => {
+                status.is_success()
+            }
             Self::Timeout { phase, .. } | Self::Transport { phase, .. } => {
                 matches!(phase, RequestPhase::ReadingBody { status } if status.is_success())
             }

@@ -52,6 +52,7 @@ pub use error::{BoxError, Error, RequestPhase, Result};
 pub use ids::{CustomerNumber, InvoiceNumber, ItemCode, ProjectNumber, SalesPersonNumber};
 pub use kennitala::{Kennitala, KennitalaError};
 pub use models::*;
+pub use paging::{Page, ResultStream};
 pub use wire::EnumValue;
 pub use write::WriteRequest;
 

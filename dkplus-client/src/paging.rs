@@ -20,6 +20,49 @@ pub const DEFAULT_PER_PAGE: u32 = 100;
 /// A boxed stream of results, as returned by the `stream()`/`pages()` methods of list builders.
 pub type ResultStream<T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'static>>;
 
+/// One page of a listing: its records, the page number and the page size asked for.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The records of this page.
+    pub items: Vec<T>,
+    /// The page number as sent (DK+ counts from 1).
+    pub number: u32,
+    /// The page size asked for.
+    pub per_page: u32,
+}
+
+impl<T> Page<T> {
+    /// `true` when no page follows: DK+ answered fewer records than asked for (DK+ reports no
+    /// totals; a full page may be the last one, which the next, empty page shows).
+    pub fn is_last(&self) -> bool {
+        (self.items.len() as u64) < u64::from(self.per_page)
+    }
+
+    /// Number of records on this page.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// `true` when the page has no records.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The records.
+    pub fn into_items(self) -> Vec<T> {
+        self.items
+    }
+}
+
+impl<T> IntoIterator for Page<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
 /// Which page to fetch and how large pages are, plus the filters of one listing.
 #[derive(Debug, Clone)]
 pub(crate) struct Listing {
@@ -84,13 +127,18 @@ impl Listing {
     pub(crate) async fn one_page<T: DeserializeOwned>(
         &self,
         client: &DkPlusClient,
-    ) -> Result<Vec<T>> {
+    ) -> Result<Page<T>> {
         self.check()?;
-        Ok(self.fetch(client, self.page).await?.0)
+        let (items, _) = self.fetch(client, self.page).await?;
+        Ok(Page {
+            items,
+            number: self.page,
+            per_page: self.per_page,
+        })
     }
 
     /// Every page from `page` on, until a short page.
-    pub(crate) fn pages<T>(self, client: DkPlusClient) -> ResultStream<Vec<T>>
+    pub(crate) fn pages<T>(self, client: DkPlusClient) -> ResultStream<Page<T>>
     where
         T: DeserializeOwned + Send + 'static,
     {
@@ -126,7 +174,12 @@ impl Listing {
             if items.is_empty() {
                 return Ok(None);
             }
-            Ok(Some((items, state)))
+            let page = Page {
+                items,
+                number: page,
+                per_page: state.listing.per_page,
+            };
+            Ok(Some((page, state)))
         }))
     }
 
@@ -144,7 +197,8 @@ impl Listing {
     }
 }
 
-/// The `page`, `per_page`, `include`, `send`, `pages` and `stream` methods every list builder has.
+/// The `page`, `per_page`, `include`, `send`, `pages`, `stream` and `collect_all` methods every
+/// list builder has.
 macro_rules! list_builder_common {
     ($item:ty) => {
         /// Which page `send()` fetches, or where `pages()`/`stream()` start (1-based, default 1).
@@ -175,13 +229,22 @@ macro_rules! list_builder_common {
         ///
         /// # Errors
         /// Any [`crate::Error`]; [`crate::Error::InvalidInput`] for page or per-page 0.
-        pub async fn send(self) -> $crate::Result<Vec<$item>> {
+        pub async fn send(self) -> $crate::Result<$crate::paging::Page<$item>> {
             self.listing.one_page(&self.client).await
         }
 
-        /// Streams pages (each a `Vec`) from `page` on until a short page, keeping the filters.
-        pub fn pages(self) -> $crate::paging::ResultStream<Vec<$item>> {
+        /// Streams pages from `page` on until a short page, keeping the filters.
+        pub fn pages(self) -> $crate::paging::ResultStream<$crate::paging::Page<$item>> {
             self.listing.pages(self.client)
+        }
+
+        /// Every record of every page from `page` on, in one `Vec`.
+        ///
+        /// # Errors
+        /// The first error of any page.
+        pub async fn collect_all(self) -> $crate::Result<Vec<$item>> {
+            use futures_util::TryStreamExt as _;
+            self.stream().try_collect().await
         }
 
         /// Streams every record of every page from `page` on, keeping the filters.

@@ -159,7 +159,7 @@ async fn stream_stops_after_an_empty_page() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let pages: Vec<Vec<SalesPerson>> = client
+    let pages: Vec<Page<SalesPerson>> = client
         .sales_persons()
         .list()
         .per_page(2)
@@ -168,6 +168,8 @@ async fn stream_stops_after_an_empty_page() {
         .await
         .unwrap();
     assert_eq!(pages.len(), 1);
+    assert_eq!((pages[0].number, pages[0].per_page), (1, 2));
+    assert!(!pages[0].is_last(), "a full page may be followed by more");
 }
 
 #[tokio::test]

@@ -432,7 +432,7 @@ async fn invoice_listing_filters_and_lines() {
         .send()
         .await
         .unwrap();
-    let without_lines = client.sales_invoices().list().send().await.unwrap();
+    let without_lines = client.sales_invoices().list().send().await.unwrap().items;
     assert_eq!(without_lines.len(), 2);
     assert!(without_lines.iter().all(|i| i.lines.is_none()));
     let mine = client
@@ -444,7 +444,7 @@ async fn invoice_listing_filters_and_lines() {
         .await
         .unwrap();
     assert_eq!(mine.len(), 1);
-    assert_eq!(mine[0].lines.as_ref().map(Vec::len), Some(1));
+    assert_eq!(mine.items[0].lines.as_ref().map(Vec::len), Some(1));
 }
 
 #[tokio::test]

@@ -281,7 +281,9 @@ async fn hostile_ok_answers_give_a_value_or_a_typed_error() {
                 assert!(
                     matches!(
                         error,
-                        Error::Decode { .. } | Error::NotFound { .. } | Error::ResponseTooLarge { .. }
+                        Error::Decode { .. }
+                            | Error::NotFound { .. }
+                            | Error::ResponseTooLarge { .. }
                     ),
                     "{name} / {call}: unexpected error kind {error:?}"
                 );

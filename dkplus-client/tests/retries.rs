@@ -70,7 +70,11 @@ async fn gets_retry_503_with_exponential_delays() {
     let customer = client(&server).customers().get(&"1".into()).await.unwrap();
     assert!(customer.is_some());
     // 1 s, 2 s, 4 s.
-    assert!(started.elapsed() >= Duration::from_secs(7), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(7),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(requests(&server).await, 4);
 }
 
@@ -83,7 +87,11 @@ async fn gives_up_after_max_retries_with_the_last_error() {
         .expect(4)
         .mount(&server)
         .await;
-    let err = client(&server).customers().get(&"1".into()).await.unwrap_err();
+    let err = client(&server)
+        .customers()
+        .get(&"1".into())
+        .await
+        .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
 }
 
@@ -112,7 +120,11 @@ async fn retry_after_is_honoured() {
         .await
         .unwrap();
     // 7 s twice: longer than the backoff's 1 s and 2 s.
-    assert!(started.elapsed() >= Duration::from_secs(14), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(14),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(requests(&server).await, 3);
 }
 
@@ -125,7 +137,11 @@ async fn a_retry_after_beyond_the_cap_is_handed_to_the_caller() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = client(&server).customers().get(&"1".into()).await.unwrap_err();
+    let err = client(&server)
+        .customers()
+        .get(&"1".into())
+        .await
+        .unwrap_err();
     assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
 }
 
@@ -141,7 +157,11 @@ async fn deletes_retry_504() {
         ResponseTemplate::new(200),
     )
     .await;
-    client(&server).customers().delete(&"1".into()).await.unwrap();
+    client(&server)
+        .customers()
+        .delete(&"1".into())
+        .await
+        .unwrap();
     assert_eq!(requests(&server).await, 2);
 }
 
@@ -243,5 +263,9 @@ async fn the_throttle_spaces_requests() {
         assert!(client.company().check_connection().await.unwrap());
     }
     // The second and third requests waited for their slots a minute apart.
-    assert!(started.elapsed() >= Duration::from_secs(120), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(120),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -23,10 +23,10 @@ mod wire;
 pub mod testing;
 
 pub use client::{
-    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_PAGE_SIZE,
+    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_PER_PAGE,
     DEFAULT_TIMEOUT, MomentClient, MomentClientBuilder,
 };
-pub use paging::{ItemStream, ListRequest, Page, PageBase, PageShape, PageStream};
+pub use paging::{ListRequest, Page, PageBase, PageShape, ResultStream};
 pub use resources::{Resource, ResourceHandler};
 pub use retry::ExponentialBuilder;
 

@@ -102,7 +102,10 @@ mod tests {
         };
         assert_eq!(get(&timeout, BACKOFF), secs(1));
         // A write would never be retried (this client sends none).
-        assert_eq!(retry_delay(&Method::POST, &api(503, None), BACKOFF, CAP), None);
+        assert_eq!(
+            retry_delay(&Method::POST, &api(503, None), BACKOFF, CAP),
+            None
+        );
     }
 
     #[test]

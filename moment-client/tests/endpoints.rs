@@ -179,7 +179,7 @@ async fn customer_filters() {
         .sort("id,asc")
         .param("tag", "vip")
         .page(3)
-        .page_size(7)
+        .per_page(7)
         .send()
         .await
         .unwrap();
@@ -326,7 +326,7 @@ async fn list_parameter_mistakes_are_config_errors() {
             .send()
             .await
             .unwrap_err(),
-        c.customers().list().page_size(0).send().await.unwrap_err(),
+        c.customers().list().per_page(0).send().await.unwrap_err(),
         common::builder(&server)
             .page_base(moment_client::PageBase::One)
             .build()

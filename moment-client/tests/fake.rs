@@ -5,9 +5,9 @@ use futures_util::TryStreamExt;
 use moment_client::testing::{Failure, FakeMoment};
 use moment_client::webhook::{self, WebhookEventKind, WebhookObject};
 use moment_client::{
-    Customer, CustomerId, CustomerRef, Error, FinancialAccount, FinancialAccountId,
-    FinancialAccountRef, Invoice, InvoiceId, InvoiceLine, InvoiceState, InvoiceType, PageShape,
-    Product, ProductId, ProductRef, Project, ProjectId, ProjectRef, ExponentialBuilder,
+    Customer, CustomerId, CustomerRef, Error, ExponentialBuilder, FinancialAccount,
+    FinancialAccountId, FinancialAccountRef, Invoice, InvoiceId, InvoiceLine, InvoiceState,
+    InvoiceType, PageShape, Product, ProductId, ProductRef, Project, ProjectId, ProjectRef,
 };
 use rust_decimal_macros::dec;
 
@@ -448,7 +448,7 @@ async fn many_customers_stream_in_order() {
             ..Customer::default()
         });
     }
-    let client = fake.client_builder().page_size(1000).build().unwrap();
+    let client = fake.client_builder().per_page(1000).build().unwrap();
     let mut stream = client.customers().list().stream();
     let mut expected = 1;
     while let Some(customer) = stream.try_next().await.unwrap() {

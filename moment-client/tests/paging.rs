@@ -5,7 +5,7 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 use moment_client::testing::FakeMoment;
-use moment_client::{Customer, CustomerId, Error, PageBase, PageShape, ExponentialBuilder};
+use moment_client::{Customer, CustomerId, Error, ExponentialBuilder, PageBase, PageShape};
 use serde_json::json;
 use wiremock::matchers::{method, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -41,7 +41,7 @@ fn pages_requested(fake: &FakeMoment) -> Vec<String> {
 #[tokio::test]
 async fn bare_arrays_are_read_until_an_empty_page() {
     let fake = fake_with(45, PageBase::Zero, PageShape::BareArray).await;
-    let client = fake.client_builder().page_size(10).build().unwrap();
+    let client = fake.client_builder().per_page(10).build().unwrap();
     let all = client.customers().list().collect_all().await.unwrap();
     let ids: Vec<i64> = all.iter().map(|c| c.id.get()).collect();
     assert_eq!(ids, (1..=45).collect::<Vec<_>>());
@@ -52,7 +52,7 @@ async fn bare_arrays_are_read_until_an_empty_page() {
 #[tokio::test]
 async fn envelopes_stop_at_the_reported_last_page() {
     let fake = fake_with(45, PageBase::Zero, PageShape::Envelope).await;
-    let client = fake.client_builder().page_size(10).build().unwrap();
+    let client = fake.client_builder().per_page(10).build().unwrap();
     let pages: Vec<_> = client
         .customers()
         .list()
@@ -75,7 +75,7 @@ async fn page_base_one() {
     let fake = fake_with(25, PageBase::One, PageShape::Envelope).await;
     let client = fake.client().unwrap();
     assert_eq!(client.page_base(), PageBase::One);
-    let client = fake.client_builder().page_size(10).build().unwrap();
+    let client = fake.client_builder().per_page(10).build().unwrap();
     let all = client.customers().list().collect_all().await.unwrap();
     assert_eq!(all.len(), 25);
     assert_eq!(pages_requested(&fake), ["1", "2", "3"]);
@@ -87,7 +87,7 @@ async fn wrong_page_base_is_caught_as_a_repeated_page() {
     let client = fake
         .client_builder()
         .page_base(PageBase::Zero)
-        .page_size(10)
+        .per_page(10)
         .build()
         .unwrap();
     let results: Vec<_> = client.customers().list().stream().collect().await;
@@ -105,8 +105,8 @@ async fn wrong_page_base_is_caught_as_a_repeated_page() {
 #[tokio::test]
 async fn a_server_side_size_cap_does_not_end_the_listing() {
     let fake = fake_with(45, PageBase::Zero, PageShape::BareArray).await;
-    fake.set_max_page_size(10);
-    let client = fake.client_builder().page_size(100).build().unwrap();
+    fake.set_max_per_page(10);
+    let client = fake.client_builder().per_page(100).build().unwrap();
     let all = client.customers().list().collect_all().await.unwrap();
     assert_eq!(all.len(), 45);
     assert_eq!(pages_requested(&fake).len(), 6);
@@ -124,7 +124,7 @@ async fn filters_are_sent_on_every_page() {
             ..customer(id)
         });
     }
-    let client = fake.client_builder().page_size(4).build().unwrap();
+    let client = fake.client_builder().per_page(4).build().unwrap();
     let since = t0 + Duration::days(11);
     let changed = client
         .customers()
@@ -151,7 +151,7 @@ async fn filters_are_sent_on_every_page() {
 #[tokio::test]
 async fn a_repeated_page_stops_the_stream_instead_of_looping() {
     let fake = fake_with(50, PageBase::Zero, PageShape::BareArray).await;
-    let client = fake.client_builder().page_size(10).build().unwrap();
+    let client = fake.client_builder().per_page(10).build().unwrap();
     fake.repeat_page_next(1_000);
     let results: Vec<_> = client.customers().list().stream().collect().await;
     assert_eq!(results.len(), 11, "10 items, then the error, then the end");
@@ -165,7 +165,7 @@ async fn a_repeated_page_stops_the_stream_instead_of_looping() {
 #[tokio::test]
 async fn send_fetches_one_chosen_page() {
     let fake = fake_with(25, PageBase::Zero, PageShape::Envelope).await;
-    let client = fake.client_builder().page_size(10).build().unwrap();
+    let client = fake.client_builder().per_page(10).build().unwrap();
     let page = client.customers().list().page(2).send().await.unwrap();
     assert_eq!(page.number, 2);
     assert_eq!(page.index(), 2);
@@ -179,7 +179,7 @@ async fn an_error_mid_listing_ends_the_stream_after_the_error() {
     let fake = fake_with(30, PageBase::Zero, PageShape::BareArray).await;
     let client = fake
         .client_builder()
-        .page_size(10)
+        .per_page(10)
         .retry_policy(ExponentialBuilder::default().with_max_times(0))
         .build()
         .unwrap();
@@ -216,7 +216,7 @@ async fn spring_data_and_hal_envelopes_from_a_raw_server() {
     let all = common::client(&server)
         .customers()
         .list()
-        .page_size(2)
+        .per_page(2)
         .collect_all()
         .await
         .unwrap();

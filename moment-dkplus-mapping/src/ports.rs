@@ -21,8 +21,9 @@ use moment_client::{
     Product, ProductId, Project, ProjectId,
 };
 
-/// A boxed, sendable stream, as the listing methods return.
-pub type BoxStream<'a, T> = Pin<Box<dyn Stream<Item = T> + Send + 'a>>;
+/// A boxed, sendable stream of results, as the listing methods return (the same name as the two
+/// clients' streams).
+pub type ResultStream<'a, T> = Pin<Box<dyn Stream<Item = PortResult<T>> + Send + 'a>>;
 
 /// Which system an error came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -218,14 +219,14 @@ pub trait MomentSource: Send + Sync {
     /// All financial accounts (used when a line names its account by number only).
     async fn financial_accounts(&self) -> PortResult<Vec<FinancialAccount>>;
     /// Customers changed at or after `since`, streamed page by page.
-    fn customers_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Customer>>;
+    fn customers_changed_since(&self, since: DateTime<Utc>) -> ResultStream<'_, Customer>;
     /// Projects changed at or after `since`.
-    fn projects_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Project>>;
+    fn projects_changed_since(&self, since: DateTime<Utc>) -> ResultStream<'_, Project>;
     /// Invoices and credit notes changed at or after `since`, **in every state** (the rules decide
     /// per invoice: drafts wait, issued invoices go, unknown states are reported), in a stable
     /// order. Items may come without their lines; the engine then fetches each with
     /// [`MomentSource::invoice`].
-    fn invoices_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Invoice>>;
+    fn invoices_changed_since(&self, since: DateTime<Utc>) -> ResultStream<'_, Invoice>;
 }
 
 /// What the engine reads from and writes to DK+. Lookups return `Ok(None)` for a missing record.
@@ -278,7 +279,7 @@ pub trait DkPlusTarget: Send + Sync {
 #[async_trait]
 impl MomentSource for MomentClient {
     async fn check_access(&self) -> PortResult<()> {
-        self.customers().list().page_size(1).send().await?;
+        self.customers().list().per_page(1).send().await?;
         Ok(())
     }
 
@@ -312,7 +313,7 @@ impl MomentSource for MomentClient {
             .await?)
     }
 
-    fn customers_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Customer>> {
+    fn customers_changed_since(&self, since: DateTime<Utc>) -> ResultStream<'_, Customer> {
         self.customers()
             .list()
             .modified_since(since)
@@ -321,7 +322,7 @@ impl MomentSource for MomentClient {
             .boxed()
     }
 
-    fn projects_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Project>> {
+    fn projects_changed_since(&self, since: DateTime<Utc>) -> ResultStream<'_, Project> {
         self.projects()
             .list()
             .modified_since(since)
@@ -330,7 +331,7 @@ impl MomentSource for MomentClient {
             .boxed()
     }
 
-    fn invoices_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Invoice>> {
+    fn invoices_changed_since(&self, since: DateTime<Utc>) -> ResultStream<'_, Invoice> {
         self.invoices()
             .list()
             .modified_since(since)
@@ -419,7 +420,7 @@ impl DkPlusTarget for DkPlusClient {
         if !query.include.is_empty() {
             list = list.include(&query.include);
         }
-        Ok(list.send().await?)
+        Ok(list.send().await?.items)
     }
 
     async fn search_customers(
@@ -443,9 +444,9 @@ macro_rules! forward {
             async fn product(&self, id: ProductId) -> PortResult<Option<Product>> { (**self).product(id).await }
             async fn financial_account(&self, id: FinancialAccountId) -> PortResult<Option<FinancialAccount>> { (**self).financial_account(id).await }
             async fn financial_accounts(&self) -> PortResult<Vec<FinancialAccount>> { (**self).financial_accounts().await }
-            fn customers_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Customer>> { (**self).customers_changed_since(since) }
-            fn projects_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Project>> { (**self).projects_changed_since(since) }
-            fn invoices_changed_since(&self, since: DateTime<Utc>) -> BoxStream<'_, PortResult<Invoice>> { (**self).invoices_changed_since(since) }
+            fn customers_changed_since(&self, since: DateTime<Utc>) -> ResultStream<'_, Customer> { (**self).customers_changed_since(since) }
+            fn projects_changed_since(&self, since: DateTime<Utc>) -> ResultStream<'_, Project> { (**self).projects_changed_since(since) }
+            fn invoices_changed_since(&self, since: DateTime<Utc>) -> ResultStream<'_, Invoice> { (**self).invoices_changed_since(since) }
         }
 
         #[async_trait]

@@ -74,7 +74,7 @@ async fn an_invoice_that_leaves_the_listing_while_it_is_paged_costs_no_other_inv
         moment,
         FakeDkPlus::start().await,
         config(),
-        |m| m.page_size(2),
+        |m| m.per_page(2),
         |d| d,
     )
     .unwrap();

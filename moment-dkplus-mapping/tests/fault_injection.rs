@@ -851,7 +851,7 @@ async fn scenario() {
         FakeMoment::start().await,
         dkplus,
         config(),
-        |m| m.timeout(TIMEOUT).page_size(PAGE_SIZE),
+        |m| m.timeout(TIMEOUT).per_page(PAGE_SIZE),
         |d| d.base_url(proxy.uri()).timeout(TIMEOUT),
     )
     .expect("fakes wired");

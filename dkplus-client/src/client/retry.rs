@@ -113,7 +113,11 @@ mod tests {
     fn idempotent_methods_retry_transient_statuses() {
         for method in [Method::GET, Method::HEAD, Method::PUT, Method::DELETE] {
             for code in [429, 502, 503, 504] {
-                assert_eq!(delay(method.clone(), &status(code, None)), BACKOFF, "{method} {code}");
+                assert_eq!(
+                    delay(method.clone(), &status(code, None)),
+                    BACKOFF,
+                    "{method} {code}"
+                );
             }
         }
     }

@@ -5,8 +5,8 @@ use std::time::{Duration, SystemTime};
 use backon::Retryable;
 use bytes::{Bytes, BytesMut};
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use http::{HeaderMap, Method, StatusCode};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tracing::Instrument;
 use url::Url;
 
@@ -87,7 +87,12 @@ impl DkPlusClient {
 
     /// One attempt: waits for the throttle, sends, and turns the answer into a response or an
     /// error.
-    async fn attempt_once(&self, request: &ApiRequest, url: Url, path: &str) -> Result<ApiResponse> {
+    async fn attempt_once(
+        &self,
+        request: &ApiRequest,
+        url: Url,
+        path: &str,
+    ) -> Result<ApiResponse> {
         if let Some(throttle) = &self.inner.throttle {
             throttle.wait().await;
         }

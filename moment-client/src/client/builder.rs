@@ -20,7 +20,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default page size asked for when listing.
-pub const DEFAULT_PAGE_SIZE: u32 = 100;
+pub const DEFAULT_PER_PAGE: u32 = 100;
 /// Default limit of a response body: 16 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 const PLACEHOLDER: &str = "{companyCode}";
@@ -51,7 +51,7 @@ pub struct MomentClientBuilder {
     retry: ExponentialBuilder,
     max_retry_after: Duration,
     page_base: PageBase,
-    page_size: u32,
+    per_page: u32,
     max_response_bytes: u64,
     allow_insecure_http: bool,
 }
@@ -68,7 +68,7 @@ impl Default for MomentClientBuilder {
             retry: default_policy(),
             max_retry_after: DEFAULT_MAX_RETRY_AFTER,
             page_base: PageBase::default(),
-            page_size: DEFAULT_PAGE_SIZE,
+            per_page: DEFAULT_PER_PAGE,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             allow_insecure_http: false,
         }
@@ -87,7 +87,7 @@ impl fmt::Debug for MomentClientBuilder {
             .field("retry_policy", &self.retry)
             .field("max_retry_after", &self.max_retry_after)
             .field("page_base", &self.page_base)
-            .field("page_size", &self.page_size)
+            .field("per_page", &self.per_page)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .finish()
@@ -167,8 +167,8 @@ impl MomentClientBuilder {
     }
 
     /// The page size asked for when listing (default 100).
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = size;
+    pub fn per_page(mut self, size: u32) -> Self {
+        self.per_page = size;
         self
     }
 
@@ -195,8 +195,8 @@ impl MomentClientBuilder {
             &company_code,
             self.allow_insecure_http,
         )?;
-        if self.page_size == 0 {
-            return Err(config("page_size", "must be at least 1"));
+        if self.per_page == 0 {
+            return Err(config("per_page", "must be at least 1"));
         }
         if self.max_response_bytes < 1024 {
             return Err(config(
@@ -253,7 +253,7 @@ impl MomentClientBuilder {
                 retry: self.retry,
                 max_retry_after: self.max_retry_after,
                 page_base: self.page_base,
-                page_size: self.page_size,
+                per_page: self.per_page,
                 max_response_bytes: self.max_response_bytes,
             }),
         })
@@ -455,7 +455,7 @@ mod tests {
             setting(builder().base_url("https://x/y?a=1").build()),
             "base_url"
         );
-        assert_eq!(setting(builder().page_size(0).build()), "page_size");
+        assert_eq!(setting(builder().per_page(0).build()), "per_page");
         assert_eq!(
             setting(builder().max_response_bytes(10).build()),
             "max_response_bytes"

@@ -11,7 +11,7 @@ use secrecy::SecretString;
 use url::Url;
 
 pub use builder::{
-    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_PAGE_SIZE,
+    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_PER_PAGE,
     DEFAULT_TIMEOUT, MomentClientBuilder,
 };
 pub(crate) use transport::Request;
@@ -62,7 +62,7 @@ pub(crate) struct Inner {
     pub(crate) retry: ExponentialBuilder,
     pub(crate) max_retry_after: Duration,
     pub(crate) page_base: PageBase,
-    pub(crate) page_size: u32,
+    pub(crate) per_page: u32,
     pub(crate) max_response_bytes: u64,
 }
 
@@ -76,7 +76,7 @@ impl fmt::Debug for MomentClient {
             .field("retry_policy", &i.retry)
             .field("max_retry_after", &i.max_retry_after)
             .field("page_base", &i.page_base)
-            .field("page_size", &i.page_size)
+            .field("per_page", &i.per_page)
             .field("max_response_bytes", &i.max_response_bytes)
             .finish()
     }
@@ -104,8 +104,8 @@ impl MomentClient {
     }
 
     /// The default page size.
-    pub fn page_size(&self) -> u32 {
-        self.inner.page_size
+    pub fn per_page(&self) -> u32 {
+        self.inner.per_page
     }
 
     /// Customers: `get`, `list`.

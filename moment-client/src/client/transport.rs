@@ -17,7 +17,6 @@ use crate::client::MomentClient;
 use crate::error::{ApiError, Error, Result};
 use crate::retry::{parse_retry_after, retry_delay};
 
-
 /// A read request, described as data (it can be sent again on retry).
 #[derive(Debug, Clone)]
 pub(crate) struct Request {

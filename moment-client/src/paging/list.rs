@@ -26,11 +26,9 @@ pub(crate) mod param {
     pub(crate) const SORT: &str = "sort";
 }
 
-/// A stream of every item of a listing (boxed, so `try_next()` works without pinning).
-pub type ItemStream<T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'static>>;
-
-/// A stream of every page of a listing (boxed, so `try_next()` works without pinning).
-pub type PageStream<T> = Pin<Box<dyn Stream<Item = Result<Page<T>>> + Send + 'static>>;
+/// A stream of results: the items or the pages of a listing (boxed, so `try_next()` works
+/// without pinning).
+pub type ResultStream<T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'static>>;
 
 /// A list request for one resource: set filters, then [`send`](Self::send) for one page,
 /// [`pages`](Self::pages) for every page or [`stream`](Self::stream) for every item.
@@ -41,7 +39,7 @@ pub struct ListRequest<T> {
     client: MomentClient,
     filters: Vec<(String, String)>,
     page: Option<u64>,
-    page_size: Option<u32>,
+    per_page: Option<u32>,
     _marker: PhantomData<fn() -> T>,
 }
 
@@ -51,7 +49,7 @@ impl<T> Clone for ListRequest<T> {
             client: self.client.clone(),
             filters: self.filters.clone(),
             page: self.page,
-            page_size: self.page_size,
+            per_page: self.per_page,
             _marker: PhantomData,
         }
     }
@@ -63,7 +61,7 @@ impl<T: Resource> fmt::Debug for ListRequest<T> {
             .field("resource", &T::PATH)
             .field("filters", &self.filters)
             .field("page", &self.page)
-            .field("page_size", &self.page_size)
+            .field("per_page", &self.per_page)
             .finish()
     }
 }
@@ -78,7 +76,7 @@ impl<T: Resource> ListRequest<T> {
             client,
             filters: Vec::new(),
             page: None,
-            page_size: None,
+            per_page: None,
             _marker: PhantomData,
         }
     }
@@ -121,7 +119,7 @@ impl<T: Resource> ListRequest<T> {
     }
 
     /// Any other query parameter, for filters this crate does not name yet. `page` and `size`
-    /// are refused (use [`page`](Self::page) and [`page_size`](Self::page_size)).
+    /// are refused (use [`page`](Self::page) and [`per_page`](Self::per_page)).
     pub fn param(self, name: impl Into<String>, value: impl Into<String>) -> Self {
         let name = name.into();
         self.set(&name, value.into())
@@ -135,8 +133,8 @@ impl<T: Resource> ListRequest<T> {
     }
 
     /// The page size for this request (default: the client's).
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = Some(size);
+    pub fn per_page(mut self, size: u32) -> Self {
+        self.per_page = Some(size);
         self
     }
 
@@ -146,9 +144,9 @@ impl<T: Resource> ListRequest<T> {
     }
 
     fn check(&self) -> Result<()> {
-        if self.page_size == Some(0) {
+        if self.per_page == Some(0) {
             return Err(Error::Config {
-                setting: "page_size",
+                setting: "per_page",
                 reason: "must be at least 1".to_owned(),
             });
         }
@@ -159,7 +157,7 @@ impl<T: Resource> ListRequest<T> {
         {
             return Err(Error::Config {
                 setting: "param",
-                reason: format!("`{name}` is set by the pager; use `page` / `page_size`"),
+                reason: format!("`{name}` is set by the pager; use `page` / `per_page`"),
             });
         }
         if let Some(first) = self.page
@@ -185,7 +183,7 @@ impl<T: Resource> ListRequest<T> {
 
     /// Every page, in order, until the last one. Ends after the first error; a page that
     /// repeats its predecessor yields [`Error::RepeatedPage`] and ends the stream.
-    pub fn pages(self) -> PageStream<T> {
+    pub fn pages(self) -> ResultStream<Page<T>> {
         let start = self.check().map(|()| Pager::<T>::new(self));
         let pages = stream::once(async move { start })
             .map_ok(|pager| {
@@ -202,7 +200,7 @@ impl<T: Resource> ListRequest<T> {
     }
 
     /// Every item of every page, in order (see [`pages`](Self::pages)).
-    pub fn stream(self) -> ItemStream<T> {
+    pub fn stream(self) -> ResultStream<T> {
         Box::pin(
             self.pages()
                 .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
@@ -232,7 +230,7 @@ impl<T: Resource> Pager<T> {
     fn new(request: ListRequest<T>) -> Self {
         let base = request.client.page_base();
         Self {
-            size: request.page_size.unwrap_or(request.client.page_size()),
+            size: request.per_page.unwrap_or(request.client.per_page()),
             number: request.page.unwrap_or(base.first()),
             base,
             filters: request.filters,
@@ -267,7 +265,7 @@ impl<T: Resource> Pager<T> {
             items: body.items,
             number: self.number,
             base: self.base,
-            requested_size: self.size,
+            per_page: self.size,
             reported_size: body.meta.size,
             total_elements: body.meta.total_elements,
             total_pages: body.meta.total_pages,

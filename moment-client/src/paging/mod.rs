@@ -4,7 +4,7 @@
 mod list;
 mod page;
 
-pub use list::{ItemStream, ListRequest, PageStream};
+pub use list::{ListRequest, ResultStream};
 pub(crate) use page::PageBody;
 pub use page::{Page, PageBase, PageShape};
 

@@ -60,7 +60,7 @@ pub struct Page<T> {
     /// The base of the page numbers.
     pub base: PageBase,
     /// The page size asked for (`size`).
-    pub requested_size: u32,
+    pub per_page: u32,
     /// The page size reported by Moment, when it reported one.
     pub reported_size: Option<u64>,
     /// The total number of items, when reported.
@@ -312,7 +312,7 @@ mod tests {
             items: (0..items as i64).collect(),
             number,
             base: PageBase::Zero,
-            requested_size: 10,
+            per_page: 10,
             reported_size: None,
             total_elements: None,
             total_pages: None,

@@ -28,8 +28,8 @@ pub struct FakeMomentBuilder {
     api_key: String,
     page_base: PageBase,
     page_shape: PageShape,
-    default_page_size: u32,
-    max_page_size: u32,
+    default_per_page: u32,
+    max_per_page: u32,
     latency: Duration,
     record_requests: bool,
 }
@@ -41,8 +41,8 @@ impl Default for FakeMomentBuilder {
             api_key: "fake-moment-api-key".to_owned(),
             page_base: PageBase::Zero,
             page_shape: PageShape::BareArray,
-            default_page_size: 20,
-            max_page_size: 1000,
+            default_per_page: 20,
+            max_per_page: 1000,
             latency: Duration::ZERO,
             record_requests: true,
         }
@@ -76,14 +76,14 @@ impl FakeMomentBuilder {
     }
 
     /// The page size used when a request has no `size` (default 20).
-    pub fn default_page_size(mut self, size: u32) -> Self {
-        self.default_page_size = size.max(1);
+    pub fn default_per_page(mut self, size: u32) -> Self {
+        self.default_per_page = size.max(1);
         self
     }
 
     /// The largest page served; a bigger `size` is capped, as real servers do (default 1000).
-    pub fn max_page_size(mut self, size: u32) -> Self {
-        self.max_page_size = size.max(1);
+    pub fn max_per_page(mut self, size: u32) -> Self {
+        self.max_per_page = size.max(1);
         self
     }
 
@@ -117,8 +117,8 @@ impl FakeMomentBuilder {
             api_key: self.api_key,
             page_base: self.page_base,
             page_shape: self.page_shape,
-            default_page_size: self.default_page_size,
-            max_page_size: self.max_page_size,
+            default_per_page: self.default_per_page,
+            max_per_page: self.max_per_page,
             latency: self.latency,
             recording: self.record_requests,
             tables: RESOURCES
@@ -361,8 +361,8 @@ impl FakeMoment {
     }
 
     /// Caps the page size from now on.
-    pub fn set_max_page_size(&self, size: u32) {
-        lock(&self.state).max_page_size = size.max(1);
+    pub fn set_max_per_page(&self, size: u32) {
+        lock(&self.state).max_per_page = size.max(1);
     }
 
     /// The next `n` requests fail with `status` (and a small JSON body).

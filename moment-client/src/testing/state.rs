@@ -47,8 +47,8 @@ pub(crate) struct State {
     pub(crate) expected_auth: String,
     pub(crate) page_base: PageBase,
     pub(crate) page_shape: PageShape,
-    pub(crate) default_page_size: u32,
-    pub(crate) max_page_size: u32,
+    pub(crate) default_per_page: u32,
+    pub(crate) max_per_page: u32,
     pub(crate) latency: Duration,
     pub(crate) recording: bool,
     pub(crate) tables: BTreeMap<&'static str, Table>,
@@ -289,8 +289,8 @@ impl State {
             Some(Err(_)) => return error(400, "`page` must be a whole number"),
         };
         let size = match param(query, "size").map(str::parse::<u32>) {
-            None => self.default_page_size,
-            Some(Ok(n)) if n > 0 => n.min(self.max_page_size),
+            None => self.default_per_page,
+            Some(Ok(n)) if n > 0 => n.min(self.max_per_page),
             Some(_) => return error(400, "`size` must be a whole number ≥ 1"),
         };
         let index = number - first;
