@@ -6,7 +6,7 @@
 //!
 //! # async fn run() -> dkplus_client::Result<()> {
 //! let client = DkPlusClient::new(std::env::var("DKPLUS_TOKEN").unwrap_or_default())?;
-//! assert!(client.company().check_connection().await?);
+//! assert!(client.verify().await?);
 //! let customer = client.customers().get(&CustomerNumber::new("1710794709")).await?;
 //! let blocked: Vec<_> = client.customers().list().blocked(true).stream().try_collect().await?;
 //! # Ok(()) }

@@ -64,7 +64,7 @@ macro_rules! operations {
 
 operations! {
     /// `GET /company/connection`: whether DK+ reaches the company's data.
-    COMPANY_CONNECTION = "company.check_connection" "GET" "/company/connection" [],
+    COMPANY_CONNECTION = "company.connection" "GET" "/company/connection" [],
     /// `GET /Customer/{customer}`.
     CUSTOMER_GET = "customers.get" "GET" "/Customer/{customer}" [],
     /// `GET /Customer/page/{page}/{count}`.

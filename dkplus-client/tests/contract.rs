@@ -308,7 +308,7 @@ async fn exercise_every_call() -> FakeDkPlus {
     let at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
     let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
 
-    assert!(dk.company().check_connection().await.unwrap());
+    assert!(dk.verify().await.unwrap());
     let number = CustomerNumber::new("1710794709");
     dk.customers()
         .create(&CustomerWrite {

@@ -757,5 +757,5 @@ async fn company_connection_check() {
         .mount(&server)
         .await;
     let client = client(&server);
-    assert!(client.company().check_connection().await.unwrap());
+    assert!(client.verify().await.unwrap());
 }

@@ -466,7 +466,7 @@ async fn the_token_is_checked() {
         fake.client()
             .unwrap()
             .company()
-            .check_connection()
+            .connection()
             .await
             .unwrap()
     );
@@ -545,9 +545,9 @@ async fn delays_trigger_client_timeouts() {
         .retry_policy(ExponentialBuilder::default().with_max_times(0))
         .build()
         .unwrap();
-    let err = client.company().check_connection().await.unwrap_err();
+    let err = client.verify().await.unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
-    assert!(client.company().check_connection().await.unwrap());
+    assert!(client.verify().await.unwrap());
 }
 
 #[tokio::test]
@@ -603,12 +603,12 @@ async fn recording_can_be_switched_off_while_counting_goes_on() {
     let fake = FakeDkPlus::builder().record_requests(false).start().await;
     let client = fake.client().unwrap();
     for _ in 0..5 {
-        client.company().check_connection().await.unwrap();
+        client.verify().await.unwrap();
     }
     assert!(fake.requests().is_empty());
     assert_eq!(fake.count("GET", "/company/connection"), 5);
     fake.set_recording(true);
-    client.company().check_connection().await.unwrap();
+    client.verify().await.unwrap();
     assert_eq!(fake.requests().len(), 1);
     fake.clear_requests();
     assert!(fake.requests().is_empty());
@@ -627,7 +627,7 @@ async fn latency_applies_to_every_answer() {
         .retry_policy(ExponentialBuilder::default().with_max_times(0))
         .build()
         .unwrap();
-    assert!(client.company().check_connection().await.is_err());
+    assert!(client.verify().await.is_err());
     fake.set_latency(None);
-    assert!(client.company().check_connection().await.unwrap());
+    assert!(client.verify().await.unwrap());
 }

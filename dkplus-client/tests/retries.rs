@@ -260,7 +260,7 @@ async fn the_throttle_spaces_requests() {
         .unwrap();
     let started = Instant::now();
     for _ in 0..3 {
-        assert!(client.company().check_connection().await.unwrap());
+        assert!(client.verify().await.unwrap());
     }
     // The second and third requests waited for their slots a minute apart.
     assert!(

@@ -271,7 +271,7 @@ async fn invoice_lines_sub_resource() {
 }
 
 #[tokio::test]
-async fn verify_access_asks_for_one_customer() {
+async fn verify_asks_for_one_customer() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(p(path("/customers")))
@@ -282,7 +282,7 @@ async fn verify_access_asks_for_one_customer() {
         .expect(1)
         .mount(&server)
         .await;
-    client(&server).verify_access().await.unwrap();
+    client(&server).verify().await.unwrap();
 }
 
 #[tokio::test]

@@ -120,9 +120,9 @@ async fn base_url_and_auth() {
     assert!(fake.uri().starts_with("http://127.0.0.1:"));
     assert_eq!(fake.company_code(), "nordur");
     assert_eq!(fake.api_key(), "the-key");
-    fake.client().unwrap().verify_access().await.unwrap();
+    fake.client().unwrap().verify().await.unwrap();
     let wrong = fake.client_builder().api_key("other").build().unwrap();
-    assert!(wrong.verify_access().await.unwrap_err().is_unauthorized());
+    assert!(wrong.verify().await.unwrap_err().is_unauthorized());
     let other_company = fake
         .client_builder()
         .base_url(fake.uri().replace("nordur", "sudur"))
@@ -130,7 +130,7 @@ async fn base_url_and_auth() {
         .unwrap();
     assert!(
         other_company
-            .verify_access()
+            .verify()
             .await
             .unwrap_err()
             .is_not_found()

@@ -84,8 +84,8 @@ impl<D> DryRun<D> {
 
 #[async_trait]
 impl<D: DkPlusTarget> DkPlusTarget for DryRun<D> {
-    async fn check_connection(&self) -> PortResult<bool> {
-        self.inner.check_connection().await
+    async fn verify(&self) -> PortResult<bool> {
+        self.inner.verify().await
     }
 
     async fn sales_person(&self, number: &SalesPersonNumber) -> PortResult<Option<SalesPerson>> {

@@ -202,7 +202,7 @@ impl InvoiceQuery {
 #[async_trait]
 pub trait MomentSource: Send + Sync {
     /// Checks that Moment answers and the API key is accepted.
-    async fn check_access(&self) -> PortResult<()>;
+    async fn verify(&self) -> PortResult<()>;
     /// One customer.
     async fn customer(&self, id: CustomerId) -> PortResult<Option<Customer>>;
     /// One project.
@@ -233,7 +233,7 @@ pub trait MomentSource: Send + Sync {
 #[async_trait]
 pub trait DkPlusTarget: Send + Sync {
     /// Checks the token: `Ok(true)` when DK+ reaches its company data.
-    async fn check_connection(&self) -> PortResult<bool>;
+    async fn verify(&self) -> PortResult<bool>;
     /// One sales person.
     async fn sales_person(&self, number: &SalesPersonNumber) -> PortResult<Option<SalesPerson>>;
     /// One customer.
@@ -278,9 +278,8 @@ pub trait DkPlusTarget: Send + Sync {
 
 #[async_trait]
 impl MomentSource for MomentClient {
-    async fn check_access(&self) -> PortResult<()> {
-        self.customers().list().per_page(1).send().await?;
-        Ok(())
+    async fn verify(&self) -> PortResult<()> {
+        Ok(MomentClient::verify(self).await?)
     }
 
     async fn customer(&self, id: CustomerId) -> PortResult<Option<Customer>> {
@@ -344,8 +343,8 @@ impl MomentSource for MomentClient {
 
 #[async_trait]
 impl DkPlusTarget for DkPlusClient {
-    async fn check_connection(&self) -> PortResult<bool> {
-        Ok(self.company().check_connection().await?)
+    async fn verify(&self) -> PortResult<bool> {
+        Ok(DkPlusClient::verify(self).await?)
     }
 
     async fn sales_person(&self, number: &SalesPersonNumber) -> PortResult<Option<SalesPerson>> {
@@ -437,7 +436,7 @@ macro_rules! forward {
     ($($ptr:ty),*) => {$(
         #[async_trait]
         impl<T: MomentSource + ?Sized> MomentSource for $ptr {
-            async fn check_access(&self) -> PortResult<()> { (**self).check_access().await }
+            async fn verify(&self) -> PortResult<()> { (**self).verify().await }
             async fn customer(&self, id: CustomerId) -> PortResult<Option<Customer>> { (**self).customer(id).await }
             async fn project(&self, id: ProjectId) -> PortResult<Option<Project>> { (**self).project(id).await }
             async fn invoice(&self, id: InvoiceId) -> PortResult<Option<Invoice>> { (**self).invoice(id).await }
@@ -451,7 +450,7 @@ macro_rules! forward {
 
         #[async_trait]
         impl<T: DkPlusTarget + ?Sized> DkPlusTarget for $ptr {
-            async fn check_connection(&self) -> PortResult<bool> { (**self).check_connection().await }
+            async fn verify(&self) -> PortResult<bool> { (**self).verify().await }
             async fn sales_person(&self, number: &SalesPersonNumber) -> PortResult<Option<SalesPerson>> { (**self).sales_person(number).await }
             async fn customer(&self, number: &CustomerNumber) -> PortResult<Option<dkplus_client::Customer>> { (**self).customer(number).await }
             async fn create_customer(&self, customer: &CustomerWrite) -> PortResult<()> { (**self).create_customer(customer).await }

@@ -783,8 +783,8 @@ struct RacedDkPlus<'a> {
 
 #[async_trait::async_trait]
 impl moment_dkplus_mapping::DkPlusTarget for RacedDkPlus<'_> {
-    async fn check_connection(&self) -> moment_dkplus_mapping::ports::PortResult<bool> {
-        self.inner.check_connection().await
+    async fn verify(&self) -> moment_dkplus_mapping::ports::PortResult<bool> {
+        moment_dkplus_mapping::DkPlusTarget::verify(&self.inner).await
     }
     async fn sales_person(
         &self,

@@ -69,6 +69,17 @@ impl fmt::Debug for DkPlusClient {
 }
 
 impl DkPlusClient {
+    /// Checks the set-up with one small request: `Ok(true)` when the token works and DK+ can
+    /// reach the company's data ([`Company::connection`]); `Ok(false)` when DK+ answers that it
+    /// cannot; a refused token is [`Error::Unauthorized`](crate::Error::Unauthorized). The same
+    /// verb as `MomentClient::verify` and the sync engine's `verify`.
+    ///
+    /// # Errors
+    /// Any [`crate::Error`] of the request.
+    pub async fn verify(&self) -> Result<bool> {
+        self.company().connection().await
+    }
+
     /// A builder with the defaults (production base URL, 30 s timeout, 3 retries, 16 MiB limit).
     pub fn builder() -> DkPlusClientBuilder {
         DkPlusClientBuilder::default()

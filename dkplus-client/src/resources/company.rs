@@ -19,7 +19,7 @@ impl Company {
 
     /// `GET /company/connection`: whether DK+ can reach the company's DK data. `Ok(true)` also
     /// proves the token works; a bad token is [`crate::Error::Unauthorized`].
-    pub async fn check_connection(&self) -> Result<bool> {
+    pub async fn connection(&self) -> Result<bool> {
         let response = self
             .client
             .execute(&ApiRequest::to(&op::COMPANY_CONNECTION, &[])?)

@@ -136,7 +136,7 @@ impl MomentClient {
     /// Checks the base URL, the company code and the API key with one small request (the first
     /// page of customers, one item). Call it at start-up: a wrong base URL could otherwise
     /// look like "object not found" to `get`.
-    pub async fn verify_access(&self) -> Result<()> {
+    pub async fn verify(&self) -> Result<()> {
         let query = vec![
             ("page".to_owned(), self.inner.page_base.first().to_string()),
             ("size".to_owned(), "1".to_owned()),

@@ -164,7 +164,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         let connected =
             self.ctx
                 .dkplus
-                .check_connection()
+                .verify()
                 .await
                 .map_err(|error| SyncFailure::DkPlus {
                     what: "connection check".into(),

@@ -85,9 +85,9 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
             }
             let up = match error.system {
                 crate::ports::System::DkPlus => {
-                    matches!(self.dkplus.check_connection().await, Ok(true))
+                    matches!(self.dkplus.verify().await, Ok(true))
                 }
-                crate::ports::System::Moment => self.moment.check_access().await.is_ok(),
+                crate::ports::System::Moment => self.moment.verify().await.is_ok(),
             };
             if up {
                 return false;

@@ -149,7 +149,7 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
     /// exists (when invoices are on) and Moment accepts the API key. Lists every problem.
     pub async fn verify(&self) -> Result<(), VerifyError> {
         let mut problems = Vec::new();
-        match self.ctx.dkplus.check_connection().await {
+        match self.ctx.dkplus.verify().await {
             Ok(true) => {
                 if let Some(number) = self
                     .ctx
@@ -169,7 +169,7 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
             Ok(false) => problems.push(VerifyProblem::DkPlusNotConnected),
             Err(e) => problems.push(VerifyProblem::DkPlusAccess(e)),
         }
-        if let Err(e) = self.ctx.moment.check_access().await {
+        if let Err(e) = self.ctx.moment.verify().await {
             problems.push(VerifyProblem::MomentAccess(e));
         }
         if problems.is_empty() {
