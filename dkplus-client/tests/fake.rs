@@ -462,14 +462,7 @@ async fn the_token_is_checked() {
         .unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     assert!(!fake.requests()[0].authorized);
-    assert!(
-        fake.client()
-            .unwrap()
-            .company()
-            .connection()
-            .await
-            .unwrap()
-    );
+    assert!(fake.client().unwrap().company().connection().await.unwrap());
 }
 
 #[tokio::test]
@@ -523,6 +516,16 @@ async fn injected_failures_are_retried_by_gets() {
         .await
         .unwrap_err();
     assert_eq!(err.body(), Some(""));
+
+    fake.fail_next_with(1, Failure::status(418).body("text/plain", "teapot"));
+    let err = client
+        .customers()
+        .get(&"1710794709".into())
+        .await
+        .unwrap_err();
+    assert_eq!(err.body(), Some("teapot"));
+    assert_eq!(fake.pending_faults(), 0);
+    assert!(fake.request_count() >= 6, "{}", fake.request_count());
 
     fake.fail_next(1, 429);
     let err = client

@@ -128,13 +128,7 @@ async fn base_url_and_auth() {
         .base_url(fake.uri().replace("nordur", "sudur"))
         .build()
         .unwrap();
-    assert!(
-        other_company
-            .verify()
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert!(other_company.verify().await.unwrap_err().is_not_found());
     let requests = fake.requests();
     assert_eq!(requests.len(), 3);
     assert!(requests[0].authorized && !requests[1].authorized);
@@ -180,7 +174,7 @@ async fn serves_every_resource_as_seeded() {
         .unwrap();
     assert_eq!(accounts[0].external_revenue_class.as_deref(), Some("VINNA"));
     assert_eq!(fake.customers().len(), 3);
-    assert_eq!(fake.count::<Invoice>(), 3);
+    assert_eq!(fake.record_count::<Invoice>(), 3);
     assert!(client.products().get(ProductId(9)).await.unwrap().is_none());
     assert!(
         client
@@ -325,6 +319,18 @@ async fn faults_and_delays() {
     fake.fail_next_with(1, Failure::status(418).body("text/plain", "teapot"));
     let err = client.customers().get(CustomerId(1)).await.unwrap_err();
     assert_eq!(err.as_api().unwrap().body, "teapot");
+    fake.fail_next_with(1, Failure::status(400).message("No such filter"));
+    let err = client.customers().get(CustomerId(1)).await.unwrap_err();
+    assert_eq!(
+        err.as_api().unwrap().message.as_deref(),
+        Some("No such filter")
+    );
+    fake.fail_next_with(2, Failure::status(400).empty());
+    assert_eq!(fake.pending_faults(), 2);
+    let err = client.customers().get(CustomerId(1)).await.unwrap_err();
+    assert_eq!(err.as_api().unwrap().body, "");
+    assert_eq!(fake.pending_faults(), 1);
+    fake.clear_faults();
     fake.fail_next_with(1, Failure::status(42).retry_after("1\n2"));
     let err = client.customers().get(CustomerId(1)).await.unwrap_err();
     assert_eq!(

@@ -24,9 +24,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
-use dkplus_client::testing::{AfterStore, Failure as DkFailure, FakeDkPlus};
+use dkplus_client::testing::{self as dk, AfterStore, FakeDkPlus};
 use futures_util::StreamExt;
-use moment_client::testing::{Failure as MomentFailure, FakeMoment};
+use moment_client::testing::{self as moment, FakeMoment};
 use moment_client::{
     AccountNumber, Customer, CustomerId, CustomerNumber, CustomerRef, CustomerStatus,
     FinancialAccount, FinancialAccountCategory, FinancialAccountId, FinancialAccountRef, Invoice,
@@ -649,7 +649,7 @@ async fn chaos(
                 1 => {
                     world
                         .dkplus
-                        .fail_next_with(1, DkFailure::status(429).retry_after_secs(1));
+                        .fail_next_with(1, dk::Failure::status(429).retry_after_secs(1));
                     dk_pending = Some(Queued::DkRateLimit);
                 }
                 2 => {
@@ -659,7 +659,7 @@ async fn chaos(
                 3 => {
                     world
                         .dkplus
-                        .fail_next_with(1, DkFailure::status(500).html());
+                        .fail_next_with(1, dk::Failure::status(500).html());
                     dk_pending = Some(Queued::DkStatus);
                 }
                 4 if !proxy.drop_pending() => proxy.drop_next_invoice_answer(),
@@ -689,7 +689,7 @@ async fn chaos(
                 1 => {
                     world
                         .moment
-                        .fail_next_with(1, MomentFailure::status(429).retry_after_secs(1));
+                        .fail_next_with(1, moment::Failure::status(429).retry_after_secs(1));
                     Queued::MomentRateLimit
                 }
                 2 => {
@@ -699,7 +699,7 @@ async fn chaos(
                 _ => {
                     world
                         .moment
-                        .fail_next_with(1, MomentFailure::status(502).html());
+                        .fail_next_with(1, moment::Failure::status(502).html());
                     Queued::MomentStatus
                 }
             };

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use http::StatusCode;
+use http::{HeaderValue, StatusCode};
 
 /// How an injected failure answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +17,7 @@ pub(crate) enum FailureBody {
     Message(String),
     Html,
     Empty,
+    Raw(String, String),
 }
 
 impl Failure {
@@ -39,13 +40,15 @@ impl Failure {
         self
     }
 
-    /// Adds a `Retry-After` header with this exact value (e.g. an HTTP date).
-    pub fn retry_after_raw(mut self, value: impl Into<String>) -> Self {
-        self.retry_after = Some(value.into());
+    /// Adds a `Retry-After` header with this exact value (e.g. an HTTP date). A value that
+    /// cannot be a header (a line break, ...) is not sent.
+    pub fn retry_after(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.retry_after = HeaderValue::from_str(&value).is_ok().then_some(value);
         self
     }
 
-    /// Answers with an HTML error page instead of JSON.
+    /// Answers with an HTML error page instead of JSON, as a proxy or gateway would.
     pub fn html(mut self) -> Self {
         self.body = FailureBody::Html;
         self
@@ -57,10 +60,27 @@ impl Failure {
         self
     }
 
-    /// Answers with this `Message`.
+    /// Answers with this `Message` (DK+'s JSON error body).
     pub fn message(mut self, message: impl Into<String>) -> Self {
         self.body = FailureBody::Message(message.into());
         self
+    }
+
+    /// Answers with this body and content type (a content type that cannot be a header is
+    /// replaced by `text/plain`).
+    pub fn body(mut self, content_type: impl Into<String>, body: impl Into<String>) -> Self {
+        let mut content_type = content_type.into();
+        if HeaderValue::from_str(&content_type).is_err() {
+            content_type = "text/plain".to_owned();
+        }
+        self.body = FailureBody::Raw(content_type, body.into());
+        self
+    }
+}
+
+impl From<u16> for Failure {
+    fn from(status: u16) -> Self {
+        Self::status(status)
     }
 }
 

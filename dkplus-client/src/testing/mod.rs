@@ -373,6 +373,11 @@ impl FakeDkPlus {
             .sum()
     }
 
+    /// How many requests were received (counted even when recording is off).
+    pub fn request_count(&self) -> u64 {
+        self.lock().counts.values().sum()
+    }
+
     /// All counters, keyed by `"METHOD /published/{template}"`.
     pub fn counts(&self) -> BTreeMap<String, u64> {
         self.lock().counts.clone()

@@ -337,6 +337,8 @@ pub(crate) fn failure_response(failure: &Failure) -> ResponseTemplate {
             "text/html",
         ),
         FailureBody::Empty => ResponseTemplate::new(failure.status.as_u16()),
+        FailureBody::Raw(content_type, body) => ResponseTemplate::new(failure.status.as_u16())
+            .set_body_raw(body.clone(), content_type.as_str()),
     };
     if let Some(retry_after) = &failure.retry_after {
         response = response.insert_header("Retry-After", retry_after.as_str());

@@ -325,7 +325,7 @@ impl FakeMoment {
     }
 
     /// How many objects of a kind are stored.
-    pub fn count<T: Seedable>(&self) -> usize {
+    pub fn record_count<T: Seedable>(&self) -> usize {
         lock(&self.state)
             .tables
             .get(T::PATH)
@@ -385,6 +385,11 @@ impl FakeMoment {
             .extend(std::iter::repeat_n(Fault::Delay(delay), n));
     }
 
+    /// How many queued faults (failures and delays) have not been used yet.
+    pub fn pending_faults(&self) -> usize {
+        lock(&self.state).faults.len()
+    }
+
     /// Drops every pending injected failure, delay and page repeat.
     pub fn clear_faults(&self) {
         let mut state = lock(&self.state);
@@ -392,9 +397,9 @@ impl FakeMoment {
         state.repeat_next = 0;
     }
 
-    /// Adds `latency` to every answer from now on (for benchmarks).
-    pub fn set_latency(&self, latency: Duration) {
-        lock(&self.state).latency = latency;
+    /// Delays every answer by `latency` (or stops doing so with `None`).
+    pub fn set_latency(&self, latency: Option<Duration>) {
+        lock(&self.state).latency = latency.unwrap_or_default();
     }
 
     /// The next `n` list requests for the same resource are answered with the previous list

@@ -22,8 +22,9 @@ pub struct Failure {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum FailureBody {
-    Json,
+    Json(Option<String>),
     Html,
+    Empty,
     Raw(String, String),
 }
 
@@ -39,7 +40,7 @@ impl Failure {
         Self {
             status,
             retry_after: None,
-            body: FailureBody::Json,
+            body: FailureBody::Json(None),
         }
     }
 
@@ -63,6 +64,18 @@ impl Failure {
         self
     }
 
+    /// Answers with an empty body.
+    pub fn empty(mut self) -> Self {
+        self.body = FailureBody::Empty;
+        self
+    }
+
+    /// Answers with this `message` in the JSON error body.
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.body = FailureBody::Json(Some(message.into()));
+        self
+    }
+
     /// Answers with this body and content type (a content type that cannot be a header is
     /// replaced by `text/plain`).
     pub fn body(mut self, content_type: impl Into<String>, body: impl Into<String>) -> Self {
@@ -80,11 +93,13 @@ impl Failure {
             t = t.insert_header("Retry-After", retry_after.as_str());
         }
         match &self.body {
-            FailureBody::Json => t.set_body_raw(
+            FailureBody::Json(message) => t.set_body_raw(
                 serde_json::json!({
                     "status": self.status,
                     "error": "Injected failure",
-                    "message": format!("Injected failure with HTTP {}", self.status),
+                    "message": message.clone().unwrap_or_else(|| {
+                        format!("Injected failure with HTTP {}", self.status)
+                    }),
                 })
                 .to_string(),
                 "application/json",
@@ -98,6 +113,7 @@ impl Failure {
                 ),
                 "text/html; charset=utf-8",
             ),
+            FailureBody::Empty => t,
             FailureBody::Raw(content_type, body) => {
                 t.set_body_raw(body.clone(), content_type.as_str())
             }

@@ -161,15 +161,15 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
     /// data, and the sales person exists (when invoices are on). A failure here is the run's one
     /// failure.
     pub(crate) async fn check_dkplus_first(&self) -> Result<(), SyncFailure> {
-        let connected =
-            self.ctx
-                .dkplus
-                .verify()
-                .await
-                .map_err(|error| SyncFailure::DkPlus {
-                    what: "connection check".into(),
-                    error,
-                })?;
+        let connected = self
+            .ctx
+            .dkplus
+            .verify()
+            .await
+            .map_err(|error| SyncFailure::DkPlus {
+                what: "connection check".into(),
+                error,
+            })?;
         if !connected {
             return Err(SyncFailure::DkPlus {
                 what: "connection check".into(),
