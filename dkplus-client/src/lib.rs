@@ -23,7 +23,8 @@
 //!   it is repeated.
 //! - **Transport**: one connection pool, a default timeout, a body size limit, no redirects,
 //!   `https` only (except loopback), retries with backoff and `Retry-After`
-//!   ([`RetryPolicy`]), an optional request throttle, and `tracing` spans without the token.
+//!   on `backon`'s backoff ([`retry`]), an optional request throttle, and `tracing` spans
+//!   without the token.
 //! - **Testing**: the `testing` feature adds `testing::FakeDkPlus`, a stateful fake DK+ server.
 
 mod client;
@@ -34,6 +35,7 @@ pub mod models;
 pub mod operations;
 pub mod paging;
 pub mod resources;
+mod shared;
 pub mod validation;
 mod wire;
 mod write;

@@ -38,30 +38,9 @@ impl<T> Page<T> {
     pub fn is_last(&self) -> bool {
         (self.items.len() as u64) < u64::from(self.per_page)
     }
-
-    /// Number of records on this page.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// `true` when the page has no records.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// The records.
-    pub fn into_items(self) -> Vec<T> {
-        self.items
-    }
 }
 
-impl<T> IntoIterator for Page<T> {
-    type Item = T;
-    type IntoIter = std::vec::IntoIter<T>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.items.into_iter()
-    }
-}
+crate::shared::page_items!(Page);
 
 /// Which page to fetch and how large pages are, plus the filters of one listing.
 #[derive(Debug, Clone)]

@@ -7,6 +7,7 @@
 //!   `testing` (feature `testing`): the fake Moment API.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The plumbing both API clients share, kept in one file so that they cannot drift.
 mod client;
 mod error;
 mod ids;
@@ -15,6 +16,8 @@ mod numbers;
 pub mod paging;
 pub mod resources;
 pub mod retry;
+#[path = "../../dkplus-client/src/shared.rs"]
+mod shared;
 pub mod webhook;
 mod wire;
 

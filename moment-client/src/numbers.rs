@@ -14,68 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 macro_rules! number_type {
     ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
-
-        impl $name {
-            /// Wraps a number given as text.
-            pub fn new(number: impl Into<String>) -> Self {
-                Self(number.into())
-            }
-
-            /// The number as text.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-
-            /// The number as an owned `String`.
-            pub fn into_string(self) -> String {
-                self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(number: &str) -> Self {
-                Self(number.to_owned())
-            }
-        }
-
-        impl From<String> for $name {
-            fn from(number: String) -> Self {
-                Self(number)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(number: $name) -> String {
-                number.0
-            }
-        }
-
-        impl PartialEq<str> for $name {
-            fn eq(&self, other: &str) -> bool {
-                self.0 == other
-            }
-        }
-
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                self.0 == *other
-            }
-        }
+        crate::shared::text_key!($(#[$meta])* $name);
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

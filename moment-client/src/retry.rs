@@ -14,52 +14,20 @@
 //!   longer than `max_retry_after`, the retries end and the caller gets the error (with its
 //!   [`Error::retry_after`]).
 
-use std::time::{Duration, SystemTime};
-
-pub use backon::ExponentialBuilder;
-use reqwest::Method;
+pub(crate) use crate::shared::parse_retry_after;
+pub use crate::shared::retry_items::*;
 
 use crate::error::Error;
 
-/// The default backoff: `backon`'s exponential backoff (3 retries, 1 s doubling) with jitter.
-pub fn default_policy() -> ExponentialBuilder {
-    ExponentialBuilder::default().with_jitter()
-}
-
-/// The default longest `Retry-After` waited for.
-pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
-
-/// The wait before the next attempt of `method` after it failed with `error`, or `None` to give
-/// up. `next_backoff` is the backoff's next delay (`None` when the retries are used up). Pure:
-/// no clock, no randomness, no IO.
-pub fn retry_delay(
-    method: &Method,
-    error: &Error,
-    next_backoff: Option<Duration>,
-    max_retry_after: Duration,
-) -> Option<Duration> {
-    let backoff = next_backoff.filter(|_| method.is_idempotent() && error.is_retryable())?;
-    match error.retry_after() {
-        Some(asked) if asked > max_retry_after => None,
-        asked => Some(asked.map_or(backoff, |asked| asked.max(backoff))),
-    }
-}
-
-/// Reads a `Retry-After` value: seconds (decimals allowed) or an HTTP date, relative to `now`
-/// (a date in the past means "now").
-pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<f64>() {
-        return Duration::try_from_secs_f64(seconds).ok();
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or_default())
-}
+// This API's rule is the error's own: see [`Error::is_retryable`] and [`Error::retry_after`].
+crate::shared::transient_by_own_rule!(Error);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::ApiError;
+    use reqwest::Method;
+    use std::time::Duration;
 
     const BACKOFF: Option<Duration> = Some(Duration::from_secs(1));
     const CAP: Duration = DEFAULT_MAX_RETRY_AFTER;
@@ -106,38 +74,5 @@ mod tests {
             retry_delay(&Method::POST, &api(503, None), BACKOFF, CAP),
             None
         );
-    }
-
-    #[test]
-    fn the_default_backoff_doubles_from_one_second_three_times() {
-        use backon::BackoffBuilder;
-        let delays: Vec<u64> = ExponentialBuilder::default()
-            .build()
-            .map(|d| d.as_secs())
-            .collect();
-        assert_eq!(delays, [1, 2, 4]);
-        // Jitter only lengthens a delay, by at most as much again.
-        for (delay, base) in default_policy().build().zip([1u64, 2, 4]) {
-            assert!(
-                delay >= Duration::from_secs(base) && delay <= Duration::from_secs(2 * base),
-                "{delay:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
-        let parse = |v| parse_retry_after(v, now);
-        assert_eq!(parse("120"), Some(Duration::from_secs(120)));
-        assert_eq!(parse(" 2 "), Some(Duration::from_secs(2)));
-        assert_eq!(parse("1.5"), Some(Duration::from_millis(1500)));
-        assert_eq!(
-            parse("Wed, 21 Oct 2015 07:28:30 GMT"),
-            Some(Duration::from_secs(30))
-        );
-        assert_eq!(parse("Wed, 21 Oct 2015 07:00:00 GMT"), Some(Duration::ZERO));
-        assert_eq!(parse("soon"), None);
-        assert_eq!(parse("-3"), None);
     }
 }

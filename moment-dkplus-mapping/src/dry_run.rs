@@ -16,7 +16,7 @@ use crate::sync::ObjectKind;
 
 /// One write a [`DryRun`] did not send: what it was for, and the exact request the DK+ client
 /// would have sent — built and checked by the client's own code
-/// ([`WriteRequest`](dkplus_client::WriteRequest)), so a dry run refuses what the client would
+/// ([`WriteRequest`]), so a dry run refuses what the client would
 /// refuse and shows what it would send.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]

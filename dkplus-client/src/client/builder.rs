@@ -68,6 +68,8 @@ impl Default for DkPlusClientBuilder {
 }
 
 impl DkPlusClientBuilder {
+    crate::shared::common_builder_settings!();
+
     /// The API token (required).
     pub fn token(mut self, token: impl Into<ApiToken>) -> Self {
         self.token = Some(token.into());
@@ -81,51 +83,9 @@ impl DkPlusClientBuilder {
         self
     }
 
-    /// Limit for one attempt, from connecting to the last body byte (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Limit for establishing a connection (default 10 s, never more than the timeout).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
     /// The `User-Agent` header (default `dkplus-client/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
-        self
-    }
-
-    /// The backoff between retries (default [`default_policy`]: up to 3 retries, 1 s doubling,
-    /// with jitter); `ExponentialBuilder::default().with_max_times(0)` turns retrying off. What
-    /// is retried is DK+'s rule ([`retry_delay`](crate::retry::retry_delay)).
-    pub fn retry_policy(mut self, policy: ExponentialBuilder) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// The longest `Retry-After` the client waits for (default 30 s); when DK+ asks for longer,
-    /// the request fails at once with the error, whose [`Error::retry_after`] tells the wait.
-    pub fn max_retry_after(mut self, limit: Duration) -> Self {
-        self.max_retry_after = limit;
-        self
-    }
-
-    /// Largest answer body accepted (default 16 MiB). A larger answer is refused with
-    /// [`Error::ResponseTooLarge`] without reading it whole.
-    pub fn max_response_bytes(mut self, limit: u64) -> Self {
-        self.max_response_bytes = limit;
-        self
-    }
-
-    /// No request timeout and no connect timeout: for tests on tokio's paused clock only, where
-    /// a timeout would fire as soon as the runtime waits for the network.
-    pub fn without_timeouts(mut self) -> Self {
-        self.timeout = None;
-        self.connect_timeout = None;
         self
     }
 
@@ -133,13 +93,6 @@ impl DkPlusClientBuilder {
     /// apart. Off by default; DK+ publishes no limits, and 250 ms is a polite choice for bulk work.
     pub fn min_request_interval(mut self, interval: Duration) -> Self {
         self.min_request_interval = (!interval.is_zero()).then_some(interval);
-        self
-    }
-
-    /// Allows a plain-`http` base URL on a non-loopback host, which sends the token unencrypted.
-    /// Only for test rigs on private networks.
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.allow_insecure_http = allow;
         self
     }
 

@@ -3,10 +3,9 @@
 use std::time::{Duration, SystemTime};
 
 use backon::Retryable;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use http::{HeaderMap, Method, StatusCode};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tracing::Instrument;
 use url::Url;
 
@@ -14,6 +13,7 @@ use super::DkPlusClient;
 use super::request::{ApiRequest, ApiResponse};
 use super::retry::{parse_retry_after, retry_delay};
 use crate::error::{Error, RequestPhase, Result, body_excerpt};
+use crate::shared::{self, BodyError, read_excerpt};
 
 /// What one attempt produced: an answer with any status, or an error without one.
 struct Answer {
@@ -187,8 +187,7 @@ impl DkPlusClient {
     }
 }
 
-/// Reads a success body, refusing it once it passes `limit` (announced or counted while it
-/// streams, so a body without a length cannot exhaust memory).
+/// Reads a success body under `limit` (see [`shared::read_limited`]), as this crate's errors.
 async fn read_limited(
     response: reqwest::Response,
     limit: u64,
@@ -196,46 +195,24 @@ async fn read_limited(
     path: &str,
 ) -> Result<Bytes> {
     let status = response.status();
-    let declared = response.content_length();
-    let too_large = || Error::ResponseTooLarge {
-        method: method.to_owned(),
-        path: path.to_owned(),
-        status,
-        limit,
-        declared,
-    };
-    if declared.is_some_and(|length| length > limit) {
-        return Err(too_large());
-    }
-    let body = http::Response::from(response).into_body();
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<LengthLimitError>() => Err(too_large()),
-        Err(e) => Err(match e.downcast::<reqwest::Error>() {
-            Ok(e) => transport_error(method, path, *e, Some(status)),
-            Err(other) => Error::Transport {
+    shared::read_limited(response, limit)
+        .await
+        .map_err(|error| match error {
+            BodyError::TooLarge { declared } => Error::ResponseTooLarge {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                status,
+                limit,
+                declared,
+            },
+            BodyError::Read(e) => transport_error(method, path, e, Some(status)),
+            BodyError::Other(source) => Error::Transport {
                 method: method.to_owned(),
                 path: path.to_owned(),
                 phase: RequestPhase::ReadingBody { status },
-                source: other,
+                source,
             },
-        }),
-    }
-}
-
-/// Reads at most `max` bytes of an error answer and leaves the rest unread; a failure while
-/// reading keeps what arrived (the status says more than the body). `true` when more followed.
-async fn read_excerpt(mut response: reqwest::Response, max: usize) -> (Bytes, bool) {
-    let mut body = BytesMut::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        body.extend_from_slice(&chunk);
-        if body.len() > max {
-            body.truncate(max);
-            return (body.freeze(), true);
-        }
-    }
-    (body.freeze(), false)
+        })
 }
 
 fn transport_error(

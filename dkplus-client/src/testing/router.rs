@@ -11,7 +11,7 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::books::Reply;
 use super::contract::{Contract, Direction, PublishedOperation, Violation};
-use super::faults::{AfterStore, Failure, FailureBody, Fault};
+use super::faults::{AfterStore, Failure, Fault};
 use super::routes::{self, Call};
 use super::state::{RecordedRequest, State};
 
@@ -326,24 +326,16 @@ fn invalid(detail: &str) -> ResponseTemplate {
     )
 }
 
+/// An injected failure as DK+ answers: its JSON error body is ASP.NET's `{"Message": …}`.
 pub(crate) fn failure_response(failure: &Failure) -> ResponseTemplate {
-    let mut response = match &failure.body {
-        FailureBody::Message(text) => message(failure.status, text),
-        FailureBody::Html => ResponseTemplate::new(failure.status.as_u16()).set_body_raw(
-            format!(
-                "<!DOCTYPE html><html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>",
-                failure.status
-            ),
-            "text/html",
-        ),
-        FailureBody::Empty => ResponseTemplate::new(failure.status.as_u16()),
-        FailureBody::Raw(content_type, body) => ResponseTemplate::new(failure.status.as_u16())
-            .set_body_raw(body.clone(), content_type.as_str()),
-    };
-    if let Some(retry_after) = &failure.retry_after {
-        response = response.insert_header("Retry-After", retry_after.as_str());
-    }
-    response
+    failure.template(|status, text| {
+        json!({
+            "Message": text.map(str::to_owned).unwrap_or_else(|| format!(
+                "Injected failure: {}",
+                status.canonical_reason().unwrap_or("error")
+            ))
+        })
+    })
 }
 
 fn route_miss(path: &str) -> ResponseTemplate {

@@ -95,6 +95,8 @@ impl fmt::Debug for MomentClientBuilder {
 }
 
 impl MomentClientBuilder {
+    crate::shared::common_builder_settings!();
+
     /// The company (database) code: the part after `app.moment.team/` when logged in.
     pub fn company_code(mut self, code: impl Into<String>) -> Self {
         self.company_code = Some(code.into());
@@ -118,45 +120,9 @@ impl MomentClientBuilder {
         self
     }
 
-    /// Total timeout of one HTTP attempt (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Connect timeout (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Removes both timeouts. Only for tests that run on a paused clock (where a timer
-    /// would fire as soon as the runtime waits for the network); never in production.
-    pub fn without_timeouts(mut self) -> Self {
-        self.timeout = None;
-        self.connect_timeout = None;
-        self
-    }
-
     /// The `User-Agent` header (default `moment-client/<version>`).
     pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
         self.user_agent = Some(agent.into());
-        self
-    }
-
-    /// The backoff between retries (default [`default_policy`]: up to 3 retries, 1 s doubling,
-    /// with jitter); `ExponentialBuilder::default().with_max_times(0)` turns retrying off. What
-    /// is retried is Moment's rule ([`retry_delay`](crate::retry::retry_delay)).
-    pub fn retry_policy(mut self, policy: ExponentialBuilder) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// The longest `Retry-After` the client waits for (default 30 s); when Moment asks for
-    /// longer, the request fails at once with the error, whose [`Error::retry_after`] tells the
-    /// wait.
-    pub fn max_retry_after(mut self, limit: Duration) -> Self {
-        self.max_retry_after = limit;
         self
     }
 
@@ -169,20 +135,6 @@ impl MomentClientBuilder {
     /// The page size asked for when listing (default 100).
     pub fn per_page(mut self, size: u32) -> Self {
         self.per_page = size;
-        self
-    }
-
-    /// The largest response body accepted (default 16 MiB). A larger body is refused with
-    /// [`Error::ResponseTooLarge`] before it is buffered whole.
-    pub fn max_response_bytes(mut self, limit: u64) -> Self {
-        self.max_response_bytes = limit;
-        self
-    }
-
-    /// Allows a plain `http` base URL on a non-loopback host. The API key then travels
-    /// unencrypted: only for a trusted local network.
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.allow_insecure_http = allow;
         self
     }
 

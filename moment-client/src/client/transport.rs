@@ -4,8 +4,7 @@
 use std::time::SystemTime;
 
 use backon::Retryable;
-use bytes::{Bytes, BytesMut};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use reqwest::{Method, Response, StatusCode};
 use secrecy::ExposeSecret;
@@ -16,6 +15,7 @@ use url::Url;
 use crate::client::MomentClient;
 use crate::error::{ApiError, Error, Result};
 use crate::retry::{parse_retry_after, retry_delay};
+use crate::shared::{self, BodyError, read_excerpt};
 
 /// A read request, described as data (it can be sent again on retry).
 #[derive(Debug, Clone)]
@@ -153,33 +153,24 @@ fn transport(request: &Request, source: reqwest::Error) -> Error {
     }
 }
 
-/// Reads a success body, refusing it once it passes `limit` bytes (announced or counted while it
-/// streams, so a body without a length cannot exhaust memory).
+/// Reads a success body under `limit` (see [`shared::read_limited`]), as this crate's errors.
 async fn read_limited(response: Response, limit: u64, request: &Request) -> Result<Bytes> {
-    let declared = response.content_length();
-    let too_large = || Error::ResponseTooLarge {
-        method: request.method().to_owned(),
-        path: request.display_path(),
-        limit,
-        declared,
-    };
-    if declared.is_some_and(|length| length > limit) {
-        return Err(too_large());
-    }
-    let body = http::Response::from(response).into_body();
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<LengthLimitError>() => Err(too_large()),
-        Err(e) => Err(match e.downcast::<reqwest::Error>() {
-            Ok(e) => transport(request, *e),
-            Err(other) => Error::Transport {
+    shared::read_limited(response, limit)
+        .await
+        .map_err(|error| match error {
+            BodyError::TooLarge { declared } => Error::ResponseTooLarge {
                 method: request.method().to_owned(),
                 path: request.display_path(),
-                source: other,
+                limit,
+                declared,
             },
-        }),
-    }
+            BodyError::Read(e) => transport(request, e),
+            BodyError::Other(source) => Error::Transport {
+                method: request.method().to_owned(),
+                path: request.display_path(),
+                source,
+            },
+        })
 }
 
 /// Builds the error of a non-success answer, keeping the start of the body whatever its format.
@@ -187,25 +178,14 @@ async fn api_error(
     request: &Request,
     status: StatusCode,
     content_type: Option<String>,
-    mut response: Response,
+    response: Response,
 ) -> Error {
     let retry_after = response
         .headers()
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| parse_retry_after(v, SystemTime::now()));
-    // Read only as far as the excerpt: a large error page is never buffered. A failure while
-    // reading must not hide the status: keep what arrived.
-    let mut raw = BytesMut::new();
-    let mut truncated = false;
-    while let Ok(Some(chunk)) = response.chunk().await {
-        raw.extend_from_slice(&chunk);
-        if raw.len() > Error::MAX_BODY_EXCERPT {
-            raw.truncate(Error::MAX_BODY_EXCERPT);
-            truncated = true;
-            break;
-        }
-    }
+    let (raw, truncated) = read_excerpt(response, Error::MAX_BODY_EXCERPT).await;
     let message = if truncated { None } else { json_message(&raw) };
     let mut body = String::from_utf8_lossy(&raw).into_owned();
     if truncated {

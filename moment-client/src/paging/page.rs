@@ -96,30 +96,9 @@ impl<T> Page<T> {
         }
         false
     }
-
-    /// Number of items on this page.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// `true` when the page has no items.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// The items.
-    pub fn into_items(self) -> Vec<T> {
-        self.items
-    }
 }
 
-impl<T> IntoIterator for Page<T> {
-    type Item = T;
-    type IntoIter = std::vec::IntoIter<T>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.items.into_iter()
-    }
-}
+crate::shared::page_items!(Page);
 
 /// Paging data found in an envelope.
 #[derive(Debug, Default, Deserialize)]

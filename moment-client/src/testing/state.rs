@@ -12,7 +12,7 @@ use crate::models::Customer;
 use crate::models::{FinancialAccount, Invoice, InvoiceState, InvoiceType, Product, Project};
 use crate::paging::{PageBase, PageShape};
 use crate::resources::Resource;
-use crate::testing::faults::Fault;
+use crate::testing::faults::{Fault, failure_response};
 use crate::testing::store::{Index, Table};
 use crate::wire::parse_timestamp;
 
@@ -154,7 +154,7 @@ impl State {
 
         let mut delay = self.latency;
         let template = match self.faults.pop_front() {
-            Some(Fault::Fail(failure)) => failure.template(),
+            Some(Fault::Fail(failure)) => failure_response(&failure),
             Some(Fault::Delay(extra)) => {
                 delay += extra;
                 self.route(

@@ -289,7 +289,7 @@ impl SyncFailure {
 
     /// `true` when the failure is not about this object but about a whole system: a refused
     /// token or key, or a system that cannot be reached. Every other object would fail the same
-    /// way, so a run stops at the first one (see [`SyncReport::stopped`]).
+    /// way, so a run stops at the first one (see [`SyncReport::stopped`](super::SyncReport::stopped)).
     pub fn is_systemic(&self) -> bool {
         let systemic = |e: &PortError| {
             matches!(
