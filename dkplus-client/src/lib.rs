@@ -26,6 +26,7 @@
 //!   on `backon`'s backoff ([`retry`]), an optional request throttle, and `tracing` spans
 //!   without the token.
 //! - **Testing**: the `testing` feature adds `testing::FakeDkPlus`, a stateful fake DK+ server.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod error;
@@ -41,6 +42,7 @@ mod wire;
 mod write;
 
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
 pub use client::DkPlusClient;

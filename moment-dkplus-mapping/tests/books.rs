@@ -7,7 +7,7 @@ use dkplus_client::{InvoiceNumber, SalesInvoice};
 use moment_client::testing::FakeMoment;
 use moment_client::{Customer, CustomerId, CustomerNumber, Invoice, InvoiceId, InvoiceState};
 use moment_dkplus_mapping::sync::{ObjectKind, OutcomeStatus, SyncFailure, SyncReport};
-use moment_dkplus_mapping::testing::{DemoCompany, FakeWorld};
+use moment_dkplus_mapping::testing::{DemoCompany, FakeWorld, Intercept};
 use moment_dkplus_mapping::{IntegrationConfig, ObjectOutcome, SyncEngine, Warning};
 use rust_decimal_macros::dec;
 
@@ -554,5 +554,46 @@ async fn a_dry_run_report_never_says_created_or_transferred() {
         mail.body.contains("would be created") && mail.body.contains("dry run"),
         "{}",
         mail.body
+    );
+}
+
+#[tokio::test]
+async fn figures_dkplus_booked_differently_from_what_was_sent_are_warned_with_both() {
+    // DK+ computes the booked totals itself (VAT from its products); when its answer shows
+    // other figures than the invoice sent, the invoice is booked and only a person can correct
+    // it: a warning with both figures for each, never silence.
+    let (world, _demo) = world().await;
+    // Moment's own total including VAT, as DK+ computes it from its products (11 %).
+    assert!(world.moment.update::<Invoice>(InvoiceId::new(502), |i| {
+        i.total_including_vat = Some(dec!(239760));
+    }));
+    let dkplus = Intercept::new(world.dkplus.client().unwrap()).on_invoice_post(|_, answer| {
+        answer.map(|mut booked| {
+            booked.total_amount = booked.total_amount.map(|t| t + dec!(0.01));
+            booked.total_amount_with_tax = booked.total_amount_with_tax.map(|t| t + dec!(1));
+            booked
+        })
+    });
+    let engine = SyncEngine::new(world.moment.client().unwrap(), dkplus, config());
+    let report = engine.transfer_invoice(InvoiceId::new(502)).await;
+    let invoice = outcome(&report, ObjectKind::Invoice, 502);
+    assert_eq!(invoice.status, OutcomeStatus::Created, "{invoice}");
+    let booked = &world.dkplus.invoices()[0];
+    let vat = invoice
+        .warnings
+        .iter()
+        .find_map(|w| match w {
+            Warning::VatTotalMismatch { moment, dkplus } => Some((*moment, *dkplus)),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("the VAT total DK+ booked is compared: {invoice:?}"));
+    assert_eq!(booked.total_amount_with_tax, Some(dec!(239760)));
+    assert_eq!(vat, (dec!(239760), dec!(239761)), "{invoice}");
+    assert!(
+        invoice.warnings.iter().any(|w| matches!(
+            w,
+            Warning::InvoiceTotalMismatch { difference, .. } if *difference == dec!(0.01)
+        )),
+        "{invoice}"
     );
 }

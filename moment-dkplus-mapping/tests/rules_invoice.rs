@@ -241,6 +241,36 @@ fn amounts_are_booked_to_the_cent_as_moment_has_them() {
 }
 
 #[test]
+fn a_value_dkplus_cannot_store_exactly_is_refused_on_its_line() {
+    // DK+ keeps numbers as doubles: 15 significant digits at most. A price with 19 is refused on
+    // its line, naming the field and the value; the other line is fine and not named.
+    let precise = line("Ráðgjöf", dec!(1), dec!(0.1234567890123456789));
+    let plain = line("Akstur", dec!(2), dec!(5000));
+    let error = map(&invoice(vec![plain, precise])).unwrap_err();
+    let digits: Vec<_> = error
+        .problems
+        .iter()
+        .filter_map(|p| match p {
+            Problem::TooManyDigits { line, field, value } => Some((line.position, *field, *value)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        digits,
+        [(
+            2,
+            "unit price (with the surcharge)",
+            dec!(0.1234567890123456789)
+        )],
+        "{error}"
+    );
+    // 15 digits are stored exactly and go through.
+    let fifteen = line("Ráðgjöf", dec!(1), dec!(0.123456789012345));
+    let mut mapped = map(&invoice(vec![fifteen])).unwrap();
+    assert_eq!(mapped.create.lines.remove(0).price, dec!(0.123456789012345));
+}
+
+#[test]
 fn a_line_total_moment_does_not_book_is_refused_to_the_cent_or_warned() {
     // 3 × 11 is 33.00 in DK+; Moment says 33.01 and there is no surcharge to adjust.
     let mut l = line("x", dec!(3), dec!(11));

@@ -13,6 +13,8 @@
 //! # Ok(()) }
 //! ```
 
+mod intercept;
+
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -30,6 +32,8 @@ use rust_decimal::Decimal;
 
 use crate::config::IntegrationConfig;
 use crate::sync::{CollectingNotifier, SyncEngine};
+
+pub use intercept::Intercept;
 
 /// The engine type the fakes run: the real clients against loopback fakes.
 pub type FakeEngine = SyncEngine<MomentClient, DkPlusClient>;
