@@ -404,7 +404,11 @@ pub(crate) fn body_excerpt(bytes: &[u8], more_followed: bool) -> String {
         while text.ends_with('\u{FFFD}') {
             text.pop();
         }
-        text.push_str(&format!(" … ({} bytes in total)", bytes.len()));
+        if more_followed {
+            text.push_str(&format!(" … (more than {} bytes)", bytes.len()));
+        } else {
+            text.push_str(&format!(" … ({} bytes in total)", bytes.len()));
+        }
     } else if more_followed {
         while text.ends_with('\u{FFFD}') {
             text.pop();

@@ -119,6 +119,10 @@ pub(crate) async fn read_limited(
     }
 }
 
+/// How much of an error answer is read: enough for the message of a long validation error
+/// (a line-by-line `ModelState`, a stack trace); of it, the error keeps a 4 KiB excerpt.
+pub(crate) const ERROR_BODY_READ: usize = 64 * 1024;
+
 /// Reads at most `max` bytes of an error answer and leaves the rest unread (a large error page
 /// is never buffered); a failure while reading keeps what arrived (the status says more than
 /// the body). `true` when more followed.
@@ -152,8 +156,9 @@ macro_rules! common_builder_settings {
             self
         }
 
-        /// No request timeout and no connect timeout: only for tests on tokio's paused clock,
-        /// where a timeout would fire as soon as the runtime waits for the network.
+        /// No request timeout, no connect timeout and no idle-connection timer: only for tests
+        /// on tokio's paused clock, where a timer would fire as soon as the runtime waits for
+        /// the network — so the time that passes is exactly the client's own waits.
         pub fn without_timeouts(mut self) -> Self {
             self.timeout = None;
             self.connect_timeout = None;

@@ -30,6 +30,37 @@ fn assert_no_token(err: &Error) {
 }
 
 #[tokio::test]
+async fn a_long_validation_error_keeps_its_message_and_a_short_excerpt() {
+    // A 400 naming a problem on each of 200 lines is far longer than the kept excerpt; the
+    // message DK+ wrote is still read whole.
+    let server = server().await;
+    let state: serde_json::Map<String, serde_json::Value> = (0..200)
+        .map(|i| (format!("model.Lines[{i}].Quantity"), json!(["Bad number"])))
+        .collect();
+    let body = json!({"Message": "The request is invalid.", "ModelState": state}).to_string();
+    assert!(body.len() > Error::MAX_BODY_EXCERPT);
+    answer(
+        &server,
+        ResponseTemplate::new(400).set_body_raw(body, "application/json"),
+    )
+    .await;
+    let err = list_error(&server).await;
+    let message = err.message().unwrap_or_default();
+    assert!(message.starts_with("The request is invalid."), "{message}");
+    assert!(
+        message.contains("model.Lines[199].Quantity: Bad number"),
+        "{message}"
+    );
+    let excerpt = err.body().unwrap_or_default();
+    assert!(
+        excerpt.len() < Error::MAX_BODY_EXCERPT + 40,
+        "{}",
+        excerpt.len()
+    );
+    assert!(excerpt.ends_with("bytes in total)"), "{excerpt}");
+}
+
+#[tokio::test]
 async fn bad_request_carries_dkplus_message() {
     let server = server().await;
     Mock::given(method("POST"))

@@ -132,6 +132,10 @@ fn hostile_bodies() -> Vec<(&'static str, Vec<u8>)> {
     bodies.extend([
         ("truncated", br#"{"Number": "1", "Name": "Jo"#.to_vec()),
         (
+            "byte order mark before a record",
+            b"\xef\xbb\xbf{\"Number\":\"1\"}".to_vec(),
+        ),
+        (
             "number beyond f64",
             b"[{\"TotalAmount\": 1e999999}]".to_vec(),
         ),

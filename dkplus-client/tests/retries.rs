@@ -1,6 +1,5 @@
-//! Retry counts and waits (on tokio's paused clock: virtual time, no real waiting), the
-//! never-retry rule for POST, and the throttle. The exact delays are the pure retry rule's and
-//! backon's, unit-tested in `src/client/retry.rs`.
+//! Retry counts and waits (on tokio's paused clock: virtual time, exact, no real waiting), the
+//! never-retry rule for POST, and the throttle.
 
 mod common;
 
@@ -70,11 +69,7 @@ async fn gets_retry_503_with_exponential_delays() {
     let customer = client(&server).customers().get(&"1".into()).await.unwrap();
     assert!(customer.is_some());
     // 1 s, 2 s, 4 s.
-    assert!(
-        started.elapsed() >= Duration::from_secs(7),
-        "{:?}",
-        started.elapsed()
-    );
+    assert_eq!(started.elapsed(), Duration::from_secs(7));
     assert_eq!(requests(&server).await, 4);
 }
 
@@ -120,11 +115,7 @@ async fn retry_after_is_honoured() {
         .await
         .unwrap();
     // 7 s twice: longer than the backoff's 1 s and 2 s.
-    assert!(
-        started.elapsed() >= Duration::from_secs(14),
-        "{:?}",
-        started.elapsed()
-    );
+    assert_eq!(started.elapsed(), Duration::from_secs(14));
     assert_eq!(requests(&server).await, 3);
 }
 
@@ -263,9 +254,30 @@ async fn the_throttle_spaces_requests() {
         assert!(client.verify().await.unwrap());
     }
     // The second and third requests waited for their slots a minute apart.
+    assert_eq!(started.elapsed(), Duration::from_secs(120));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_default_policy_waits_with_jitter_that_only_lengthens() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/Customer/1"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(4)
+        .mount(&server)
+        .await;
+    let client = DkPlusClient::builder()
+        .token(TOKEN)
+        .base_url(format!("{}/api/v1", server.uri()))
+        .without_timeouts()
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    assert!(client.customers().get(&"1".into()).await.is_err());
+    // 1 s, 2 s and 4 s, each lengthened by up to as much again.
+    let waited = started.elapsed();
     assert!(
-        started.elapsed() >= Duration::from_secs(120),
-        "{:?}",
-        started.elapsed()
+        waited >= Duration::from_secs(7) && waited <= Duration::from_secs(14),
+        "{waited:?}"
     );
 }

@@ -46,6 +46,21 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// The request could not be made for a reason a retry does not change: a redirect loop
+    /// within Moment's address (more than 5), or a request the HTTP stack refused to build.
+    #[error(
+        "could not make {method} {path} to Moment: {}; check `base_url` and the company code",
+        causes(source.as_ref())
+    )]
+    Request {
+        /// HTTP method.
+        method: String,
+        /// Path and query, relative to the company base URL.
+        path: String,
+        /// The HTTP stack's error.
+        #[source]
+        source: BoxError,
+    },
     /// The request timed out (the client's `timeout` or `connect_timeout`).
     #[error("{method} {path} to Moment timed out")]
     Timeout {

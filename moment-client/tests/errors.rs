@@ -115,6 +115,25 @@ async fn long_error_bodies_are_cut_and_marked() {
 }
 
 #[tokio::test]
+async fn a_long_json_error_keeps_its_message_and_a_short_excerpt() {
+    let server = MockServer::start().await;
+    let detail = "a".repeat(20_000);
+    answer(
+        &server,
+        ResponseTemplate::new(400).set_body_raw(
+            format!(r#"{{"message":"No such filter","detail":"{detail}"}}"#),
+            "application/json",
+        ),
+    )
+    .await;
+    let err = client(&server).customers().list().send().await.unwrap_err();
+    let api = err.as_api().unwrap();
+    assert_eq!(api.message.as_deref(), Some("No such filter"));
+    assert!(api.body_truncated);
+    assert_eq!(api.body.len(), moment_client::Error::MAX_BODY_EXCERPT);
+}
+
+#[tokio::test]
 async fn malformed_json_is_a_decode_error() {
     let server = MockServer::start().await;
     Mock::given(p(path("/invoices/1")))
@@ -282,6 +301,31 @@ async fn same_origin_redirects_are_followed_with_credentials() {
         .unwrap()
         .unwrap();
     assert_eq!(customer.id, CustomerId(2));
+}
+
+#[tokio::test]
+async fn a_redirect_loop_is_a_setting_to_fix_not_a_moment_to_wait_for() {
+    let server = MockServer::start().await;
+    Mock::given(p(path("/customers/1")))
+        .respond_with(
+            ResponseTemplate::new(302).insert_header("Location", path("/customers/1").as_str()),
+        )
+        .mount(&server)
+        .await;
+    let err = common::builder(&server)
+        .retry_policy(common::fast_retries(3))
+        .build()
+        .unwrap()
+        .customers()
+        .get(CustomerId(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Request { .. }), "{err:?}");
+    assert!(!err.is_retryable(), "{err}");
+    assert!(err.to_string().contains("check `base_url`"), "{err}");
+    // One attempt (its redirects), not four.
+    let requests = server.received_requests().await.unwrap().len();
+    assert!(requests <= 6, "{requests} requests: the loop was retried");
 }
 
 #[tokio::test]

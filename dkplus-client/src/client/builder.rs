@@ -112,8 +112,10 @@ impl DkPlusClientBuilder {
             return Err(Error::config("the timeout must be longer than zero"));
         }
         let mut http = reqwest::Client::builder();
-        if let Some(timeout) = self.timeout {
-            http = http.timeout(timeout);
+        match self.timeout {
+            Some(timeout) => http = http.timeout(timeout),
+            // On a paused clock no timer may run: idle connections are kept without one.
+            None => http = http.pool_idle_timeout(None),
         }
         if let Some(connect) = self.connect_timeout {
             http = http.connect_timeout(self.timeout.map_or(connect, |t| connect.min(t)));

@@ -13,7 +13,7 @@ use super::DkPlusClient;
 use super::request::{ApiRequest, ApiResponse};
 use super::retry::{parse_retry_after, retry_delay};
 use crate::error::{Error, RequestPhase, Result, body_excerpt};
-use crate::shared::{self, BodyError, read_excerpt};
+use crate::shared::{self, BodyError, ERROR_BODY_READ, read_excerpt};
 
 /// What one attempt produced: an answer with any status, or an error without one.
 struct Answer {
@@ -139,9 +139,9 @@ impl DkPlusClient {
         let status = response.status();
         let headers = response.headers().clone();
         if !status.is_success() {
-            // An error answer is read only as far as its excerpt: a 16 MiB HTML error page is
-            // never buffered to keep 4 KiB of it.
-            let (body, cut) = read_excerpt(response, Error::MAX_BODY_EXCERPT).await;
+            // An error answer is read only as far as its message can reach: a 16 MiB HTML error
+            // page is never buffered to keep 4 KiB of it.
+            let (body, cut) = read_excerpt(response, ERROR_BODY_READ).await;
             return Ok(Answer {
                 status,
                 headers,

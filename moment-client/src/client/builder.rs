@@ -183,8 +183,10 @@ impl MomentClientBuilder {
             .user_agent(user_agent_header)
             .redirect(redirects)
             .https_only(base_url.scheme() == "https");
-        if let Some(timeout) = self.timeout {
-            http = http.timeout(timeout);
+        match self.timeout {
+            Some(timeout) => http = http.timeout(timeout),
+            // On a paused clock no timer may run: idle connections are kept without one.
+            None => http = http.pool_idle_timeout(None),
         }
         if let Some(timeout) = self.connect_timeout {
             http = http.connect_timeout(timeout);

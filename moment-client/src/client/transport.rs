@@ -15,7 +15,7 @@ use url::Url;
 use crate::client::MomentClient;
 use crate::error::{ApiError, Error, Result};
 use crate::retry::{parse_retry_after, retry_delay};
-use crate::shared::{self, BodyError, read_excerpt};
+use crate::shared::{self, BodyError, ERROR_BODY_READ, read_excerpt};
 
 /// A read request, described as data (it can be sent again on retry).
 #[derive(Debug, Clone)]
@@ -146,6 +146,13 @@ fn transport(request: &Request, source: reqwest::Error) -> Error {
     if source.is_timeout() {
         return Error::Timeout { method, path };
     }
+    if source.is_redirect() || source.is_builder() {
+        return Error::Request {
+            method,
+            path,
+            source: Box::new(source.without_url()),
+        };
+    }
     Error::Transport {
         method,
         path,
@@ -185,9 +192,13 @@ async fn api_error(
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| parse_retry_after(v, SystemTime::now()));
-    let (raw, truncated) = read_excerpt(response, Error::MAX_BODY_EXCERPT).await;
-    let message = if truncated { None } else { json_message(&raw) };
-    let mut body = String::from_utf8_lossy(&raw).into_owned();
+    // Read only as far as a message can reach (a large error page is never buffered); keep a
+    // 4 KiB excerpt of it.
+    let (raw, more) = read_excerpt(response, ERROR_BODY_READ).await;
+    let message = if more { None } else { json_message(&raw) };
+    let kept = raw.get(..Error::MAX_BODY_EXCERPT).unwrap_or(&raw);
+    let truncated = more || kept.len() < raw.len();
+    let mut body = String::from_utf8_lossy(kept).into_owned();
     if truncated {
         // A character cut in two shows as U+FFFD at the end; drop it.
         while body.ends_with('\u{FFFD}') {
