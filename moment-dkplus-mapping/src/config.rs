@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Duration;
 
 use dkplus_client::{ItemClass, SalesPersonNumber};
 
@@ -144,6 +145,8 @@ pub struct IntegrationConfig {
     total_mismatch: TotalMismatch,
     notify_warnings: bool,
     credit_note_text: String,
+    claim_lease: Duration,
+    settle_time: Duration,
 }
 
 impl IntegrationConfig {
@@ -237,6 +240,18 @@ impl IntegrationConfig {
         self.notify_warnings
     }
 
+    /// How long a process holds an invoice reference it claimed before another may take it
+    /// over (the look-up and the post must fit in it).
+    pub fn claim_lease(&self) -> Duration {
+        self.claim_lease
+    }
+
+    /// How long an invoice whose post had no clear answer is left alone before it is looked up
+    /// again (and posted only if DK+ still does not show it).
+    pub fn settle_time(&self) -> Duration {
+        self.settle_time
+    }
+
     /// Invoice text of a credit note; `{original}` is replaced by the credited invoice's number.
     pub fn credit_note_text(&self) -> &str {
         &self.credit_note_text
@@ -267,6 +282,30 @@ pub struct IntegrationConfigBuilder {
     total_mismatch: TotalMismatch,
     notify_warnings: bool,
     credit_note_text: String,
+    #[serde(rename = "claim_lease_seconds", with = "seconds")]
+    claim_lease: Duration,
+    #[serde(rename = "settle_time_seconds", with = "seconds")]
+    settle_time: Duration,
+}
+
+/// A duration as whole seconds in configuration files (`settle_time_seconds = 900`).
+mod seconds {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        value: &Duration,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(value.as_secs())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Duration, D::Error> {
+        u64::deserialize(deserializer).map(Duration::from_secs)
+    }
 }
 
 /// Payment terms keyed by credit days: map keys are strings in TOML and JSON (`"30" = "m30"`).
@@ -290,15 +329,20 @@ mod payment_terms_by_days {
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<BTreeMap<i64, String>, D::Error> {
-        BTreeMap::<String, String>::deserialize(deserializer)?
-            .into_iter()
-            .map(|(days, code)| match days.trim().parse::<i64>() {
-                Ok(days) => Ok((days, code)),
-                Err(_) => Err(D::Error::custom(format!(
-                    "payment term key {days:?} is not a number of credit days: write e.g. \"30\" = \"m30\""
-                ))),
-            })
-            .collect()
+        let mut terms = BTreeMap::new();
+        for (key, code) in BTreeMap::<String, String>::deserialize(deserializer)? {
+            let days = key.trim().parse::<i64>().map_err(|_| {
+                D::Error::custom(format!(
+                    "payment term key {key:?} is not a number of credit days: write e.g. \"30\" = \"m30\""
+                ))
+            })?;
+            if terms.insert(days, code).is_some() {
+                return Err(D::Error::custom(format!(
+                    "payment terms name {days} credit days twice (e.g. \"30\" and \" 30\"): keep one"
+                )));
+            }
+        }
+        Ok(terms)
     }
 }
 
@@ -330,6 +374,8 @@ impl From<IntegrationConfig> for IntegrationConfigBuilder {
             total_mismatch: config.total_mismatch,
             notify_warnings: config.notify_warnings,
             credit_note_text: config.credit_note_text,
+            claim_lease: config.claim_lease,
+            settle_time: config.settle_time,
         }
     }
 }
@@ -343,6 +389,12 @@ pub const MAX_PRICE_DECIMALS: u32 = 10;
 /// Longest credit-note text template accepted: DK+'s 2000-character invoice text, less room for
 /// the credited invoice's number.
 pub const MAX_CREDIT_NOTE_TEXT_CHARS: usize = 1900;
+
+/// The default claim lease: how long a process holds an invoice reference it claimed.
+pub const DEFAULT_CLAIM_LEASE: Duration = Duration::from_secs(5 * 60);
+
+/// The default settle time: how long an invoice whose post had no clear answer is left alone.
+pub const DEFAULT_SETTLE_TIME: Duration = Duration::from_secs(15 * 60);
 
 /// Largest backfill concurrency accepted.
 pub const MAX_CONCURRENCY: usize = 64;
@@ -367,6 +419,8 @@ impl Default for IntegrationConfigBuilder {
             total_mismatch: TotalMismatch::Refuse,
             notify_warnings: true,
             credit_note_text: DEFAULT_CREDIT_NOTE_TEXT.to_owned(),
+            claim_lease: DEFAULT_CLAIM_LEASE,
+            settle_time: DEFAULT_SETTLE_TIME,
         }
     }
 }
@@ -479,6 +533,23 @@ impl IntegrationConfigBuilder {
         self
     }
 
+    /// How long a process holds an invoice reference it claimed (default 5 minutes, at least
+    /// 1 second, less than the settle time). A process that dies while holding one is taken over
+    /// after it; a process still working past it may not post any more.
+    pub fn claim_lease(mut self, lease: Duration) -> Self {
+        self.claim_lease = lease;
+        self
+    }
+
+    /// How long an invoice whose post had no clear answer is left alone before it is looked up
+    /// again (default 15 minutes, more than the claim lease): DK+ may show a stored invoice in
+    /// look-ups only minutes later at peak times, and posting it again before then could book
+    /// it twice.
+    pub fn settle_time(mut self, settle: Duration) -> Self {
+        self.settle_time = settle;
+        self
+    }
+
     /// The invoice text of credit notes; must contain `{original}`.
     pub fn credit_note_text(mut self, template: impl Into<String>) -> Self {
         self.credit_note_text = template.into();
@@ -513,7 +584,11 @@ impl IntegrationConfigBuilder {
             }
             other => other,
         };
-        if let Some(ItemClass::Unknown(raw)) = &self.new_product_item_class {
+        // DK+'s item classes are published as integers without names: another integer may be
+        // a class this crate does not name, but an unknown name is a typo.
+        if let Some(ItemClass::Unknown(raw @ dkplus_client::EnumValue::Name(_))) =
+            &self.new_product_item_class
+        {
             problems.push(ConfigProblem::ItemClassUnknown(raw.to_string()));
         }
         if self.price_decimals > MAX_PRICE_DECIMALS {
@@ -551,6 +626,12 @@ impl IntegrationConfigBuilder {
         if self.transfer_invoices && length > MAX_CREDIT_NOTE_TEXT_CHARS {
             problems.push(ConfigProblem::CreditNoteTextTooLong(length));
         }
+        if self.claim_lease < Duration::from_secs(1) || self.claim_lease >= self.settle_time {
+            problems.push(ConfigProblem::ClaimLeaseOutOfRange {
+                lease_seconds: self.claim_lease.as_secs(),
+                settle_seconds: self.settle_time.as_secs(),
+            });
+        }
         if !problems.is_empty() {
             return Err(ConfigError { problems });
         }
@@ -572,6 +653,8 @@ impl IntegrationConfigBuilder {
             total_mismatch: self.total_mismatch,
             notify_warnings: self.notify_warnings,
             credit_note_text: self.credit_note_text,
+            claim_lease: self.claim_lease,
+            settle_time: self.settle_time,
         })
     }
 }
@@ -675,9 +758,21 @@ pub enum ConfigProblem {
          (DK+ keeps 2000 and the credited invoice's number needs room)"
     )]
     CreditNoteTextTooLong(usize),
-    /// The item class for new products is not one DK+ knows.
+    /// The claim lease is under a second, or not shorter than the settle time.
     #[error(
-        "the item class {0} for new products is unknown: use \"ServiceItem\" (1) or \"StockItem\" (0)"
+        "the claim lease is {lease_seconds} s and the settle time {settle_seconds} s: the lease \
+         must be at least 1 s and shorter than the settle time (defaults 300 s and 900 s)"
+    )]
+    ClaimLeaseOutOfRange {
+        /// The claim lease in seconds.
+        lease_seconds: u64,
+        /// The settle time in seconds.
+        settle_seconds: u64,
+    },
+    /// The item class for new products is a name this crate does not know.
+    #[error(
+        "the item class {0} for new products is unknown: use \"ServiceItem\" (1), \"StockItem\" \
+         (0) or DK+'s number of the class"
     )]
     ItemClassUnknown(String),
     /// The credit-note text has no `{original}` placeholder.
@@ -901,5 +996,19 @@ mod tests {
             days.contains("\"thirty\" is not a number of credit days"),
             "{days}"
         );
+        let twice = serde_json::from_str::<IntegrationConfig>(
+            r#"{ "sales_person": "vef", "payment_terms": { "30": "m30", " 30": "m31" } }"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(twice.contains("name 30 credit days twice"), "{twice}");
+        // An item class DK+ numbers but this crate does not name is taken as given.
+        let numbered: IntegrationConfig =
+            serde_json::from_str(r#"{ "sales_person": "vef", "new_product_item_class": 3 }"#)
+                .unwrap();
+        assert!(matches!(
+            numbered.new_product_item_class(),
+            Some(ItemClass::Unknown(dkplus_client::EnumValue::Int(3)))
+        ));
     }
 }

@@ -222,6 +222,18 @@ fn failures() -> Vec<SyncFailure> {
             reference: "1042".into(),
             error: error(System::DkPlus, PortErrorKind::OutcomeUnknown),
         },
+        SyncFailure::Settling {
+            reference: "1042".into(),
+            since: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default(),
+            until: chrono::DateTime::from_timestamp(1_800_000_900, 0).unwrap_or_default(),
+        },
+        SyncFailure::ClaimedElsewhere {
+            reference: "1042".into(),
+            until: chrono::DateTime::from_timestamp(1_800_000_300, 0).unwrap_or_default(),
+        },
+        SyncFailure::Store(crate::store::StoreError::new(
+            "claiming an invoice: database is locked",
+        )),
         SyncFailure::Dependency {
             dependency: "customer 10001".into(),
             failure: Box::new(SyncFailure::SalesPersonUnknown("XYZ".into())),
@@ -344,7 +356,11 @@ fn config_problems() -> Vec<ConfigProblem> {
         },
         ConfigProblem::CreditNoteTextTooLong(1950),
         ConfigProblem::CreditNoteTextWithoutPlaceholder,
-        ConfigProblem::ItemClassUnknown("7".into()),
+        ConfigProblem::ItemClassUnknown("ServiceItm".into()),
+        ConfigProblem::ClaimLeaseOutOfRange {
+            lease_seconds: 900,
+            settle_seconds: 600,
+        },
     ]
 }
 

@@ -55,6 +55,7 @@ mod errors_doc;
 mod moment_id;
 pub mod ports;
 pub mod rules;
+pub mod store;
 pub mod sync;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

@@ -341,7 +341,7 @@ pub(crate) fn invoice_create(state: &mut State, body: Value, post: bool) -> Repl
     };
     match serde_json::to_value(&invoice) {
         Ok(record) => {
-            state.invoices.push(record.clone());
+            state.store_invoice(record.clone());
             Reply::Json(record)
         }
         Err(e) => Reply::Fail(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),

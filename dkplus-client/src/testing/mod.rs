@@ -283,7 +283,7 @@ impl FakeDkPlus {
     pub fn add_invoice(&self, invoice: SalesInvoice) -> &Self {
         let mut value = serde_json::to_value(invoice).unwrap_or(Value::Null);
         Contract::published().strip(&mut value, "object:DkCloudDataModelSalesInvoiceModel");
-        self.lock().invoices.push(value);
+        self.lock().store_invoice(value);
         self
     }
 
@@ -426,6 +426,13 @@ impl FakeDkPlus {
     /// situation where a connection drops after DK+ booked the invoice.
     pub fn store_then_fail_next_invoice(&self, after: AfterStore) {
         self.lock().after_store = Some(after);
+    }
+
+    /// From now on, a stored invoice shows in look-ups (by number, by reference, in listings)
+    /// only `lag` after it was stored — as DK+ does at peak times — or at once with `None`.
+    /// [`invoices`](Self::invoices) shows the books as they are, hidden invoices included.
+    pub fn set_invoice_visibility_lag(&self, lag: Option<Duration>) {
+        self.lock().invoice_lag = lag;
     }
 
     /// `true` while a [`store_then_fail_next_invoice`](Self::store_then_fail_next_invoice) has

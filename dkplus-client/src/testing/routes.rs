@@ -123,13 +123,12 @@ pub(crate) fn dispatch(state: &mut State, operation: &PublishedOperation, mut ca
         "InvoiceApi.invoiceGetInvoice" => {
             let number = call.arg(0).to_owned();
             let hit = state
-                .invoices
-                .iter()
+                .visible_invoices()
                 .find(|i| text(i, "Number").is_some_and(|n| n.eq_ignore_ascii_case(&number)));
             found(hit, "Invoice", &number)
         }
         "InvoiceApi.invoiceGetPage" => {
-            let all = filtered(state.invoices.iter(), &call, invoice_filter);
+            let all = filtered(state.visible_invoices(), &call, invoice_filter);
             let all = without_lines_unless(all, call.flag("includeLines") == Some(true));
             page(all, &call)
         }
@@ -147,8 +146,7 @@ pub(crate) fn dispatch(state: &mut State, operation: &PublishedOperation, mut ca
 fn by_reference(state: &State, call: &Call) -> Reply {
     let reference = call.arg(0);
     let hits: Vec<Value> = state
-        .invoices
-        .iter()
+        .visible_invoices()
         .filter(|i| {
             text(i, "Reference").is_some_and(|r| r.trim().eq_ignore_ascii_case(reference.trim()))
         })

@@ -49,6 +49,10 @@ pub(crate) struct State {
     pub(crate) sales_persons: BTreeMap<String, Value>,
     /// In creation order.
     pub(crate) invoices: Vec<Value>,
+    /// When each invoice (same index) shows in look-ups: DK+ can take a while at peak times.
+    pub(crate) visible_from: Vec<std::time::Instant>,
+    /// How long a stored invoice stays out of look-ups (`None`: shows at once).
+    pub(crate) invoice_lag: Option<Duration>,
     /// Every disagreement with the published description seen so far (in the requests, and in
     /// the fake's own answers).
     pub(crate) violations: Vec<Violation>,
@@ -71,6 +75,24 @@ impl State {
             latency,
             ..Self::default()
         }
+    }
+
+    /// Stores an invoice; it shows in look-ups after the configured lag.
+    pub(crate) fn store_invoice(&mut self, record: Value) {
+        let now = std::time::Instant::now();
+        self.visible_from
+            .push(self.invoice_lag.map_or(now, |lag| now + lag));
+        self.invoices.push(record);
+    }
+
+    /// The invoices that show in look-ups (by number, by reference, in listings) now.
+    pub(crate) fn visible_invoices(&self) -> impl Iterator<Item = &Value> {
+        let now = std::time::Instant::now();
+        self.invoices
+            .iter()
+            .zip(&self.visible_from)
+            .filter(move |(_, from)| **from <= now)
+            .map(|(invoice, _)| invoice)
     }
 
     /// Notes a disagreement with the published description once.

@@ -14,6 +14,7 @@ use super::report::{ReportBuilder, Retention, SyncReport};
 use super::run::Run;
 use crate::config::IntegrationConfig;
 use crate::ports::{DkPlusTarget, MomentSource, PortErrorKind};
+use crate::store::{MemoryStore, Scope, Store};
 
 /// How long the engine waits before it checks a system a second time, when one object's failure
 /// says the system cannot be reached.
@@ -33,6 +34,14 @@ pub(crate) struct Context<M, D> {
     /// When the number-series warning was last given: single transfers (webhooks) give it at
     /// most once a day, not once per invoice.
     series_warned_at: Mutex<Option<DateTime<Utc>>>,
+    /// What must not be forgotten: the invoice ledger, objects' states, the backfill cursor.
+    pub(crate) store: Arc<dyn Store>,
+    /// Whose books: the Moment company and the DK+ company the store keys everything by.
+    pub(crate) scope: Scope,
+    /// This engine's owner id in invoice claims (unique per engine instance).
+    pub(crate) owner: String,
+    /// The ledger was seeded from DK+'s invoices (checked once per engine).
+    pub(crate) seeded: tokio::sync::OnceCell<()>,
 }
 
 impl<M, D> Context<M, D> {
@@ -45,8 +54,28 @@ impl<M, D> Context<M, D> {
             invoice_locks: KeyedLocks::default(),
             create_locks: KeyedLocks::default(),
             series_warned_at: Mutex::new(None),
+            store: Arc::new(MemoryStore::new()),
+            scope: Scope::new("default", "default"),
+            owner: owner_id(),
+            seeded: tokio::sync::OnceCell::new(),
         }
     }
+}
+
+/// A claim owner id unique to this engine instance: the host, the process and a counter.
+fn owner_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static ENGINES: AtomicU64 = AtomicU64::new(0);
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".to_owned());
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "{host}/{}/{started:x}/{}",
+        std::process::id(),
+        ENGINES.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
@@ -71,6 +100,9 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
     /// that could not be reached is when it still cannot be reached, checked twice a second
     /// apart — one lost request must not stop a run.
     pub(crate) async fn confirms_outage(&self, failure: &SyncFailure) -> bool {
+        if matches!(failure, SyncFailure::Store(_)) {
+            return true;
+        }
         let Some(error) = failure.port_error() else {
             return false;
         };
@@ -126,10 +158,10 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
         if let Some(stopped) = &report.stopped {
             tracing::error!(%stopped, "run stopped");
         }
-        if let (Some(notifier), Some(failure_report)) = (
-            &self.notifier,
-            FailureReport::for_report(&report, &self.config),
-        ) && let Err(e) = notifier.notify(&failure_report).await
+        // Rendered (with its copy of the report) only when there is someone to send it to.
+        if let Some(notifier) = &self.notifier
+            && let Some(failure_report) = FailureReport::for_report(&report, &self.config)
+            && let Err(e) = notifier.notify(&failure_report).await
         {
             tracing::error!(error = %e, "failure report not delivered");
             report.notify_error = Some(e.to_string());

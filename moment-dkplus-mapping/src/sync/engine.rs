@@ -13,6 +13,7 @@ use super::run::Run;
 use crate::config::IntegrationConfig;
 use crate::moment_id::MomentId;
 use crate::ports::{DkPlusTarget, MomentSource, PortError, PortErrorKind};
+use crate::store::{Scope, Store};
 
 /// Runs the integration: Moment → DK+ through the two ports, with the rules of
 /// [`rules`](crate::rules) and the configuration it was built with.
@@ -128,6 +129,27 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
     pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
         self.ctx.notifier = Some(notifier);
         self
+    }
+
+    /// Keeps the sync state in `store` under `scope` (default: in memory, for this engine only).
+    /// With a shared store (`SqliteStore`, `PostgresStore`) several processes run against the
+    /// same books without posting an invoice twice. The store must be prepared
+    /// ([`Store::migrate`], or opened with [`store::open`](crate::store::open)).
+    #[must_use]
+    pub fn with_store(mut self, store: Arc<dyn Store>, scope: Scope) -> Self {
+        self.ctx.store = store;
+        self.ctx.scope = scope;
+        self
+    }
+
+    /// The sync state store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.ctx.store
+    }
+
+    /// Whose books the store keys this engine's state by.
+    pub fn scope(&self) -> &Scope {
+        &self.ctx.scope
     }
 
     /// The configuration.

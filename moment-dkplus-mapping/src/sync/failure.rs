@@ -2,12 +2,13 @@
 
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::outcome::ObjectKind;
 use crate::ports::{PortError, PortErrorKind};
 use crate::rules::MappingError;
+use crate::store::StoreError;
 
 /// An existing DK+ invoice that carries the same reference as the one being sent.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -191,8 +192,8 @@ pub enum SyncFailure {
     /// The invoice was posted, the answer was lost, and it cannot be found by its reference yet.
     #[error(
         "the invoice with reference {reference} was sent to DK+ but no clear answer came back \
-         ({error}) and DK+ does not show it yet; it was not sent again — the next run looks it up \
-         by reference and sends it only if it is still missing"
+         ({error}) and DK+ does not show it yet; it was not sent again — after the settle time it \
+         is looked up by reference again and sent only if it is still missing"
     )]
     OutcomeUnknown {
         /// The reference.
@@ -200,6 +201,34 @@ pub enum SyncFailure {
         /// The error of the POST.
         error: PortError,
     },
+    /// An earlier post of the invoice had no clear answer; it is left alone for the settle time.
+    #[error(
+        "the invoice with reference {reference} was sent to DK+ at {since} without a clear \
+         answer; it is not sent again before {until}, when it is looked up by reference and sent \
+         only if DK+ still does not show it (or a person confirms that DK+ does not have it)"
+    )]
+    Settling {
+        /// The reference.
+        reference: String,
+        /// When the unclear post was sent.
+        since: DateTime<Utc>,
+        /// When it is looked up again.
+        until: DateTime<Utc>,
+    },
+    /// Another process holds the invoice's reference right now.
+    #[error(
+        "another process is sending the invoice with reference {reference} (its claim holds \
+         until {until}); this one left it alone — a later run finds it in DK+ or takes over"
+    )]
+    ClaimedElsewhere {
+        /// The reference.
+        reference: String,
+        /// When the other process's claim runs out.
+        until: DateTime<Utc>,
+    },
+    /// The sync state store could not be read or written.
+    #[error("{0}; nothing was posted without it — a later run tries again")]
+    Store(StoreError),
     /// Something the object depends on (its customer, project or a product) failed first.
     #[error("its {dependency} could not be transferred: {}", one_line(failure))]
     Dependency {
@@ -271,7 +300,10 @@ impl SyncFailure {
         match self {
             Self::Moment(e) => e.is_transient(),
             Self::DkPlus { error, .. } => error.is_transient(),
-            Self::OutcomeUnknown { .. } => true,
+            Self::OutcomeUnknown { .. }
+            | Self::Settling { .. }
+            | Self::ClaimedElsewhere { .. }
+            | Self::Store(_) => true,
             Self::Dependency { failure, .. } => failure.retry_later(),
             _ => false,
         }
@@ -300,6 +332,8 @@ impl SyncFailure {
         match self {
             Self::Moment(e) => systemic(e),
             Self::DkPlus { error, .. } => systemic(error),
+            // Without the store no invoice may be posted: every other object would fail too.
+            Self::Store(_) => true,
             Self::Dependency { failure, .. } => failure.is_systemic(),
             _ => false,
         }

@@ -1,8 +1,8 @@
 //! One invoice from Moment to DK+, exactly once. The whole path reads top-down in
 //! [`Run::send_invoice`]:
 //!
-//! load → map → look up → ensure → check VAT → wait for its turn → lock → look up again → post →
-//! reconcile the answer.
+//! load → map → look up (ledger, then DK+) → ensure → check VAT → wait for its turn → lock and
+//! claim → look up again → record the post → post → reconcile the answer → record the outcome.
 //!
 //! An invoice is looked up by `Reference` before anything is posted, and never posted again after
 //! an ambiguous failure without looking it up first. What a DK+ answer means for the invoice is
@@ -124,37 +124,73 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         let loaded = self.load(invoice).await?;
         let mapped = self.map(invoice, &loaded)?;
         outcome.warnings.extend(mapped.warnings.iter().cloned());
+        let result = self
+            .send_mapped(invoice, &loaded, &mapped, outcome, turn)
+            .await;
+        self.record_invoice(invoice, &mapped, &result).await;
+        result
+    }
 
-        // Already in DK+? Asked before anything is ensured or checked: an invoice booked earlier
+    /// The pipeline after mapping: look up → ensure → check VAT → turn → lock and claim → post
+    /// under the claim.
+    async fn send_mapped(
+        &self,
+        invoice: &Invoice,
+        loaded: &Loaded,
+        mapped: &MappedInvoice,
+        mut outcome: ObjectOutcome,
+        turn: Option<&Turn>,
+    ) -> Result<ObjectOutcome, SyncFailure> {
+        // Already in DK+? Asked before anything is ensured or checked — the ledger first (when
+        // the invoice is as it was posted), then DK+ by reference: an invoice booked earlier
         // stays booked whatever changed since (a product's rate, the customer's number), and
         // nothing is created on its way.
-        if let Some(done) = self.already_in_dkplus(&mapped, &outcome).await? {
+        if let Some(done) = self.posted_by_ledger(invoice.id, mapped, &outcome).await? {
+            return Ok(done);
+        }
+        if let Some(done) = self.already_in_dkplus(mapped, &outcome).await? {
+            self.note_found(mapped, &done).await;
             return Ok(done);
         }
 
         let ensured = self
-            .ensure(invoice, &mapped, loaded.customer.as_ref())
+            .ensure(invoice, mapped, loaded.customer.as_ref())
             .await?;
         outcome
             .warnings
-            .extend(self.check_vat(invoice, &mapped, &ensured)?);
+            .extend(self.check_vat(invoice, mapped, &ensured)?);
 
         // In-order posting: wait until every invoice before this one is done. Taken before the
         // reference lock, so a waiting invoice never holds a lock another one needs.
         if let Some(turn) = turn {
             turn.wait().await;
         }
-        // One invoice per reference at a time in this engine: the look-up and the post belong
-        // together, so it is looked up again under the lock (another task may have posted it
-        // since the first look).
+        // One invoice per reference at a time: in this engine a lock, across processes a claim
+        // in the ledger. Whatever happens after the claim is recorded in the ledger.
         let _guard = self.ctx.invoice_locks.lock(&mapped.reference).await;
-        if let Some(done) = self.already_in_dkplus(&mapped, &outcome).await? {
+        self.ensure_ledger_seeded().await?;
+        if let Some(done) = self.claim(invoice.id.get(), mapped, &outcome).await? {
             return Ok(done);
         }
+        let result = self.post_claimed(mapped, outcome).await;
+        self.record_claimed(mapped, &result).await;
+        result
+    }
 
+    /// Under the claim: look the invoice up again (another process, or a crashed holder, may
+    /// have posted it since), record that the post goes out, post, and reconcile the answer.
+    async fn post_claimed(
+        &self,
+        mapped: &MappedInvoice,
+        outcome: ObjectOutcome,
+    ) -> Result<ObjectOutcome, SyncFailure> {
+        if let Some(done) = self.already_in_dkplus(mapped, &outcome).await? {
+            return Ok(done);
+        }
+        self.start_post(mapped).await?;
         tracing::info!(reference = %mapped.reference, total = %mapped.total, "posting invoice to DK+");
         let answer = self.ctx.dkplus.create_invoice(&mapped.create).await;
-        self.reconcile(answer, &mapped, outcome).await
+        self.reconcile(answer, mapped, outcome).await
     }
 
     /// Load: the invoice's customer and project (when the invoice does not carry the project

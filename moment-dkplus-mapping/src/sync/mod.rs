@@ -8,6 +8,7 @@
 
 mod backfill;
 mod cache;
+mod claim;
 mod context;
 mod customer;
 mod engine;

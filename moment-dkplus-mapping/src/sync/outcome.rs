@@ -8,7 +8,9 @@ use crate::warning::Warning;
 
 /// The object types the integration writes to DK+: customers, projects and invoices (each
 /// transferred from Moment), and products (created in DK+ for the item codes invoices use).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ObjectKind {

@@ -1,0 +1,73 @@
+# Throw-away services the tests need, started on loopback and stopped at exit. Sourced by
+# .ci/test. Each start_* exports the variable the tests read and fails loudly when the service
+# cannot be installed or started: the tests never pass by skipping a missing service.
+
+MDK_SERVICES_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mdk-services.XXXXXX")"
+chmod 755 "$MDK_SERVICES_DIR"
+MDK_STOPS=()
+
+stop_services() {
+    local i
+    for ((i = ${#MDK_STOPS[@]} - 1; i >= 0; i--)); do
+        eval "${MDK_STOPS[$i]}" || true
+    done
+    rm -rf "$MDK_SERVICES_DIR"
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Runs a command as an unprivileged user when we are root (PostgreSQL refuses to run as root).
+as_service_user() {
+    if [ "$(id -u)" -eq 0 ]; then
+        if ! id mdkservice >/dev/null 2>&1; then
+            useradd --system --no-create-home --shell /usr/sbin/nologin mdkservice
+        fi
+        runuser -u mdkservice -- "$@"
+    else
+        "$@"
+    fi
+}
+
+postgres_bindir() {
+    if command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ]; then
+        pg_config --bindir
+        return
+    fi
+    local dir
+    for dir in /usr/lib/postgresql/*/bin; do
+        if [ -x "$dir/initdb" ]; then
+            echo "$dir"
+            return
+        fi
+    done
+}
+
+start_postgres() {
+    local bindir
+    bindir="$(postgres_bindir)"
+    if [ -z "$bindir" ]; then
+        echo "PostgreSQL is not installed; installing Debian's postgresql package" >&2
+        local sudo=""
+        [ "$(id -u)" -ne 0 ] && sudo="sudo"
+        $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+        bindir="$(postgres_bindir)"
+    fi
+    if [ -z "$bindir" ]; then
+        echo "FAILED: PostgreSQL could not be installed; the PostgreSQL tests cannot run" >&2
+        return 1
+    fi
+    local data="$MDK_SERVICES_DIR/postgres"
+    local port
+    port="$(free_port)"
+    mkdir -p "$data"
+    [ "$(id -u)" -eq 0 ] && { as_service_user true; chown mdkservice "$data"; }
+    as_service_user "$bindir/initdb" -D "$data/db" --auth=trust --username=mdk --encoding=UTF8 >/dev/null
+    as_service_user "$bindir/pg_ctl" -D "$data/db" -l "$data/log" -w \
+        -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+    MDK_STOPS+=("as_service_user '$bindir/pg_ctl' -D '$data/db' -m fast -w stop >/dev/null")
+    as_service_user "$bindir/createdb" -h 127.0.0.1 -p "$port" -U mdk test
+    export TEST_POSTGRES_URL="postgres://mdk@127.0.0.1:$port/test"
+    echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2
+}

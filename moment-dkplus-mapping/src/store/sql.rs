@@ -1,0 +1,630 @@
+//! The SQL both database stores run: the same statements on SQLite and PostgreSQL (`$n`
+//! parameters, `ON CONFLICT … DO UPDATE`, `RETURNING`, times as Unix milliseconds), generated
+//! for each by [`sql_store!`]. What differs is how a write transaction begins and how it holds
+//! a reference or a job against other processes, which each backend supplies:
+//!
+//! - `begin_write()`: a transaction that may write (SQLite: `BEGIN IMMEDIATE`, which takes the
+//!   database's write lock up front; PostgreSQL: an ordinary transaction);
+//! - `lock_reference(conn, scope, reference)`: holds one ledger reference until commit
+//!   (PostgreSQL: a transaction-scoped advisory lock, so two processes cannot both find a
+//!   reference missing and insert it; SQLite: nothing more — the write lock already serialises);
+//! - `LEASE_SQL`: the pick of the next due job (PostgreSQL adds `FOR UPDATE SKIP LOCKED`).
+
+use chrono::{DateTime, Utc};
+
+use super::StoreError;
+
+/// A write transaction of a database store: the connection to run statements on, and commit.
+/// Dropped without `commit`, it is rolled back.
+pub(super) trait WriteTx {
+    /// The connection the transaction runs on.
+    type Conn;
+    /// The connection.
+    fn conn(&mut self) -> &mut Self::Conn;
+}
+
+impl<DB: sqlx::Database> WriteTx for sqlx::Transaction<'static, DB> {
+    type Conn = DB::Connection;
+
+    fn conn(&mut self) -> &mut DB::Connection {
+        self
+    }
+}
+
+/// Unix milliseconds of a time, as stored.
+pub(super) fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+/// The time of stored Unix milliseconds.
+pub(super) fn time(millis: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(millis).unwrap_or_default()
+}
+
+/// A database error as a store error, without the connection string.
+pub(super) fn db_error(what: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
+    move |e| StoreError::new(format!("{what}: {e}"))
+}
+
+/// Generates `impl Store` for a database store from the shared statements: `$store` is the
+/// store type, `$db` its `sqlx` database and `$row` its row type. The store type must have
+/// `begin_write` (a `sqlx::Transaction`), `lock_reference`, `read` (a pooled connection),
+/// `run_migrations` and `LEASE_SQL`.
+macro_rules! sql_store {
+    ($store:ty, $db:ty, $row:ty) => {
+        use $crate::store::ledger::{self as protocol, Claim, ClaimRequest, LedgerEntry, Settlement};
+        use $crate::store::sql::{db_error, millis, time};
+        use $crate::store::{Job, JobId, JobState, LedgerState, ObjectState, Scope, StoreError};
+        use sqlx::Row as _;
+        use $crate::store::sql::WriteTx as _;
+
+        const ENTRY_COLUMNS: &str = "reference, moment_id, state, dkplus_number, owner, \
+            lease_until, posting_at, posts, last_error, updated_at";
+
+        fn entry_of(row: &$row) -> Result<LedgerEntry, sqlx::Error> {
+            let state: String = row.try_get("state")?;
+            Ok(LedgerEntry {
+                reference: row.try_get("reference")?,
+                moment_id: row.try_get("moment_id")?,
+                state: LedgerState::from_key(&state).unwrap_or(LedgerState::Failed),
+                dkplus_number: row.try_get("dkplus_number")?,
+                owner: row.try_get("owner")?,
+                lease_until: row.try_get::<Option<i64>, _>("lease_until")?.map(time),
+                posting_at: row.try_get::<Option<i64>, _>("posting_at")?.map(time),
+                posts: u32::try_from(row.try_get::<i64, _>("posts")?).unwrap_or(u32::MAX),
+                last_error: row.try_get("last_error")?,
+                updated_at: time(row.try_get("updated_at")?),
+            })
+        }
+
+        fn job_of(row: &$row) -> Result<Job, sqlx::Error> {
+            let state: String = row.try_get("state")?;
+            Ok(Job {
+                id: JobId(row.try_get("id")?),
+                payload: row.try_get("payload")?,
+                state: JobState::from_key(&state).unwrap_or(JobState::Dead),
+                attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+                due: time(row.try_get("due")?),
+                worker: row.try_get("worker")?,
+                lease_until: row.try_get::<Option<i64>, _>("lease_until")?.map(time),
+                last_error: row.try_get("last_error")?,
+                created_at: time(row.try_get("created_at")?),
+            })
+        }
+
+        async fn read_entry(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            scope: &Scope,
+            reference: &str,
+        ) -> Result<Option<LedgerEntry>, sqlx::Error> {
+            let sql = format!(
+                "SELECT {ENTRY_COLUMNS} FROM ledger \
+                 WHERE moment_company = $1 AND dkplus_company = $2 AND reference = $3"
+            );
+            sqlx::query(&sql)
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(reference)
+                .fetch_optional(&mut *conn)
+                .await?
+                .as_ref()
+                .map(entry_of)
+                .transpose()
+        }
+
+        async fn write_entry(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            scope: &Scope,
+            entry: &LedgerEntry,
+        ) -> Result<(), sqlx::Error> {
+            sqlx::query(
+                "INSERT INTO ledger (moment_company, dkplus_company, reference, moment_id, state, \
+                 dkplus_number, owner, lease_until, posting_at, posts, last_error, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (moment_company, dkplus_company, reference) DO UPDATE SET \
+                 moment_id = excluded.moment_id, state = excluded.state, \
+                 dkplus_number = excluded.dkplus_number, owner = excluded.owner, \
+                 lease_until = excluded.lease_until, posting_at = excluded.posting_at, \
+                 posts = excluded.posts, last_error = excluded.last_error, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(&scope.moment_company)
+            .bind(&scope.dkplus_company)
+            .bind(&entry.reference)
+            .bind(entry.moment_id)
+            .bind(entry.state.key())
+            .bind(&entry.dkplus_number)
+            .bind(&entry.owner)
+            .bind(entry.lease_until.map(millis))
+            .bind(entry.posting_at.map(millis))
+            .bind(i64::from(entry.posts))
+            .bind(&entry.last_error)
+            .bind(millis(entry.updated_at))
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+
+        impl $store {
+            /// Reads the entry of `reference` under its lock, lets `change` decide, writes what it
+            /// returns and commits — one transaction.
+            async fn change_entry<T>(
+                &self,
+                scope: &Scope,
+                reference: &str,
+                what: &str,
+                change: impl FnOnce(Option<&LedgerEntry>) -> (T, Option<LedgerEntry>) + Send,
+            ) -> Result<T, StoreError> {
+                let fail = db_error(what);
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                Self::lock_reference(tx.conn(), scope, reference)
+                    .await
+                    .map_err(&fail)?;
+                let entry = read_entry(tx.conn(), scope, reference)
+                    .await
+                    .map_err(&fail)?;
+                let (answer, write) = change(entry.as_ref());
+                if let Some(next) = write {
+                    write_entry(tx.conn(), scope, &next).await.map_err(&fail)?;
+                }
+                tx.commit().await.map_err(&fail)?;
+                Ok(answer)
+            }
+
+            /// Changes a job `worker` holds, in one transaction; `false` when it does not hold it.
+            async fn change_held_job(
+                &self,
+                id: JobId,
+                worker: &str,
+                state: JobState,
+                due: Option<i64>,
+                error: Option<&str>,
+            ) -> Result<bool, StoreError> {
+                let fail = db_error("updating a job");
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                let changed = sqlx::query(
+                    "UPDATE jobs SET state = $1, due = COALESCE($2, due), \
+                     last_error = COALESCE($3, last_error), worker = NULL, lease_until = NULL \
+                     WHERE id = $4 AND state = 'leased' AND worker = $5",
+                )
+                .bind(state.key())
+                .bind(due)
+                .bind(error)
+                .bind(id.0)
+                .bind(worker)
+                .execute(tx.conn())
+                .await
+                .map_err(&fail)?
+                .rows_affected();
+                tx.commit().await.map_err(&fail)?;
+                Ok(changed == 1)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            async fn migrate(&self) -> Result<(), StoreError> {
+                self.run_migrations().await
+            }
+
+            async fn ledger_entry(
+                &self,
+                scope: &Scope,
+                reference: &str,
+            ) -> Result<Option<LedgerEntry>, StoreError> {
+                let mut conn = self.read().await?;
+                read_entry(&mut conn, scope, reference)
+                    .await
+                    .map_err(db_error("reading the ledger"))
+            }
+
+            async fn claim(
+                &self,
+                scope: &Scope,
+                request: &ClaimRequest<'_>,
+            ) -> Result<Claim, StoreError> {
+                self.change_entry(scope, request.reference, "claiming an invoice", |entry| {
+                    protocol::claim(entry, request)
+                })
+                .await
+            }
+
+            async fn start_post(
+                &self,
+                scope: &Scope,
+                reference: &str,
+                owner: &str,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                self.change_entry(scope, reference, "recording a post", |entry| {
+                    match entry.map(|e| protocol::start_post(e, owner, now)) {
+                        Some(Ok(next)) => (true, Some(next)),
+                        _ => (false, None),
+                    }
+                })
+                .await
+            }
+
+            async fn settle(
+                &self,
+                scope: &Scope,
+                reference: &str,
+                owner: &str,
+                now: DateTime<Utc>,
+                settlement: &Settlement,
+            ) -> Result<bool, StoreError> {
+                self.change_entry(scope, reference, "recording an invoice's outcome", |entry| {
+                    match entry.map(|e| protocol::settle(e, owner, now, settlement)) {
+                        Some(Ok(next)) => (true, Some(next)),
+                        _ => (false, None),
+                    }
+                })
+                .await
+            }
+
+            async fn confirm_not_posted(
+                &self,
+                scope: &Scope,
+                reference: &str,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                self.change_entry(scope, reference, "releasing an unclear post", |entry| {
+                    match entry.and_then(|e| protocol::confirm_not_posted(e, now)) {
+                        Some(next) => (true, Some(next)),
+                        None => (false, None),
+                    }
+                })
+                .await
+            }
+
+            async fn seed_ledger(
+                &self,
+                scope: &Scope,
+                invoices: &[(String, Option<String>)],
+                now: DateTime<Utc>,
+            ) -> Result<usize, StoreError> {
+                let fail = db_error("seeding the ledger");
+                let mut new = 0;
+                // In chunks: one transaction per chunk keeps other processes' claims flowing.
+                for chunk in invoices.chunks(200) {
+                    let mut tx = self.begin_write().await.map_err(&fail)?;
+                    for (reference, number) in chunk {
+                        Self::lock_reference(tx.conn(), scope, reference)
+                            .await
+                            .map_err(&fail)?;
+                        let entry = read_entry(tx.conn(), scope, reference)
+                            .await
+                            .map_err(&fail)?;
+                        if let Some(next) =
+                            protocol::seeded(entry.as_ref(), reference, number.as_deref(), now)
+                        {
+                            write_entry(tx.conn(), scope, &next).await.map_err(&fail)?;
+                            new += 1;
+                        }
+                    }
+                    tx.commit().await.map_err(&fail)?;
+                }
+                Ok(new)
+            }
+
+            async fn ledger(&self, scope: &Scope) -> Result<Vec<LedgerEntry>, StoreError> {
+                let fail = db_error("reading the ledger");
+                let mut conn = self.read().await?;
+                let sql = format!(
+                    "SELECT {ENTRY_COLUMNS} FROM ledger \
+                     WHERE moment_company = $1 AND dkplus_company = $2 ORDER BY reference"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(&scope.moment_company)
+                    .bind(&scope.dkplus_company)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(&fail)?;
+                rows.iter().map(entry_of).collect::<Result<_, _>>().map_err(&fail)
+            }
+
+            async fn flag(
+                &self,
+                scope: &Scope,
+                name: &str,
+            ) -> Result<Option<DateTime<Utc>>, StoreError> {
+                let mut conn = self.read().await?;
+                let at: Option<i64> = sqlx::query_scalar(
+                    "SELECT at FROM flags \
+                     WHERE moment_company = $1 AND dkplus_company = $2 AND name = $3",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(name)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_error("reading a flag"))?;
+                Ok(at.map(time))
+            }
+
+            async fn set_flag(
+                &self,
+                scope: &Scope,
+                name: &str,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let fail = db_error("setting a flag");
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                sqlx::query(
+                    "INSERT INTO flags (moment_company, dkplus_company, name, at) \
+                     VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (moment_company, dkplus_company, name) DO UPDATE SET at = excluded.at",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(name)
+                .bind(millis(at))
+                .execute(tx.conn())
+                .await
+                .map_err(&fail)?;
+                tx.commit().await.map_err(&fail)
+            }
+
+            async fn object_state(
+                &self,
+                scope: &Scope,
+                kind: $crate::sync::ObjectKind,
+                moment_id: i64,
+            ) -> Result<Option<ObjectState>, StoreError> {
+                let fail = db_error("reading an object's state");
+                let mut conn = self.read().await?;
+                let row = sqlx::query(
+                    "SELECT dkplus_key, last_status, fingerprint, last_error, next_attempt_at, \
+                     updated_at FROM objects WHERE moment_company = $1 AND dkplus_company = $2 \
+                     AND kind = $3 AND moment_id = $4",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(kind.to_string())
+                .bind(moment_id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(&fail)?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let read = || -> Result<ObjectState, sqlx::Error> {
+                    Ok(ObjectState {
+                        kind,
+                        moment_id,
+                        dkplus_key: row.try_get("dkplus_key")?,
+                        last_status: row.try_get("last_status")?,
+                        fingerprint: row.try_get("fingerprint")?,
+                        last_error: row.try_get("last_error")?,
+                        next_attempt_at: row
+                            .try_get::<Option<i64>, _>("next_attempt_at")?
+                            .map(time),
+                        updated_at: time(row.try_get("updated_at")?),
+                    })
+                };
+                read().map(Some).map_err(&fail)
+            }
+
+            async fn record_object(
+                &self,
+                scope: &Scope,
+                object: &ObjectState,
+            ) -> Result<(), StoreError> {
+                let fail = db_error("recording an object's state");
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                sqlx::query(
+                    "INSERT INTO objects (moment_company, dkplus_company, kind, moment_id, \
+                     dkplus_key, last_status, fingerprint, last_error, next_attempt_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     ON CONFLICT (moment_company, dkplus_company, kind, moment_id) DO UPDATE SET \
+                     dkplus_key = excluded.dkplus_key, last_status = excluded.last_status, \
+                     fingerprint = excluded.fingerprint, last_error = excluded.last_error, \
+                     next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(object.kind.to_string())
+                .bind(object.moment_id)
+                .bind(&object.dkplus_key)
+                .bind(&object.last_status)
+                .bind(&object.fingerprint)
+                .bind(&object.last_error)
+                .bind(object.next_attempt_at.map(millis))
+                .bind(millis(object.updated_at))
+                .execute(tx.conn())
+                .await
+                .map_err(&fail)?;
+                tx.commit().await.map_err(&fail)
+            }
+
+            async fn cursor(&self, scope: &Scope) -> Result<Option<DateTime<Utc>>, StoreError> {
+                let mut conn = self.read().await?;
+                let at: Option<i64> = sqlx::query_scalar(
+                    "SELECT at FROM cursors WHERE moment_company = $1 AND dkplus_company = $2",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_error("reading the backfill cursor"))?;
+                Ok(at.map(time))
+            }
+
+            async fn set_cursor(
+                &self,
+                scope: &Scope,
+                at: DateTime<Utc>,
+                only_forward: bool,
+            ) -> Result<(), StoreError> {
+                let fail = db_error("moving the backfill cursor");
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                let sql = if only_forward {
+                    "INSERT INTO cursors (moment_company, dkplus_company, at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (moment_company, dkplus_company) DO UPDATE SET at = excluded.at \
+                     WHERE cursors.at < excluded.at"
+                } else {
+                    "INSERT INTO cursors (moment_company, dkplus_company, at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (moment_company, dkplus_company) DO UPDATE SET at = excluded.at"
+                };
+                sqlx::query(sql)
+                    .bind(&scope.moment_company)
+                    .bind(&scope.dkplus_company)
+                    .bind(millis(at))
+                    .execute(tx.conn())
+                    .await
+                    .map_err(&fail)?;
+                tx.commit().await.map_err(&fail)
+            }
+
+            async fn enqueue(
+                &self,
+                scope: &Scope,
+                payload: &str,
+                now: DateTime<Utc>,
+            ) -> Result<JobId, StoreError> {
+                let fail = db_error("storing a job");
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO jobs (moment_company, dkplus_company, payload, state, attempts, \
+                     due, created_at) VALUES ($1, $2, $3, 'queued', 0, $4, $4) RETURNING id",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(payload)
+                .bind(millis(now))
+                .fetch_one(tx.conn())
+                .await
+                .map_err(&fail)?;
+                tx.commit().await.map_err(&fail)?;
+                Ok(JobId(id))
+            }
+
+            async fn lease(
+                &self,
+                scope: &Scope,
+                worker: &str,
+                now: DateTime<Utc>,
+                lease: std::time::Duration,
+            ) -> Result<Option<Job>, StoreError> {
+                let fail = db_error("leasing a job");
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                let id: Option<i64> = sqlx::query_scalar(Self::LEASE_SQL)
+                    .bind(&scope.moment_company)
+                    .bind(&scope.dkplus_company)
+                    .bind(millis(now))
+                    .fetch_optional(tx.conn())
+                    .await
+                    .map_err(&fail)?;
+                let Some(id) = id else {
+                    tx.commit().await.map_err(&fail)?;
+                    return Ok(None);
+                };
+                let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+                let row = sqlx::query(
+                    "UPDATE jobs SET state = 'leased', attempts = attempts + 1, worker = $1, \
+                     lease_until = $2 WHERE id = $3 RETURNING id, payload, state, attempts, due, \
+                     worker, lease_until, last_error, created_at",
+                )
+                .bind(worker)
+                .bind(millis(until))
+                .bind(id)
+                .fetch_one(tx.conn())
+                .await
+                .map_err(&fail)?;
+                let job = job_of(&row).map_err(&fail)?;
+                tx.commit().await.map_err(&fail)?;
+                Ok(Some(job))
+            }
+
+            async fn complete(
+                &self,
+                id: JobId,
+                worker: &str,
+                _now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                self.change_held_job(id, worker, JobState::Done, None, None).await
+            }
+
+            async fn retry_job(
+                &self,
+                id: JobId,
+                worker: &str,
+                due: DateTime<Utc>,
+                error: &str,
+            ) -> Result<bool, StoreError> {
+                self.change_held_job(id, worker, JobState::Queued, Some(millis(due)), Some(error))
+                    .await
+            }
+
+            async fn dead_letter(
+                &self,
+                id: JobId,
+                worker: &str,
+                error: &str,
+                _now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                self.change_held_job(id, worker, JobState::Dead, None, Some(error)).await
+            }
+
+            async fn jobs(&self, scope: &Scope, state: JobState) -> Result<Vec<Job>, StoreError> {
+                let fail = db_error("reading jobs");
+                let mut conn = self.read().await?;
+                let rows = sqlx::query(
+                    "SELECT id, payload, state, attempts, due, worker, lease_until, last_error, \
+                     created_at FROM jobs WHERE moment_company = $1 AND dkplus_company = $2 \
+                     AND state = $3 ORDER BY created_at, id",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(state.key())
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(&fail)?;
+                rows.iter().map(job_of).collect::<Result<_, _>>().map_err(&fail)
+            }
+
+            async fn notified(
+                &self,
+                scope: &Scope,
+                key: &str,
+            ) -> Result<Option<DateTime<Utc>>, StoreError> {
+                let mut conn = self.read().await?;
+                let at: Option<i64> = sqlx::query_scalar(
+                    "SELECT at FROM notified \
+                     WHERE moment_company = $1 AND dkplus_company = $2 AND key = $3",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(key)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_error("reading what was notified"))?;
+                Ok(at.map(time))
+            }
+
+            async fn mark_notified(
+                &self,
+                scope: &Scope,
+                key: &str,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let fail = db_error("noting a notification");
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                sqlx::query(
+                    "INSERT INTO notified (moment_company, dkplus_company, key, at) \
+                     VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (moment_company, dkplus_company, key) DO UPDATE SET at = excluded.at",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(key)
+                .bind(millis(at))
+                .execute(tx.conn())
+                .await
+                .map_err(&fail)?;
+                tx.commit().await.map_err(&fail)
+            }
+        }
+    };
+}
+pub(super) use sql_store;

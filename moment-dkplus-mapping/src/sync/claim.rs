@@ -1,0 +1,296 @@
+//! The invoice ledger's steps in a run: seeding it from DK+ once, asking it first, claiming a
+//! reference, recording that the post is about to go out, and recording what became of it.
+//! The rules themselves are [`crate::store::ledger`]'s.
+
+use chrono::Utc;
+
+use moment_client::{Invoice, InvoiceId};
+
+use super::failure::SyncFailure;
+use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus};
+use super::run::Run;
+use crate::ports::{DkPlusTarget, InvoiceQuery, MomentSource};
+use crate::rules::MappedInvoice;
+use crate::store::{Claim, ClaimRequest, LedgerState, ObjectState, Settlement, StoreError};
+
+/// The flag that says the ledger of a scope was seeded from DK+'s invoices.
+const SEEDED: &str = "ledger_seeded_from_dkplus";
+
+/// How many DK+ invoices one seeding page asks for.
+const SEED_PAGE: u32 = 500;
+
+fn store(error: StoreError) -> SyncFailure {
+    SyncFailure::Store(error)
+}
+
+/// What makes an invoice the one DK+ booked: customer, kennitala, date and total to the cent.
+fn fingerprint(mapped: &MappedInvoice) -> String {
+    format!(
+        "customer={};kennitala={};date={};total={}",
+        mapped.customer_number,
+        mapped.kennitala.as_str(),
+        mapped.date,
+        mapped.total
+    )
+}
+
+impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
+    /// Seeds the ledger from the invoices DK+ already holds, once per scope, before the first
+    /// claim: going live against a DK+ that Moment's own integration filled must not post any
+    /// of them again. Idempotent; several processes may seed at once.
+    pub(crate) async fn ensure_ledger_seeded(&self) -> Result<(), SyncFailure> {
+        let ctx = self.ctx;
+        if ctx.dkplus.is_dry_run() {
+            // A dry run writes nothing, not even to the ledger.
+            return Ok(());
+        }
+        ctx.seeded
+            .get_or_try_init(|| async {
+                if ctx
+                    .store
+                    .flag(&ctx.scope, SEEDED)
+                    .await
+                    .map_err(store)?
+                    .is_some()
+                {
+                    return Ok(());
+                }
+                let mut known = Vec::new();
+                let mut page = 1;
+                loop {
+                    let query = InvoiceQuery {
+                        include: vec!["Number", "Reference"],
+                        page,
+                        per_page: SEED_PAGE,
+                        ..InvoiceQuery::default()
+                    };
+                    let invoices = ctx.dkplus.list_invoices(&query).await.map_err(|error| {
+                        SyncFailure::DkPlus {
+                            what: "listing of DK+'s invoices (to seed the ledger)".into(),
+                            error,
+                        }
+                    })?;
+                    let full = invoices.len() as u64 >= u64::from(SEED_PAGE);
+                    known.extend(invoices.into_iter().filter_map(|invoice| {
+                        let reference = invoice.reference?.trim().to_owned();
+                        (!reference.is_empty())
+                            .then(|| (reference, invoice.number.map(|n| n.to_string())))
+                    }));
+                    if !full {
+                        break;
+                    }
+                    page += 1;
+                }
+                let now = Utc::now();
+                let new = ctx
+                    .store
+                    .seed_ledger(&ctx.scope, &known, now)
+                    .await
+                    .map_err(store)?;
+                tracing::info!(
+                    invoices = known.len(),
+                    new,
+                    "ledger seeded from DK+'s invoices"
+                );
+                ctx.store
+                    .set_flag(&ctx.scope, SEEDED, now)
+                    .await
+                    .map_err(store)
+            })
+            .await
+            .map(|_| ())
+    }
+
+    /// The ledger's word on an invoice before anything is read from DK+: `Some` when it is
+    /// posted and Moment's invoice is still what was posted (same customer, kennitala, date and
+    /// total). Anything changed since goes to DK+ to be compared there.
+    pub(crate) async fn posted_by_ledger(
+        &self,
+        id: InvoiceId,
+        mapped: &MappedInvoice,
+        outcome: &ObjectOutcome,
+    ) -> Result<Option<ObjectOutcome>, SyncFailure> {
+        let ctx = self.ctx;
+        let entry = ctx
+            .store
+            .ledger_entry(&ctx.scope, &mapped.reference)
+            .await
+            .map_err(store)?;
+        let Some(entry) = entry.filter(|e| e.state == LedgerState::Posted) else {
+            return Ok(None);
+        };
+        let last = ctx
+            .store
+            .object_state(&ctx.scope, ObjectKind::Invoice, id.get())
+            .await
+            .map_err(store)?;
+        if last.and_then(|s| s.fingerprint) != Some(fingerprint(mapped)) {
+            return Ok(None);
+        }
+        let mut done = outcome.clone();
+        done.dkplus_number = entry.dkplus_number;
+        Ok(Some(done.with(OutcomeStatus::AlreadyPresent)))
+    }
+
+    /// Records what became of the invoice as an object: its status and, once it is in DK+, the
+    /// fingerprint of what DK+ has.
+    pub(crate) async fn record_invoice(
+        &self,
+        invoice: &Invoice,
+        mapped: &MappedInvoice,
+        result: &Result<ObjectOutcome, SyncFailure>,
+    ) {
+        let ctx = self.ctx;
+        if ctx.dkplus.is_dry_run() {
+            return;
+        }
+        let (status, fingerprint, error) = match result {
+            Ok(outcome) => (outcome.status.key(), Some(fingerprint(mapped)), None),
+            Err(failure) => ("failed", None, Some(failure.to_string())),
+        };
+        let state = ObjectState {
+            kind: ObjectKind::Invoice,
+            moment_id: invoice.id.get(),
+            dkplus_key: Some(mapped.reference.clone()),
+            last_status: status.to_owned(),
+            fingerprint,
+            last_error: error,
+            next_attempt_at: None,
+            updated_at: Utc::now(),
+        };
+        if let Err(e) = ctx.store.record_object(&ctx.scope, &state).await {
+            tracing::warn!(reference = %mapped.reference, error = %e, "could not record the invoice's state");
+        }
+    }
+
+    /// Notes in the ledger an invoice found in DK+ without a claim, so later runs need not ask
+    /// DK+ again (a claim another process holds is left alone).
+    pub(crate) async fn note_found(&self, mapped: &MappedInvoice, found: &ObjectOutcome) {
+        let ctx = self.ctx;
+        if ctx.dkplus.is_dry_run() {
+            return;
+        }
+        let entry = [(mapped.reference.clone(), found.dkplus_number.clone())];
+        if let Err(e) = ctx.store.seed_ledger(&ctx.scope, &entry, Utc::now()).await {
+            tracing::warn!(reference = %mapped.reference, error = %e, "could not note a found invoice in the ledger");
+        }
+    }
+
+    /// Claims the invoice's reference for this engine: `Ok(None)` when the claim is granted
+    /// (look it up, then post), `Ok(Some(outcome))` when the ledger says it is posted, and a
+    /// failure to retry later when another process holds it or an unclear post is settling.
+    pub(crate) async fn claim(
+        &self,
+        moment_id: i64,
+        mapped: &MappedInvoice,
+        outcome: &ObjectOutcome,
+    ) -> Result<Option<ObjectOutcome>, SyncFailure> {
+        let ctx = self.ctx;
+        if ctx.dkplus.is_dry_run() {
+            // A dry run posts nothing, so it claims nothing: the ledger is left as it is.
+            return Ok(None);
+        }
+        let request = ClaimRequest {
+            reference: &mapped.reference,
+            moment_id,
+            owner: &ctx.owner,
+            now: Utc::now(),
+            lease: ctx.config.claim_lease(),
+            settle: ctx.config.settle_time(),
+        };
+        match ctx.store.claim(&ctx.scope, &request).await.map_err(store)? {
+            Claim::Granted { .. } => Ok(None),
+            Claim::Posted { dkplus_number } => {
+                let mut done = outcome.clone();
+                done.dkplus_number = dkplus_number;
+                Ok(Some(done.with(OutcomeStatus::AlreadyPresent)))
+            }
+            Claim::HeldElsewhere { until, .. } => Err(SyncFailure::ClaimedElsewhere {
+                reference: mapped.reference.clone(),
+                until,
+            }),
+            Claim::Settling { since, until } => Err(SyncFailure::Settling {
+                reference: mapped.reference.clone(),
+                since,
+                until,
+            }),
+        }
+    }
+
+    /// Records that the post is about to be sent; a failure when this engine's claim ran out
+    /// (another process took the reference over): it must not post.
+    pub(crate) async fn start_post(&self, mapped: &MappedInvoice) -> Result<(), SyncFailure> {
+        let ctx = self.ctx;
+        if ctx.dkplus.is_dry_run() {
+            return Ok(());
+        }
+        let now = Utc::now();
+        if ctx
+            .store
+            .start_post(&ctx.scope, &mapped.reference, &ctx.owner, now)
+            .await
+            .map_err(store)?
+        {
+            Ok(())
+        } else {
+            Err(SyncFailure::ClaimedElsewhere {
+                reference: mapped.reference.clone(),
+                until: now,
+            })
+        }
+    }
+
+    /// Records what became of a claimed invoice, releasing the claim.
+    pub(crate) async fn record_claimed(
+        &self,
+        mapped: &MappedInvoice,
+        result: &Result<ObjectOutcome, SyncFailure>,
+    ) {
+        if self.ctx.dkplus.is_dry_run() {
+            return;
+        }
+        let settlement = match result {
+            Ok(outcome) => Settlement::Posted {
+                dkplus_number: outcome.dkplus_number.clone(),
+            },
+            // Not this engine's claim any more: the holder records.
+            Err(SyncFailure::ClaimedElsewhere { .. }) => return,
+            Err(failure @ SyncFailure::OutcomeUnknown { .. }) => Settlement::OutcomeUnknown {
+                error: failure.to_string(),
+            },
+            Err(
+                failure @ (SyncFailure::DuplicatesInDkPlus { .. }
+                | SyncFailure::ChangedSincePosted { .. }
+                | SyncFailure::ReferenceConflict { .. }),
+            ) => Settlement::NeedsPerson {
+                error: failure.to_string(),
+            },
+            Err(failure) => Settlement::Failed {
+                error: failure.to_string(),
+            },
+        };
+        let ctx = self.ctx;
+        match ctx
+            .store
+            .settle(
+                &ctx.scope,
+                &mapped.reference,
+                &ctx.owner,
+                Utc::now(),
+                &settlement,
+            )
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                reference = %mapped.reference,
+                "the invoice's claim was taken over before its outcome was recorded; the new holder looks it up"
+            ),
+            // The claim runs out and the next holder waits for the settle time, then looks the
+            // invoice up: nothing is posted twice.
+            Err(e) => {
+                tracing::error!(reference = %mapped.reference, error = %e, "could not record the invoice's outcome")
+            }
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! The store contract, run against every store: in memory, a SQLite file and PostgreSQL. Each
+//! behaviour the engine relies on is one test, run on the three.
+
+mod stores;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use moment_dkplus_mapping::ObjectKind;
+use moment_dkplus_mapping::store::{
+    Claim, ClaimRequest, JobState, LedgerState, ObjectState, Scope, Settlement, Store,
+};
+use stores::{ALL, Kind, open, unique_scope};
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_900_000_000 + seconds, 0).unwrap()
+}
+
+fn claim<'a>(reference: &'a str, owner: &'a str, now: i64) -> ClaimRequest<'a> {
+    ClaimRequest {
+        reference,
+        moment_id: 7,
+        owner,
+        now: at(now),
+        lease: Duration::from_secs(60),
+        settle: Duration::from_secs(600),
+    }
+}
+
+/// Runs `check` on every store kind with a fresh scope.
+async fn on_every_store<F, Fut>(test: &str, check: F)
+where
+    F: Fn(Arc<dyn Store>, Scope, Kind) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for kind in ALL {
+        let (store, _file) = open(kind, test).await;
+        check(store, unique_scope(test), kind).await;
+    }
+}
+
+#[tokio::test]
+async fn a_claim_is_held_posted_once_and_recorded() {
+    on_every_store("claim", |store, scope, kind| async move {
+        assert_eq!(
+            store.claim(&scope, &claim("1001", "a", 0)).await.unwrap(),
+            Claim::Granted { previous: None },
+            "{kind:?}"
+        );
+        assert!(
+            matches!(
+                store.claim(&scope, &claim("1001", "b", 10)).await.unwrap(),
+                Claim::HeldElsewhere { .. }
+            ),
+            "{kind:?}"
+        );
+        assert!(!store.start_post(&scope, "1001", "b", at(11)).await.unwrap());
+        assert!(store.start_post(&scope, "1001", "a", at(12)).await.unwrap());
+        let posted = Settlement::Posted {
+            dkplus_number: Some("100001".into()),
+        };
+        assert!(
+            store
+                .settle(&scope, "1001", "a", at(13), &posted)
+                .await
+                .unwrap()
+        );
+        let entry = store.ledger_entry(&scope, "1001").await.unwrap().unwrap();
+        assert_eq!(entry.state, LedgerState::Posted, "{kind:?}");
+        assert_eq!(entry.dkplus_number.as_deref(), Some("100001"));
+        assert_eq!(entry.posts, 1);
+        assert_eq!(entry.moment_id, Some(7));
+        assert_eq!(
+            store
+                .claim(&scope, &claim("1001", "b", 1_000))
+                .await
+                .unwrap(),
+            Claim::Posted {
+                dkplus_number: Some("100001".into())
+            },
+            "{kind:?}"
+        );
+        // Another scope is another company's books.
+        let other = Scope::new(scope.moment_company.clone(), "another DK+ company");
+        assert!(matches!(
+            store
+                .claim(&other, &claim("1001", "b", 1_000))
+                .await
+                .unwrap(),
+            Claim::Granted { previous: None }
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_unclear_post_settles_before_it_is_claimed_again_or_a_person_releases_it() {
+    on_every_store("settle", |store, scope, kind| async move {
+        store.claim(&scope, &claim("2001", "a", 0)).await.unwrap();
+        assert!(store.start_post(&scope, "2001", "a", at(5)).await.unwrap());
+        let unknown = Settlement::OutcomeUnknown {
+            error: "timed out".into(),
+        };
+        assert!(
+            store
+                .settle(&scope, "2001", "a", at(6), &unknown)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.claim(&scope, &claim("2001", "b", 300)).await.unwrap(),
+            Claim::Settling {
+                since: at(5),
+                until: at(605)
+            },
+            "{kind:?}"
+        );
+        assert!(matches!(
+            store.claim(&scope, &claim("2001", "b", 605)).await.unwrap(),
+            Claim::Granted {
+                previous: Some(LedgerState::OutcomeUnknown)
+            }
+        ));
+        // A process killed while posting leaves the same: settle first.
+        store.claim(&scope, &claim("2002", "a", 0)).await.unwrap();
+        assert!(store.start_post(&scope, "2002", "a", at(1)).await.unwrap());
+        assert!(matches!(
+            store.claim(&scope, &claim("2002", "b", 61)).await.unwrap(),
+            Claim::Settling { .. }
+        ));
+        // A person may release an unclear post.
+        store.claim(&scope, &claim("2003", "a", 0)).await.unwrap();
+        store.start_post(&scope, "2003", "a", at(1)).await.unwrap();
+        store
+            .settle(&scope, "2003", "a", at(2), &unknown)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .confirm_not_posted(&scope, "2003", at(3))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .confirm_not_posted(&scope, "2003", at(4))
+                .await
+                .unwrap()
+        );
+        assert!(matches!(
+            store.claim(&scope, &claim("2003", "b", 5)).await.unwrap(),
+            Claim::Granted { .. }
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_seeded_ledger_knows_dkplus_invoices_and_leaves_claims_alone() {
+    on_every_store("seed", |store, scope, kind| async move {
+        store.claim(&scope, &claim("3002", "a", 0)).await.unwrap();
+        let from_dkplus = vec![
+            ("3001".to_owned(), Some("90001".to_owned())),
+            ("3002".to_owned(), Some("90002".to_owned())),
+        ];
+        assert_eq!(
+            store
+                .seed_ledger(&scope, &from_dkplus, at(1))
+                .await
+                .unwrap(),
+            1,
+            "{kind:?}"
+        );
+        assert_eq!(
+            store
+                .seed_ledger(&scope, &from_dkplus, at(2))
+                .await
+                .unwrap(),
+            0
+        );
+        let ledger = store.ledger(&scope).await.unwrap();
+        let states: Vec<_> = ledger
+            .iter()
+            .map(|e| (e.reference.as_str(), e.state))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("3001", LedgerState::Posted),
+                ("3002", LedgerState::Claimed)
+            ],
+            "{kind:?}"
+        );
+        assert_eq!(store.flag(&scope, "seeded").await.unwrap(), None);
+        store.set_flag(&scope, "seeded", at(3)).await.unwrap();
+        assert_eq!(store.flag(&scope, "seeded").await.unwrap(), Some(at(3)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn object_states_cursors_and_notifications_are_kept() {
+    on_every_store("objects", |store, scope, kind| async move {
+        let state = ObjectState {
+            kind: ObjectKind::Customer,
+            moment_id: 101,
+            dkplus_key: Some("10001".into()),
+            last_status: "created".into(),
+            fingerprint: Some("abc".into()),
+            last_error: None,
+            next_attempt_at: Some(at(9)),
+            updated_at: at(8),
+        };
+        store.record_object(&scope, &state).await.unwrap();
+        assert_eq!(
+            store
+                .object_state(&scope, ObjectKind::Customer, 101)
+                .await
+                .unwrap(),
+            Some(state.clone()),
+            "{kind:?}"
+        );
+        assert_eq!(
+            store
+                .object_state(&scope, ObjectKind::Invoice, 101)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(store.cursor(&scope).await.unwrap(), None);
+        store.set_cursor(&scope, at(100), true).await.unwrap();
+        store.set_cursor(&scope, at(50), true).await.unwrap();
+        assert_eq!(
+            store.cursor(&scope).await.unwrap(),
+            Some(at(100)),
+            "{kind:?}"
+        );
+        store.set_cursor(&scope, at(50), false).await.unwrap();
+        assert_eq!(store.cursor(&scope).await.unwrap(), Some(at(50)));
+        assert_eq!(store.notified(&scope, "alert").await.unwrap(), None);
+        store.mark_notified(&scope, "alert", at(7)).await.unwrap();
+        assert_eq!(store.notified(&scope, "alert").await.unwrap(), Some(at(7)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_job_goes_to_one_worker_is_retried_and_dead_lettered() {
+    on_every_store("jobs", |store, scope, kind| async move {
+        let lease = Duration::from_secs(150);
+        let first = store.enqueue(&scope, "{\"a\":1}", at(0)).await.unwrap();
+        let second = store.enqueue(&scope, "{\"b\":2}", at(1)).await.unwrap();
+        let job = store
+            .lease(&scope, "w1", at(2), lease)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((job.id, job.attempts), (first, 1), "{kind:?}");
+        let next = store
+            .lease(&scope, "w2", at(2), lease)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(next.id, second, "{kind:?}");
+        assert_eq!(store.lease(&scope, "w3", at(3), lease).await.unwrap(), None);
+        // w1 gives it back for later; only its holder may.
+        assert!(!store.retry_job(first, "w2", at(100), "no").await.unwrap());
+        assert!(
+            store
+                .retry_job(first, "w1", at(100), "DK+ down")
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.lease(&scope, "w3", at(50), lease).await.unwrap(),
+            None
+        );
+        let again = store
+            .lease(&scope, "w3", at(100), lease)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((again.id, again.attempts), (first, 2));
+        assert_eq!(again.last_error.as_deref(), Some("DK+ down"));
+        // w2 dies: its lease runs out and another worker gets the job.
+        let taken = store
+            .lease(&scope, "w4", at(200), lease)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(taken.id, second, "{kind:?}");
+        assert!(!store.complete(second, "w2", at(201)).await.unwrap());
+        assert!(store.complete(second, "w4", at(201)).await.unwrap());
+        assert!(
+            store
+                .dead_letter(first, "w3", "gave up", at(202))
+                .await
+                .unwrap()
+        );
+        assert_eq!(store.jobs(&scope, JobState::Done).await.unwrap().len(), 1);
+        let dead = store.jobs(&scope, JobState::Dead).await.unwrap();
+        assert_eq!((dead.len(), dead[0].payload.as_str()), (1, "{\"a\":1}"));
+        assert_eq!(
+            store.lease(&scope, "w5", at(10_000), lease).await.unwrap(),
+            None
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_claims_of_one_reference_grant_exactly_one() {
+    // Many tasks (on PostgreSQL and SQLite: many connections) claim the same references at
+    // once: each reference is granted to one of them.
+    for kind in ALL {
+        let (store, _file) = open(kind, "race").await;
+        let scope = unique_scope("race");
+        let mut tasks = Vec::new();
+        for worker in 0..8 {
+            let store = store.clone();
+            let scope = scope.clone();
+            tasks.push(tokio::spawn(async move {
+                let owner = format!("w{worker}");
+                let mut granted = Vec::new();
+                for reference in 0..20 {
+                    let reference = reference.to_string();
+                    let request = ClaimRequest {
+                        reference: &reference,
+                        moment_id: 1,
+                        owner: &owner,
+                        now: Utc::now(),
+                        lease: Duration::from_secs(60),
+                        settle: Duration::from_secs(600),
+                    };
+                    if let Claim::Granted { .. } = store.claim(&scope, &request).await.unwrap() {
+                        granted.push(reference);
+                    }
+                }
+                granted
+            }));
+        }
+        let mut all = Vec::new();
+        for task in tasks {
+            all.extend(task.await.unwrap());
+        }
+        all.sort();
+        let mut unique = all.clone();
+        unique.dedup();
+        assert_eq!(
+            all.len(),
+            20,
+            "{kind:?}: every reference granted once: {all:?}"
+        );
+        assert_eq!(unique.len(), 20, "{kind:?}");
+    }
+}
