@@ -11,9 +11,10 @@ use std::time::Duration;
 use chrono::Utc;
 use dkplus_client::testing::AfterStore;
 use moment_client::{InvoiceId, MomentClient};
+use moment_dkplus_mapping::ports::{PortError, PortErrorKind, System};
 use moment_dkplus_mapping::store::{LedgerState, Scope, Store};
 use moment_dkplus_mapping::sync::{OutcomeStatus, SyncFailure, SyncReport};
-use moment_dkplus_mapping::testing::{DemoCompany, FakeWorld};
+use moment_dkplus_mapping::testing::{DemoCompany, FakeWorld, Intercept};
 use moment_dkplus_mapping::{DryRun, IntegrationConfig, SyncEngine};
 use stores::{ALL, Kind, open, unique_scope};
 
@@ -293,5 +294,100 @@ async fn a_dry_run_leaves_the_shared_ledger_untouched() {
         let real = replica(&world, &store, &scope);
         let _ = real.backfill(since()).await;
         assert!(!world.dkplus.invoices().is_empty(), "{kind:?}");
+    }
+}
+
+#[tokio::test]
+async fn catching_up_keeps_its_place_and_tries_again_what_failed_until_it_goes_through() {
+    for kind in ALL {
+        let (world, demo, store, scope, _file) = demo(kind, "catch-up").await;
+        let engine = replica(&world, &store, &scope);
+        let first = engine.catch_up(since()).await;
+        assert!(
+            first.failures().count() == 1,
+            "{kind:?}: {:#?}",
+            first.outcomes
+        );
+        let cursor = store
+            .cursor(&scope)
+            .await
+            .unwrap()
+            .expect("the cursor moved");
+        assert!(cursor > since(), "{kind:?}");
+        // The failing invoice's customer gets its kennitala; the invoice itself is unchanged in
+        // Moment, so no listing shows it again — the store remembers it.
+        assert!(
+            world
+                .moment
+                .update::<moment_client::Customer>(moment_client::CustomerId::new(103), |c| c
+                    .organization_number =
+                    Some("5902697199".into()),)
+        );
+        let second = engine.catch_up(since()).await;
+        let retried = second
+            .outcomes
+            .iter()
+            .find(|o| o.moment_id.get() == demo.failing_invoice.get())
+            .unwrap_or_else(|| panic!("{kind:?}: the failed invoice was tried again"));
+        assert_eq!(
+            retried.status,
+            OutcomeStatus::Created,
+            "{kind:?}: {retried}"
+        );
+        assert!(second.is_clean(), "{kind:?}: {:#?}", second.outcomes);
+        // Nothing is left to try; nothing is posted twice.
+        let third = engine.catch_up(since()).await;
+        assert_eq!(third.counts.created, 0, "{kind:?}: {:?}", third.counts);
+        assert!(booked(&world).values().all(|n| *n == 1), "{kind:?}");
+        assert_eq!(
+            booked(&world).len(),
+            demo.valid_invoices.len() + 1,
+            "{kind:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_person_may_release_an_unclear_post() {
+    for kind in ALL {
+        let (world, _demo, store, scope, _file) = demo(kind, "release").await;
+        // The first post never reaches DK+, and no answer comes back: its outcome is unknown.
+        let lost_once = std::sync::atomic::AtomicBool::new(true);
+        let dkplus =
+            Intercept::new(world.dkplus.client().unwrap()).instead_of_invoice_post(move |_| {
+                lost_once
+                    .swap(false, std::sync::atomic::Ordering::SeqCst)
+                    .then(|| {
+                        Err(PortError::new(
+                            System::DkPlus,
+                            PortErrorKind::OutcomeUnknown,
+                            "POST /sales/invoice to DK+ timed out after sending the request",
+                        ))
+                    })
+            });
+        let engine = SyncEngine::new(world.moment.client().unwrap(), dkplus, config())
+            .with_store(store.clone(), scope.clone());
+        let id = InvoiceId::new(502);
+        let report = engine.transfer_invoice(id).await;
+        let Some(SyncFailure::OutcomeUnknown { reference, .. }) = report.outcomes[0].failure()
+        else {
+            panic!(
+                "{kind:?}: expected an unknown outcome, got {}",
+                report.outcomes[0]
+            );
+        };
+        // Settling: not posted again …
+        assert!(matches!(
+            engine.transfer_invoice(id).await.outcomes[0].failure(),
+            Some(SyncFailure::Settling { .. })
+        ));
+        // … until a person who checked DK+ releases it.
+        assert!(
+            engine.confirm_not_posted(reference).await.unwrap(),
+            "{kind:?}"
+        );
+        let again = engine.transfer_invoice(id).await;
+        assert_eq!(again.outcomes[0].status, OutcomeStatus::Created, "{kind:?}");
+        assert_eq!(world.dkplus.invoices().len(), 1, "{kind:?}");
     }
 }

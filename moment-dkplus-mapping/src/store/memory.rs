@@ -208,6 +208,22 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn due_objects(
+        &self,
+        scope: &Scope,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ObjectState>> {
+        let state = self.lock();
+        let mut due: Vec<ObjectState> = state
+            .objects
+            .iter()
+            .filter(|((s, _, _), o)| s == scope && o.next_attempt_at.is_some_and(|at| at <= now))
+            .map(|(_, o)| o.clone())
+            .collect();
+        due.sort_by_key(|o| (o.next_attempt_at, o.kind, o.moment_id));
+        Ok(due)
+    }
+
     async fn cursor(&self, scope: &Scope) -> StoreResult<Option<DateTime<Utc>>> {
         Ok(self.lock().cursors.get(scope).copied())
     }

@@ -260,6 +260,11 @@ pub trait Store: Send + Sync {
     /// Records what the engine did with an object.
     async fn record_object(&self, scope: &Scope, state: &ObjectState) -> StoreResult<()>;
 
+    /// The objects whose next attempt is due at `now` (a failure a later run may overcome),
+    /// oldest first.
+    async fn due_objects(&self, scope: &Scope, now: DateTime<Utc>)
+    -> StoreResult<Vec<ObjectState>>;
+
     /// Where the next backfill starts.
     async fn cursor(&self, scope: &Scope) -> StoreResult<Option<DateTime<Utc>>>;
 

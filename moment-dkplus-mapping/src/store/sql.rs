@@ -31,6 +31,19 @@ impl<DB: sqlx::Database> WriteTx for sqlx::Transaction<'static, DB> {
     }
 }
 
+/// The object kind of its stored name (`customer`, `project`, `invoice`, `product`).
+pub(super) fn object_kind(name: &str) -> Option<crate::sync::ObjectKind> {
+    use crate::sync::ObjectKind;
+    [
+        ObjectKind::Customer,
+        ObjectKind::Project,
+        ObjectKind::Invoice,
+        ObjectKind::Product,
+    ]
+    .into_iter()
+    .find(|kind| kind.to_string() == name)
+}
+
 /// Unix milliseconds of a time, as stored.
 pub(super) fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
@@ -53,7 +66,7 @@ pub(super) fn db_error(what: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
 macro_rules! sql_store {
     ($store:ty, $db:ty, $row:ty) => {
         use $crate::store::ledger::{self as protocol, Claim, ClaimRequest, LedgerEntry, Settlement};
-        use $crate::store::sql::{db_error, millis, time};
+        use $crate::store::sql::{db_error, millis, object_kind, time};
         use $crate::store::{Job, JobId, JobState, LedgerState, ObjectState, Scope, StoreError};
         use sqlx::Row as _;
         use $crate::store::sql::WriteTx as _;
@@ -435,6 +448,50 @@ macro_rules! sql_store {
                 .await
                 .map_err(&fail)?;
                 tx.commit().await.map_err(&fail)
+            }
+
+            async fn due_objects(
+                &self,
+                scope: &Scope,
+                now: DateTime<Utc>,
+            ) -> Result<Vec<ObjectState>, StoreError> {
+                let fail = db_error("reading the objects due for another attempt");
+                let mut conn = self.read().await?;
+                let rows = sqlx::query(
+                    "SELECT kind, moment_id, dkplus_key, last_status, fingerprint, last_error, \
+                     next_attempt_at, updated_at FROM objects WHERE moment_company = $1 \
+                     AND dkplus_company = $2 AND next_attempt_at IS NOT NULL \
+                     AND next_attempt_at <= $3 ORDER BY next_attempt_at, kind, moment_id",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(millis(now))
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(&fail)?;
+                let read = |row: &$row| -> Result<Option<ObjectState>, sqlx::Error> {
+                    let kind: String = row.try_get("kind")?;
+                    let Some(kind) = object_kind(&kind) else {
+                        return Ok(None);
+                    };
+                    Ok(Some(ObjectState {
+                        kind,
+                        moment_id: row.try_get("moment_id")?,
+                        dkplus_key: row.try_get("dkplus_key")?,
+                        last_status: row.try_get("last_status")?,
+                        fingerprint: row.try_get("fingerprint")?,
+                        last_error: row.try_get("last_error")?,
+                        next_attempt_at: row
+                            .try_get::<Option<i64>, _>("next_attempt_at")?
+                            .map(time),
+                        updated_at: time(row.try_get("updated_at")?),
+                    }))
+                };
+                let mut due = Vec::new();
+                for row in &rows {
+                    due.extend(read(row).map_err(&fail)?);
+                }
+                Ok(due)
             }
 
             async fn cursor(&self, scope: &Scope) -> Result<Option<DateTime<Utc>>, StoreError> {

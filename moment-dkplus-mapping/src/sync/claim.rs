@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 
-use moment_client::{Invoice, InvoiceId};
+use moment_client::InvoiceId;
 
 use super::failure::SyncFailure;
 use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus};
@@ -24,7 +24,7 @@ fn store(error: StoreError) -> SyncFailure {
 }
 
 /// What makes an invoice the one DK+ booked: customer, kennitala, date and total to the cent.
-fn fingerprint(mapped: &MappedInvoice) -> String {
+pub(crate) fn fingerprint(mapped: &MappedInvoice) -> String {
     format!(
         "customer={};kennitala={};date={};total={}",
         mapped.customer_number,
@@ -132,34 +132,31 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         Ok(Some(done.with(OutcomeStatus::AlreadyPresent)))
     }
 
-    /// Records what became of the invoice as an object: its status and, once it is in DK+, the
-    /// fingerprint of what DK+ has.
-    pub(crate) async fn record_invoice(
-        &self,
-        invoice: &Invoice,
-        mapped: &MappedInvoice,
-        result: &Result<ObjectOutcome, SyncFailure>,
-    ) {
+    /// Records what became of an object: its status, its DK+ key, the fingerprint of what DK+
+    /// has (when known) and — after a failure — that a later run should try it again.
+    pub(crate) async fn remember(&self, outcome: &ObjectOutcome, fingerprint: Option<String>) {
         let ctx = self.ctx;
         if ctx.dkplus.is_dry_run() {
             return;
         }
-        let (status, fingerprint, error) = match result {
-            Ok(outcome) => (outcome.status.key(), Some(fingerprint(mapped)), None),
-            Err(failure) => ("failed", None, Some(failure.to_string())),
-        };
+        let now = Utc::now();
+        let failure = outcome.failure();
         let state = ObjectState {
-            kind: ObjectKind::Invoice,
-            moment_id: invoice.id.get(),
-            dkplus_key: Some(mapped.reference.clone()),
-            last_status: status.to_owned(),
-            fingerprint,
-            last_error: error,
-            next_attempt_at: None,
-            updated_at: Utc::now(),
+            kind: outcome.kind,
+            moment_id: outcome.moment_id.get(),
+            dkplus_key: outcome.dkplus_number.clone(),
+            last_status: outcome.status.key().to_owned(),
+            fingerprint: fingerprint.filter(|_| failure.is_none()),
+            last_error: failure.map(ToString::to_string),
+            // Every failure is tried again by the next catch-up until it goes through — also
+            // one fixed outside the object (a customer's kennitala, a product in DK+), which
+            // does not make Moment list the object as changed. An object gone from Moment is
+            // not.
+            next_attempt_at: (failure.is_some() && !outcome.is_gone_from_moment()).then_some(now),
+            updated_at: now,
         };
         if let Err(e) = ctx.store.record_object(&ctx.scope, &state).await {
-            tracing::warn!(reference = %mapped.reference, error = %e, "could not record the invoice's state");
+            tracing::warn!(%outcome, error = %e, "could not record the object's state");
         }
     }
 

@@ -44,21 +44,26 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                 "customer transfer is turned off".into(),
             ));
         }
-        match self.moment_customer(id).await {
-            Ok(Some(customer)) => self.transfer_customer(customer).await,
+        let failed = match self.moment_customer(id).await {
+            Ok(Some(customer)) => return self.transfer_customer(customer).await,
             Ok(None) => base.with(OutcomeStatus::Failed(SyncFailure::NotInMoment {
                 kind: ObjectKind::Customer,
                 id: id.get(),
             })),
             Err(failure) => base.with(OutcomeStatus::Failed(failure)),
-        }
+        };
+        self.remember(&failed, None).await;
+        failed
     }
 
     pub(crate) async fn transfer_customer(&self, customer: Customer) -> ObjectOutcome {
         let span = tracing::info_span!("customer", moment_id = customer.id.get());
-        self.transfer_customer_in_span(customer)
+        let outcome = self
+            .transfer_customer_in_span(customer)
             .instrument(span)
-            .await
+            .await;
+        self.remember(&outcome, None).await;
+        outcome
     }
 
     async fn transfer_customer_in_span(&self, customer: Customer) -> ObjectOutcome {

@@ -15,6 +15,7 @@ use moment_client::{Customer, Invoice, InvoiceId, Project};
 use rust_decimal::Decimal;
 use tracing::Instrument;
 
+use super::claim::fingerprint;
 use super::engine::DraftPolicy;
 use super::existing::{Existing, booked_differently, classify, existing_failure};
 use super::failure::SyncFailure;
@@ -52,14 +53,16 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                 "invoice transfer is turned off".into(),
             ));
         }
-        match self.ctx.moment.invoice(id).await {
-            Ok(Some(invoice)) => self.transfer_invoice(invoice, drafts, turn).await,
+        let failed = match self.ctx.moment.invoice(id).await {
+            Ok(Some(invoice)) => return self.transfer_invoice(invoice, drafts, turn).await,
             Ok(None) => base.with(OutcomeStatus::Failed(SyncFailure::NotInMoment {
                 kind: ObjectKind::Invoice,
                 id: id.get(),
             })),
             Err(e) => base.with(OutcomeStatus::Failed(SyncFailure::Moment(e))),
-        }
+        };
+        self.remember(&failed, None).await;
+        failed
     }
 
     /// An invoice from a listing: fetched again when the listing left out its lines. With a
@@ -108,27 +111,28 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                 "not finalized in Moment; it is sent when finalized".into(),
             ));
         }
-        match self.send_invoice(&invoice, outcome.clone(), turn).await {
-            Ok(done) => done,
-            Err(failure) => outcome.with(OutcomeStatus::Failed(failure)),
-        }
+        let (done, fingerprint) = match self.send_invoice(&invoice, outcome.clone(), turn).await {
+            Ok((done, fingerprint)) => (done, Some(fingerprint)),
+            Err(failure) => (outcome.with(OutcomeStatus::Failed(failure)), None),
+        };
+        self.remember(&done, fingerprint).await;
+        done
     }
 
-    /// The pipeline, in the order it runs.
+    /// The pipeline, in the order it runs; with the outcome, the fingerprint of what DK+ has.
     async fn send_invoice(
         &self,
         invoice: &Invoice,
         mut outcome: ObjectOutcome,
         turn: Option<&Turn>,
-    ) -> Result<ObjectOutcome, SyncFailure> {
+    ) -> Result<(ObjectOutcome, String), SyncFailure> {
         let loaded = self.load(invoice).await?;
         let mapped = self.map(invoice, &loaded)?;
         outcome.warnings.extend(mapped.warnings.iter().cloned());
-        let result = self
+        let done = self
             .send_mapped(invoice, &loaded, &mapped, outcome, turn)
-            .await;
-        self.record_invoice(invoice, &mapped, &result).await;
-        result
+            .await?;
+        Ok((done, fingerprint(&mapped)))
     }
 
     /// The pipeline after mapping: look up → ensure → check VAT → turn → lock and claim → post

@@ -8,6 +8,7 @@
 
 mod backfill;
 mod cache;
+mod catch_up;
 mod claim;
 mod context;
 mod customer;

@@ -18,21 +18,26 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                 "project transfer is turned off".into(),
             ));
         }
-        match self.moment_project(id).await {
-            Ok(Some(project)) => self.transfer_project(project).await,
+        let failed = match self.moment_project(id).await {
+            Ok(Some(project)) => return self.transfer_project(project).await,
             Ok(None) => base.with(OutcomeStatus::Failed(SyncFailure::NotInMoment {
                 kind: ObjectKind::Project,
                 id: id.get(),
             })),
             Err(failure) => base.with(OutcomeStatus::Failed(failure)),
-        }
+        };
+        self.remember(&failed, None).await;
+        failed
     }
 
     pub(crate) async fn transfer_project(&self, project: Project) -> ObjectOutcome {
         let span = tracing::info_span!("project", moment_id = project.id.get());
-        self.transfer_project_in_span(project)
+        let outcome = self
+            .transfer_project_in_span(project)
             .instrument(span)
-            .await
+            .await;
+        self.remember(&outcome, None).await;
+        outcome
     }
 
     async fn transfer_project_in_span(&self, project: Project) -> ObjectOutcome {

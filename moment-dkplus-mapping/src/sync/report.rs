@@ -219,6 +219,21 @@ impl SyncReport {
         self.outcomes.iter().filter(|o| o.is_failed())
     }
 
+    /// Adds the outcomes and warnings of another report of the same run (objects tried again
+    /// after the listing).
+    pub(crate) fn absorb(&mut self, other: SyncReport) {
+        for outcome in &other.outcomes {
+            self.counts.add(outcome);
+        }
+        self.counts.warnings += other.warnings.len();
+        self.outcomes.extend(other.outcomes);
+        self.warnings.extend(other.warnings);
+        self.finished_at = self.finished_at.max(other.finished_at);
+        if self.notify_error.is_none() {
+            self.notify_error = other.notify_error;
+        }
+    }
+
     /// The `since` to give the next backfill: this run's start (minus a minute, for clocks that
     /// disagree) when every object went through (objects deleted from Moment meanwhile aside);
     /// otherwise the same `since` again, so every failed object is listed and tried again —

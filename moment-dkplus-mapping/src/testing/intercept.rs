@@ -15,6 +15,7 @@ use crate::ports::{DkPlusTarget, InvoiceQuery, PortResult};
 
 type InvoiceHook =
     dyn Fn(&SalesInvoiceCreate, PortResult<SalesInvoice>) -> PortResult<SalesInvoice> + Send + Sync;
+type InsteadHook = dyn Fn(&SalesInvoiceCreate) -> Option<PortResult<SalesInvoice>> + Send + Sync;
 type CustomerHook = dyn Fn(&CustomerWrite) -> Option<PortResult<()>> + Send + Sync;
 
 /// Wraps a [`DkPlusTarget`]; every call goes to it, and the hooks may change what the engine is
@@ -32,6 +33,7 @@ type CustomerHook = dyn Fn(&CustomerWrite) -> Option<PortResult<()>> + Send + Sy
 /// ```
 pub struct Intercept<D> {
     inner: D,
+    instead_of_post: Option<Arc<InsteadHook>>,
     invoice_post: Option<Arc<InvoiceHook>>,
     customer_create: Option<Arc<CustomerHook>>,
 }
@@ -41,9 +43,22 @@ impl<D> Intercept<D> {
     pub fn new(inner: D) -> Self {
         Self {
             inner,
+            instead_of_post: None,
             invoice_post: None,
             customer_create: None,
         }
+    }
+
+    /// Before each invoice post, `hook` may answer instead of the wrapped target
+    /// (`Some(answer)`: nothing reaches DK+, e.g. a connection lost before the post arrived) or
+    /// let the post through (`None`).
+    #[must_use]
+    pub fn instead_of_invoice_post(
+        mut self,
+        hook: impl Fn(&SalesInvoiceCreate) -> Option<PortResult<SalesInvoice>> + Send + Sync + 'static,
+    ) -> Self {
+        self.instead_of_post = Some(Arc::new(hook));
+        self
     }
 
     /// After each invoice post reaches the wrapped target, `hook` gets what was sent and the
@@ -129,6 +144,9 @@ impl<D: DkPlusTarget> DkPlusTarget for Intercept<D> {
     }
 
     async fn create_invoice(&self, invoice: &SalesInvoiceCreate) -> PortResult<SalesInvoice> {
+        if let Some(answer) = self.instead_of_post.as_ref().and_then(|hook| hook(invoice)) {
+            return answer;
+        }
         let answer = self.inner.create_invoice(invoice).await;
         match &self.invoice_post {
             Some(hook) => hook(invoice, answer),
