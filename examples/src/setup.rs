@@ -11,14 +11,24 @@
 //! | `MOMENT_BASE_URL` | no | another Moment API root (a sandbox; loopback for tests) |
 //! | `MOMENT_PAGE_BASE` | no | `0` (default) or `1`: the number of Moment's first page |
 //! | `DKPLUS_BASE_URL` | no | another DK+ API root (loopback for tests) |
+//! | `STORE_URL` | no | where the sync state is kept: `sqlite:moment-dkplus.db` (default, a file beside the program), `sqlite:/var/lib/moment-dkplus/state.db`, or `postgres://user:password@host/db` for several processes |
+//! | `DKPLUS_COMPANY` | no | a name for the DK+ company the token belongs to (default `default`); one store may serve several |
 //!
 //! Secrets are handed straight to the clients, which never show them; nothing here prints them.
 
 use std::fmt;
+use std::sync::Arc;
 
 use dkplus_client::DkPlusClient;
 use moment_client::{MomentClient, PageBase};
+use moment_dkplus_mapping::store::{self, Scope, Store};
 use moment_dkplus_mapping::{ConfigProblem, IntegrationConfig};
+
+/// The store used when `STORE_URL` is not set: a SQLite file in the working directory.
+pub const DEFAULT_STORE_URL: &str = "sqlite:moment-dkplus.db";
+
+/// The DK+ company name used when `DKPLUS_COMPANY` is not set.
+pub const DEFAULT_DKPLUS_COMPANY: &str = "default";
 
 /// The two clients and the integration configuration, built from the environment.
 #[derive(Debug)]
@@ -29,6 +39,63 @@ pub struct Setup {
     pub dkplus: DkPlusClient,
     /// The integration configuration.
     pub config: IntegrationConfig,
+    /// Where the sync state is kept (may hold a password: never print it).
+    pub store_url: StoreUrl,
+    /// Whose books: the Moment company and the DK+ company.
+    pub scope: Scope,
+}
+
+/// A store URL; shown without its password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoreUrl(String);
+
+impl StoreUrl {
+    /// The URL as given.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The URL, password included, for [`store::open`].
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StoreUrl {
+    /// The URL with any password replaced by `***`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.split_once("://") {
+            Some((scheme, rest)) => {
+                let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+                match authority.rsplit_once('@') {
+                    Some((user_info, host)) => {
+                        let user = user_info.split(':').next().unwrap_or_default();
+                        write!(f, "{scheme}://{user}:***@{host}{path}")
+                    }
+                    None => f.write_str(&self.0),
+                }
+            }
+            None => f.write_str(&self.0),
+        }
+    }
+}
+
+impl fmt::Debug for StoreUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StoreUrl({self})")
+    }
+}
+
+impl Setup {
+    /// Opens the store (creating its tables when needed).
+    ///
+    /// # Errors
+    /// A sentence naming `STORE_URL` and what failed.
+    pub async fn open_store(&self) -> Result<Arc<dyn Store>, String> {
+        store::open(self.store_url.expose())
+            .await
+            .map_err(|e| format!("STORE_URL ({}): {}", self.store_url, e.message))
+    }
 }
 
 /// The environment does not describe a usable setup; lists every problem with what to do.
@@ -183,12 +250,30 @@ impl Setup {
             }
         });
 
-        match (moment, dkplus, config) {
-            (Some(moment), Some(dkplus), Some(config)) if problems.is_empty() => Ok(Self {
-                moment,
-                dkplus,
-                config,
-            }),
+        let store_url = StoreUrl::new(
+            read(lookup, "STORE_URL").unwrap_or_else(|| DEFAULT_STORE_URL.to_owned()),
+        );
+        if !["memory:", "sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|scheme| store_url.expose().starts_with(scheme))
+        {
+            problems.push(format!(
+                "STORE_URL is {store_url}: use sqlite:path/to/file.db or postgres://user:password@host/database"
+            ));
+        }
+        let dkplus_company =
+            read(lookup, "DKPLUS_COMPANY").unwrap_or_else(|| DEFAULT_DKPLUS_COMPANY.to_owned());
+
+        match (moment, dkplus, config, company) {
+            (Some(moment), Some(dkplus), Some(config), Some(company)) if problems.is_empty() => {
+                Ok(Self {
+                    moment,
+                    dkplus,
+                    config,
+                    store_url,
+                    scope: Scope::new(company, dkplus_company),
+                })
+            }
             _ => Err(SetupError { problems }),
         }
     }
@@ -235,6 +320,34 @@ mod tests {
         let shown = format!("{setup:?}");
         assert!(!shown.contains("moment-secret-key-123"), "{shown}");
         assert!(!shown.contains("dkplus-secret-token-456"), "{shown}");
+        assert_eq!(setup.store_url.expose(), DEFAULT_STORE_URL);
+        assert_eq!(setup.scope, Scope::new("acme", "default"));
+    }
+
+    #[test]
+    fn a_store_password_is_never_shown() {
+        let mut pairs = COMPLETE.to_vec();
+        pairs.extend([
+            (
+                "STORE_URL",
+                "postgres://sync:pg-secret-789@db.internal:5432/books",
+            ),
+            ("DKPLUS_COMPANY", "5501692829"),
+        ]);
+        let setup = Setup::from_lookup(lookup(&pairs)).unwrap();
+        assert_eq!(setup.scope, Scope::new("acme", "5501692829"));
+        let shown = format!("{setup:?} {}", setup.store_url);
+        assert!(!shown.contains("pg-secret-789"), "{shown}");
+        assert!(
+            shown.contains("postgres://sync:***@db.internal:5432/books"),
+            "{shown}"
+        );
+
+        let mut pairs = COMPLETE.to_vec();
+        pairs.push(("STORE_URL", "mysql://u:pw-secret@host/db"));
+        let err = Setup::from_lookup(lookup(&pairs)).unwrap_err();
+        assert!(err.problems[0].starts_with("STORE_URL"), "{err}");
+        assert!(!err.to_string().contains("pw-secret"), "{err}");
     }
 
     #[test]

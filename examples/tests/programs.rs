@@ -33,8 +33,20 @@ async fn demo_world() -> FakeWorld {
     world
 }
 
-fn env_for(world: &FakeWorld) -> Vec<(String, String)> {
+/// A store file of the test's own (programs share it as they would in production).
+fn store_url(test: &str) -> String {
+    let dir = std::env::temp_dir().join(format!(
+        "moment-dkplus-programs-{test}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    format!("sqlite:{}", dir.join("state.db").display())
+}
+
+fn env_for(world: &FakeWorld, store_url: &str) -> Vec<(String, String)> {
     [
+        ("STORE_URL", store_url.to_owned()),
         ("MOMENT_COMPANY", world.moment.company_code()),
         ("MOMENT_API_KEY", world.moment.api_key()),
         ("MOMENT_BASE_URL", world.moment.uri()),
@@ -96,7 +108,8 @@ fn dkplus_writes(world: &FakeWorld) -> u64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn verify_reports_ready_against_a_working_setup() {
     let world = demo_world().await;
-    let out = run(VERIFY, &[], env_for(&world)).await;
+    let store = store_url("verify-ready");
+    let out = run(VERIFY, &[], env_for(&world, &store)).await;
     assert_eq!(out.status, Some(0), "{out:?}");
     assert!(out.stdout.contains("Ready"), "{out:?}");
     assert!(
@@ -109,7 +122,8 @@ async fn verify_reports_ready_against_a_working_setup() {
 #[tokio::test(flavor = "multi_thread")]
 async fn verify_names_every_problem_and_never_shows_a_secret() {
     let world = demo_world().await;
-    let mut env = env_for(&world);
+    let store = store_url("verify-problems");
+    let mut env = env_for(&world, &store);
     for (name, value) in &mut env {
         match name.as_str() {
             "DKPLUS_TOKEN" => *value = "wrong-dkplus-token-7f3a9c".into(),
@@ -164,7 +178,8 @@ async fn missing_settings_are_listed_before_anything_is_sent() {
 #[tokio::test(flavor = "multi_thread")]
 async fn transfer_invoice_dry_run_prints_the_requests_and_writes_nothing() {
     let world = demo_world().await;
-    let out = run(TRANSFER, &["501", "--dry-run"], env_for(&world)).await;
+    let store = store_url("transfer-dry-run");
+    let out = run(TRANSFER, &["501", "--dry-run"], env_for(&world, &store)).await;
     assert_eq!(out.status, Some(0), "{out:?}");
     assert_eq!(dkplus_writes(&world), 0, "{:?}", world.dkplus.counts());
     assert!(world.dkplus.invoices().is_empty());
@@ -186,7 +201,8 @@ async fn transfer_invoice_dry_run_prints_the_requests_and_writes_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn transfer_invoice_posts_once_and_reports_a_second_run_as_already_there() {
     let world = demo_world().await;
-    let out = run(TRANSFER, &["501"], env_for(&world)).await;
+    let store = store_url("transfer-once");
+    let out = run(TRANSFER, &["501"], env_for(&world, &store)).await;
     assert_eq!(out.status, Some(0), "{out:?}");
     assert_eq!(references(&world), ["1001"]);
     let number = world.dkplus.invoices()[0].number.clone().unwrap();
@@ -197,7 +213,7 @@ async fn transfer_invoice_posts_once_and_reports_a_second_run_as_already_there()
         "{out:?}"
     );
 
-    let again = run(TRANSFER, &["501"], env_for(&world)).await;
+    let again = run(TRANSFER, &["501"], env_for(&world, &store)).await;
     assert_eq!(again.status, Some(0), "{again:?}");
     assert_eq!(references(&world), ["1001"], "posted once");
     assert!(again.stdout.contains("already in DK+"), "{again:?}");
@@ -206,7 +222,8 @@ async fn transfer_invoice_posts_once_and_reports_a_second_run_as_already_there()
 #[tokio::test(flavor = "multi_thread")]
 async fn transfer_invoice_prints_the_failure_report_for_an_invoice_that_cannot_go() {
     let world = demo_world().await;
-    let out = run(TRANSFER, &["504"], env_for(&world)).await;
+    let store = store_url("transfer-failure");
+    let out = run(TRANSFER, &["504"], env_for(&world, &store)).await;
     assert_eq!(out.status, Some(1), "{out:?}");
     assert!(world.dkplus.invoices().is_empty());
     assert!(out.stdout.contains("FAILED"), "{out:?}");
@@ -218,7 +235,13 @@ async fn transfer_invoice_prints_the_failure_report_for_an_invoice_that_cannot_g
 #[tokio::test(flavor = "multi_thread")]
 async fn backfill_dry_run_plans_every_write_and_sends_none() {
     let world = demo_world().await;
-    let out = run(BACKFILL, &["2020-01-01", "--dry-run"], env_for(&world)).await;
+    let store = store_url("backfill-dry-run");
+    let out = run(
+        BACKFILL,
+        &["2020-01-01", "--dry-run"],
+        env_for(&world, &store),
+    )
+    .await;
     assert_eq!(out.status, Some(1), "invoice 1004 fails: {out:?}");
     assert_eq!(dkplus_writes(&world), 0, "{:?}", world.dkplus.counts());
     assert_eq!(
@@ -235,7 +258,8 @@ async fn backfill_dry_run_plans_every_write_and_sends_none() {
 #[tokio::test(flavor = "multi_thread")]
 async fn backfill_transfers_the_company_shows_progress_and_a_second_run_adds_nothing() {
     let world = demo_world().await;
-    let out = run(BACKFILL, &["2020-01-01"], env_for(&world)).await;
+    let store = store_url("backfill");
+    let out = run(BACKFILL, &["2020-01-01"], env_for(&world, &store)).await;
     assert_eq!(out.status, Some(1), "invoice 1004 fails: {out:?}");
     assert_eq!(references(&world), ["1001", "1002", "1003"]);
     // Not a terminal: plain progress lines, the failure as it happened, a last line.
@@ -247,13 +271,31 @@ async fn backfill_transfers_the_company_shows_progress_and_a_second_run_adds_not
     assert!(out.stderr.contains("invoices 5, products 2"), "{out:?}");
     assert!(out.stdout.contains("---- failure report"), "{out:?}");
     assert!(
-        out.stdout.contains("Next run (same start, so the failed objects are tried again): backfill 2020-01-01T00:00:00+00:00"),
+        out.stdout.contains(
+            "Next run: backfill (continues from here and tries the failed objects again once fixed)"
+        ),
         "{out:?}"
     );
 
-    let again = run(BACKFILL, &["2020-01-01"], env_for(&world)).await;
+    // Without a date it continues from the store, and tries invoice 1004 again.
+    let again = run(BACKFILL, &[], env_for(&world, &store)).await;
+    assert_eq!(again.status, Some(1), "invoice 1004 still fails: {again:?}");
     assert_eq!(references(&world), ["1001", "1002", "1003"], "{again:?}");
     assert!(again.stdout.contains("Summary: 0 created"), "{again:?}");
+    assert!(again.stdout.contains("invoice 1004"), "{again:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backfill_without_a_date_needs_an_earlier_run_in_the_store() {
+    let world = demo_world().await;
+    let store = store_url("backfill-first");
+    let out = run(BACKFILL, &[], env_for(&world, &store)).await;
+    assert_eq!(out.status, Some(2), "{out:?}");
+    assert!(
+        out.stderr.contains("give a start date the first time"),
+        "{out:?}"
+    );
+    assert_eq!(dkplus_writes(&world), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -54,6 +54,7 @@ pub mod dry_run;
 mod errors_doc;
 mod moment_id;
 pub mod ports;
+pub mod receiver;
 pub mod rules;
 pub mod store;
 pub mod sync;

@@ -305,6 +305,11 @@ async fn a_job_goes_to_one_worker_is_retried_and_dead_lettered() {
             store.lease(&scope, "w5", at(10_000), lease).await.unwrap(),
             None
         );
+        // Handled jobs are pruned once old; the dead letter stays for a person.
+        assert_eq!(store.prune_jobs(&scope, at(201)).await.unwrap(), 0);
+        assert_eq!(store.prune_jobs(&scope, at(300)).await.unwrap(), 1);
+        assert!(store.jobs(&scope, JobState::Done).await.unwrap().is_empty());
+        assert_eq!(store.jobs(&scope, JobState::Dead).await.unwrap().len(), 1);
     })
     .await;
 }

@@ -1,27 +1,36 @@
 //! Transfers everything changed in Moment since a date: customers, then projects, then
-//! finalized invoices and credit notes, with progress shown as it goes.
+//! finalized invoices and credit notes, with progress shown as it goes — and then, from the
+//! second run on, continues where the last run left off.
 //!
 //! ```sh
 //! export MOMENT_COMPANY=acme MOMENT_API_KEY=… DKPLUS_TOKEN=… DKPLUS_SALES_PERSON=vef
 //! cargo run --bin backfill -- 2026-01-01 --dry-run   # prints what would be sent
 //! cargo run --bin backfill -- 2026-01-01             # sends it
+//! cargo run --bin backfill                           # later: continues from the store
 //! ```
 //!
 //! The date is `2026-01-01` (midnight UTC) or an RFC 3339 time (`2026-01-01T08:00:00Z`).
-//! Objects DK+ already has are not written again, so a backfill can be repeated or
-//! interrupted safely: an invoice whose post was cut off is looked up by its reference on the
-//! next run and sent only if it is still missing.
+//! Without a date it continues from where the store says the last run got to (the store's
+//! cursor), and tries again every object an earlier run could not transfer. Several backfills
+//! and receivers may run at once against one store (`STORE_URL`; PostgreSQL for several
+//! machines): the store's invoice ledger lets each invoice be posted once. An invoice whose
+//! post was cut off is looked up by its reference before anything else and sent only if it is
+//! still missing once DK+ had time to show it.
+//!
+//! The first run against a DK+ that already holds invoices (a company moving from Moment's
+//! built-in integration) first reads DK+'s invoices into the ledger, so none is posted twice.
 //!
 //! Progress goes to stderr: a live line on a terminal, a plain line every 100 objects (or 10
 //! seconds) otherwise; each failure is printed as it happens. Only failed objects and objects
 //! with warnings are kept for the final report, so memory stays flat in a long backfill.
 //! `CONCURRENCY` (1 to 64, default 4) sets how many objects are transferred at the same time.
 //!
-//! `--dry-run` reads from Moment and DK+ but writes nothing, and prints every request it would
-//! have sent with its JSON body (kept in memory until the end: use it on a bounded range).
+//! `--dry-run` reads from Moment, DK+ and the store but writes nothing, and prints every
+//! request it would have sent with its JSON body (kept in memory until the end: use it on a
+//! bounded range).
 //!
-//! At the end it prints the summary, the failure report as it would be e-mailed, and the date
-//! to give the next run. Variables: see `examples/src/setup.rs`.
+//! At the end it prints the summary and the failure report as it would be e-mailed.
+//! Variables: see `examples/src/setup.rs`.
 //!
 //! Exit status: 0 everything went through, 1 something failed, 2 bad arguments or settings.
 
@@ -39,7 +48,8 @@ use moment_dkplus_mapping::{
     CollectingNotifier, DkPlusTarget, DryRun, Retention, SyncEngine, SyncReport,
 };
 
-const USAGE: &str = "usage: backfill <since: 2026-01-01 or 2026-01-01T08:00:00Z> [--dry-run]";
+const USAGE: &str = "usage: backfill [<since: 2026-01-01 or 2026-01-01T08:00:00Z>] [--dry-run]\n\
+     without a date it continues where the last run got to";
 
 async fn backfill<D: DkPlusTarget>(
     engine: &SyncEngine<MomentClient, D>,
@@ -47,7 +57,7 @@ async fn backfill<D: DkPlusTarget>(
 ) -> SyncReport {
     let progress = Progress::for_stderr();
     let report = engine
-        .backfill_with(since, Retention::ProblemsOnly, Some(&progress))
+        .catch_up_from(since, Retention::ProblemsOnly, Some(&progress))
         .await;
     progress.finish();
     report
@@ -67,16 +77,13 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let since = match args.positional.first().map(|s| args::parse_since(s)) {
-        Some(Ok(since)) => since,
+    let given = match args.positional.first().map(|s| args::parse_since(s)) {
+        Some(Ok(since)) => Some(since),
         Some(Err(e)) => {
             eprintln!("{e}\n{USAGE}");
             return ExitCode::from(2);
         }
-        None => {
-            eprintln!("the start date is missing\n{USAGE}");
-            return ExitCode::from(2);
-        }
+        None => None,
     };
     let setup = match Setup::from_env() {
         Ok(setup) => setup,
@@ -85,12 +92,36 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let store = match setup.open_store().await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let since = match given {
+        Some(since) => since,
+        None => match store.cursor(&setup.scope).await {
+            Ok(Some(cursor)) => cursor,
+            Ok(None) => {
+                eprintln!(
+                    "the store ({}) has no earlier run for {} to continue from: give a start date the first time\n{USAGE}",
+                    setup.store_url, setup.scope
+                );
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!("STORE_URL ({}): {}", setup.store_url, e.message);
+                return ExitCode::from(2);
+            }
+        },
+    };
     let dry_run = args.flag("dry-run");
     eprintln!(
         "Backfill of everything changed in Moment since {}{}",
         since.to_rfc3339(),
         if dry_run {
-            " (dry run: nothing is written to DK+)"
+            " (dry run: nothing is written to DK+ or the store)"
         } else {
             ""
         }
@@ -98,11 +129,13 @@ async fn main() -> ExitCode {
     let notifier = Arc::new(CollectingNotifier::new());
     let (report, planned) = if dry_run {
         let engine = SyncEngine::new(setup.moment, DryRun::new(setup.dkplus), setup.config)
+            .with_store(store, setup.scope.clone())
             .with_notifier(notifier.clone());
         let report = backfill(&engine, since).await;
         (report, Some(engine.dkplus().planned()))
     } else {
         let engine = SyncEngine::new(setup.moment, setup.dkplus, setup.config)
+            .with_store(store, setup.scope.clone())
             .with_notifier(notifier.clone());
         (backfill(&engine, since).await, None)
     };
@@ -121,17 +154,15 @@ async fn main() -> ExitCode {
             writeln!(out)?;
             write_failure_report(&mut out, &failure_report)?;
         }
-        let next = report.next_backfill_since(since);
         writeln!(out)?;
         if dry_run {
             writeln!(out, "Dry run: run again without --dry-run to send it.")?;
         } else if report.is_clean() {
-            writeln!(out, "Next run: backfill {}", next.to_rfc3339())?;
+            writeln!(out, "Next run: backfill (continues from here)")?;
         } else {
             writeln!(
                 out,
-                "Next run (same start, so the failed objects are tried again): backfill {}",
-                next.to_rfc3339()
+                "Next run: backfill (continues from here and tries the failed objects again once fixed)"
             )?;
         }
         std::io::Result::Ok(())

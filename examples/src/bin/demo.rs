@@ -10,14 +10,20 @@
 //! from the account's VAT code, a credit note, an invoice that must fail, and a draft), then runs
 //! the real sync engine through the real clients over HTTP:
 //!
-//! 1. a backfill: per object the Moment number, the DK+ number, the outcome and its warnings,
-//!    then the failure report as it would be e-mailed, and the invoices DK+ now holds;
-//! 2. the same backfill again, which transfers nothing new.
+//! 1. a catch-up of the last 30 days: per object the Moment number, the DK+ number, the
+//!    outcome and its warnings, then the failure report as it would be e-mailed, and the
+//!    invoices DK+ now holds;
+//! 2. the next catch-up, which continues where the first left off, tries the failed invoice
+//!    again, and transfers nothing new.
+//!
+//! The engine keeps its state in the embedded default store, a SQLite file (in the system's
+//! temporary directory, removed at the end): the invoice ledger, each object's state, the
+//! place to continue from.
 //!
 //! Finally it checks what the integration promises — every valid invoice in DK+ exactly once
-//! with Moment's number as its reference, the invalid one refused with its reason and nothing
-//! written for it, the draft left alone, nothing new on the second pass — and exits with
-//! status 0 when all of that holds.
+//! with Moment's number as its reference and its DK+ number in the ledger, the invalid one
+//! refused with its reason and nothing written for it, the draft left alone, nothing new on the
+//! second pass — and exits with status 0 when all of that holds.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -27,6 +33,7 @@ use dkplus_client::SalesInvoice;
 use moment_client::InvoiceType;
 use moment_dkplus_examples::report::{write_failure_report, write_table};
 use moment_dkplus_examples::setup::init_logging;
+use moment_dkplus_mapping::store::{self, LedgerEntry, LedgerState, Scope};
 use moment_dkplus_mapping::testing::{DemoCompany, FakeWorld};
 use moment_dkplus_mapping::{IntegrationConfig, OutcomeStatus, SyncFailure, SyncReport};
 
@@ -176,6 +183,7 @@ fn checks(
     first: &SyncReport,
     second: &SyncReport,
     dkplus_after_first: &[SalesInvoice],
+    ledger: &[LedgerEntry],
 ) -> Vec<(String, bool)> {
     let invoice_number = |id: i64| {
         world
@@ -219,6 +227,18 @@ fn checks(
         .filter(|o| o.moment_id == demo.draft_invoice.into())
         .all(|o| matches!(o.status, OutcomeStatus::Skipped(_)))
         && world.dkplus.invoices().len() == expected.len();
+    let mut posted: Vec<String> = ledger
+        .iter()
+        .filter(|e| e.state == LedgerState::Posted)
+        .filter(|e| {
+            world.dkplus.invoices().iter().any(|i| {
+                i.reference.as_deref() == Some(e.reference.as_str())
+                    && i.number.as_ref().map(|n| n.to_string()) == e.dkplus_number
+            })
+        })
+        .map(|e| e.reference.clone())
+        .collect();
+    posted.sort();
     let mailed = world.notifier.reports().first().is_some_and(|r| {
         r.to.as_deref() == Some(ERROR_EMAIL)
             && failing_number
@@ -239,6 +259,10 @@ fn checks(
         (
             format!("the failure report went to {ERROR_EMAIL} and names invoice 1004"),
             mailed,
+        ),
+        (
+            "the store's ledger holds each of them with its DK+ number".into(),
+            posted == expected,
         ),
         ("the draft was left alone".into(), draft_untouched),
         (
@@ -276,19 +300,33 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let path = std::env::temp_dir().join(format!("moment-dkplus-demo-{}.db", std::process::id()));
+    let store = match store::open(&format!("sqlite:{}", path.display())).await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!(
+                "could not open the demo's SQLite store at {}: {e}",
+                path.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let scope = Scope::new(world.moment.company_code(), "demo");
+    let world = world.with_store(store.clone(), scope.clone());
     let demo = DemoCompany::seed(&world);
     let since = Utc::now() - Duration::days(30);
 
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
-        "Moment → DK+ demo: a fake Moment at {} and a fake DK+ at {} (loopback only).\n",
+        "Moment → DK+ demo: a fake Moment at {} and a fake DK+ at {} (loopback only);\nthe sync state in the SQLite file {}.\n",
         world.moment.uri(),
-        world.dkplus.uri()
+        world.dkplus.uri(),
+        path.display()
     );
     let _ = describe_company(&mut out, &world);
 
-    let first = world.engine.backfill(since).await;
+    let first = world.engine.catch_up(since).await;
     let _ = describe_pass(
         &mut out,
         "First pass: everything changed in Moment in the last 30 days",
@@ -301,8 +339,11 @@ async fn main() -> ExitCode {
     let dkplus_after_first = world.dkplus.invoices();
 
     let reports_before = world.notifier.reports().len();
-    let second = world.engine.backfill(since).await;
-    let _ = writeln!(out, "\n== Second pass: the same backfill again ==");
+    let second = world.engine.catch_up(since).await;
+    let _ = writeln!(
+        out,
+        "\n== Second pass: the next catch-up, from where the first left off, and the failed invoice again =="
+    );
     let _ = write_table(&mut out, &second.outcomes);
     let _ = writeln!(out, "Summary: {}.", second.counts);
     if world.notifier.reports().len() > reports_before {
@@ -312,7 +353,29 @@ async fn main() -> ExitCode {
         );
     }
 
-    let results = checks(&demo, &world, &first, &second, &dkplus_after_first);
+    let ledger = match store.ledger(&scope).await {
+        Ok(ledger) => ledger,
+        Err(e) => {
+            eprintln!("could not read the ledger: {e}");
+            Vec::new()
+        }
+    };
+    let _ = writeln!(out, "\n== The ledger in the store ==");
+    for entry in &ledger {
+        let _ = writeln!(
+            out,
+            "  {:<8} {:<10} DK+ {}",
+            entry.reference,
+            entry.state.key(),
+            entry.dkplus_number.as_deref().unwrap_or("-")
+        );
+    }
+    let results = checks(&demo, &world, &first, &second, &dkplus_after_first, &ledger);
+    drop(world);
+    drop(store);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
     let _ = writeln!(out, "\n== Checks ==");
     for (what, held) in &results {
         let _ = writeln!(out, "  [{}] {what}", if *held { "ok" } else { "FAILED" });

@@ -71,15 +71,26 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Through the store like every other program: its ledger keeps the invoice single when a
+    // receiver or a backfill handles it at the same time.
+    let store = match setup.open_store().await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
     let notifier = Arc::new(CollectingNotifier::new());
     let dry_run = args.flag("dry-run");
     let (report, planned) = if dry_run {
         let engine = SyncEngine::new(setup.moment, DryRun::new(setup.dkplus), setup.config)
+            .with_store(store, setup.scope.clone())
             .with_notifier(notifier.clone());
         let report = transfer(&engine, id).await;
         (report, Some(engine.dkplus().planned()))
     } else {
         let engine = SyncEngine::new(setup.moment, setup.dkplus, setup.config)
+            .with_store(store, setup.scope.clone())
             .with_notifier(notifier.clone());
         (transfer(&engine, id).await, None)
     };

@@ -6,8 +6,8 @@
 //! ```
 //!
 //! It checks that DK+ accepts the token and reaches the company's data, that the sales person
-//! exists in DK+, and that Moment accepts the company code and API key; it lists every problem
-//! with what to do. The variables are described in `examples/src/setup.rs` (also
+//! exists in DK+, that Moment accepts the company code and API key, and that the sync state
+//! store (`STORE_URL`) opens (creating its tables); it lists every problem with what to do. The variables are described in `examples/src/setup.rs` (also
 //! `ERROR_EMAIL`, `CONCURRENCY`, `MOMENT_BASE_URL`, `MOMENT_PAGE_BASE`, `DKPLUS_BASE_URL`).
 //!
 //! Exit status: 0 ready, 1 a problem was found, 2 the settings are incomplete.
@@ -59,17 +59,22 @@ async fn main() -> ExitCode {
             .error_email()
             .unwrap_or("(ERROR_EMAIL not set)")
     );
+    println!("Sync state: {} as {}", setup.store_url, setup.scope);
+    let store = setup.open_store().await;
     let engine = SyncEngine::new(setup.moment, setup.dkplus, setup.config);
-    match engine.verify().await {
-        Ok(()) => {
-            println!(
-                "Ready: DK+ accepts the token, the sales person exists, Moment accepts the key."
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            println!("{e}");
-            ExitCode::from(1)
-        }
+    let verified = engine.verify().await;
+    if let Err(e) = &verified {
+        println!("{e}");
+    }
+    if let Err(e) = &store {
+        println!("The sync state store cannot be used: {e}");
+    }
+    if verified.is_ok() && store.is_ok() {
+        println!(
+            "Ready: DK+ accepts the token, the sales person exists, Moment accepts the key, the store is ready."
+        );
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }

@@ -16,26 +16,32 @@
 //! How it keeps every event it acknowledged:
 //! 1. a request without the secret gets `401`, a body over `WEBHOOK_MAX_BODY_BYTES` (64 KiB)
 //!    `413` before it is read whole, a body that is not a Moment notification `400`;
-//! 2. the body is written to the spool directory (`WEBHOOK_SPOOL_DIR`, default
-//!    `webhook-spool`) and flushed to disk, and only then answered `202 Accepted` — within
-//!    milliseconds, before anything is sent to DK+; when it cannot be stored the answer is
-//!    `503`, so Moment can send it again;
-//! 3. a worker hands stored events to the sync engine one at a time (never while the safety
-//!    net runs) and removes each once it is handled. When Moment or DK+ cannot be reached it stays and is tried
-//!    again after 30 s, doubling up to 15 min; events left over from a stop or a crash are
-//!    picked up at the next start. Duplicate and out-of-order deliveries are harmless: the
-//!    engine reads the object's current state and never posts an invoice DK+ already has.
-//! 4. a safety-net backfill runs at start and every `WEBHOOK_BACKFILL_MINUTES` (default 60,
-//!    `0` turns it off) for what webhooks miss; it remembers where to start in the spool
-//!    directory.
+//! 2. the body is stored in the store's queue (`STORE_URL`: a SQLite file by default,
+//!    PostgreSQL for several receivers) in a committed transaction, and only then answered
+//!    `202 Accepted` — within milliseconds, before anything is sent to DK+; when it cannot be
+//!    stored the answer is `503`, so Moment can send it again;
+//! 3. a worker leases stored events one at a time (never while the safety net runs in this
+//!    process) and hands each to the sync engine. When Moment or DK+ cannot be reached, or a
+//!    post's outcome is not known yet, the event is tried again after 30 s, doubling up to 15
+//!    min; after `WEBHOOK_MAX_ATTEMPTS` (10) it is given up, kept in the store for a person and
+//!    reported — its objects stay due in the store and the safety net tries them again. An
+//!    event a stopped or crashed receiver held is handed out again when its 5-minute lease
+//!    runs out. Duplicate and out-of-order deliveries are harmless: the engine reads the
+//!    object's current state, and the store's invoice ledger never lets an invoice be posted
+//!    twice, also across receivers;
+//! 4. a safety-net catch-up runs at start and every `WEBHOOK_BACKFILL_MINUTES` (default 60,
+//!    `0` turns it off) for what webhooks miss; the store keeps where it continues.
+//!
+//! Several receivers may share one PostgreSQL store (and one URL behind a load balancer): each
+//! event is handled by one of them at a time.
 //!
 //! Failure reports (what to fix in Moment) go to the log through
 //! `moment_dkplus_examples::notify::LogNotifier`; put your own `Notifier` there to e-mail them
 //! to `ERROR_EMAIL`. `RUST_LOG` sets the log level (default `info`). The variables are
 //! described in `examples/src/setup.rs` and `examples/src/webhook/mod.rs`.
 //!
-//! Stop it with Ctrl-C or SIGTERM: it stops accepting, lets the events under way finish (up to
-//! 30 s) and leaves the rest in the spool. One receiver per spool directory.
+//! Stop it with Ctrl-C or SIGTERM: it stops accepting, lets the event under way finish (up to
+//! 30 s) and leaves the rest in the store for the next start (or another receiver).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -44,10 +50,8 @@ use std::time::Duration;
 use moment_dkplus_examples::notify::LogNotifier;
 use moment_dkplus_examples::setup::{Setup, init_logging};
 use moment_dkplus_examples::webhook::ReceiverSettings;
-use moment_dkplus_examples::webhook::safety_net::SafetyNet;
 use moment_dkplus_examples::webhook::server::{ReceiverState, WEBHOOK_PATH, router};
-use moment_dkplus_examples::webhook::spool::Spool;
-use moment_dkplus_examples::webhook::worker::{Worker, queue};
+use moment_dkplus_mapping::receiver::{QueueSettings, SafetyNet, WebhookQueue};
 use moment_dkplus_mapping::sync::VerifyProblem;
 use moment_dkplus_mapping::{Notifier, SyncEngine};
 use tokio::sync::watch;
@@ -91,7 +95,17 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let engine = Arc::new(SyncEngine::new(setup.moment, setup.dkplus, setup.config));
+    let store = match setup.open_store().await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let engine = Arc::new(
+        SyncEngine::new(setup.moment, setup.dkplus, setup.config)
+            .with_store(store, setup.scope.clone()),
+    );
 
     // Wrong credentials stop it here; a service that is down only delays the work.
     if let Err(e) = engine.verify().await {
@@ -105,54 +119,21 @@ async fn main() -> ExitCode {
             eprintln!("{e}");
             return ExitCode::from(1);
         }
-        tracing::warn!("{e}; starting anyway, events wait in the spool until it can be reached");
+        tracing::warn!("{e}; starting anyway, events wait in the store until it can be reached");
     }
 
-    let spool = match Spool::open(&settings.spool_dir) {
-        Ok(spool) => Arc::new(spool),
-        Err(e) => {
-            eprintln!(
-                "cannot use the spool directory {}: {e}",
-                settings.spool_dir.display()
-            );
-            return ExitCode::from(2);
-        }
-    };
     let notifier: Arc<dyn Notifier> = Arc::new(LogNotifier);
-    let (sender, receiver) = queue();
-    match spool.pending() {
-        Ok(left_over) => {
-            if !left_over.is_empty() {
-                tracing::info!(
-                    count = left_over.len(),
-                    "handling events left from the last run"
-                );
-            }
-            for id in left_over {
-                let _ = sender.send(id);
-            }
-        }
-        Err(e) => {
-            eprintln!("cannot read the spool directory: {e}");
-            return ExitCode::from(2);
-        }
-    }
-
-    let (stop, stopped) = watch::channel(false);
-    let worker = Arc::new(Worker::new(engine.clone(), spool.clone(), notifier.clone()));
-    let worker_task = tokio::spawn(
-        worker
-            .clone()
-            .run(sender.clone(), receiver, stopped.clone()),
+    let queue = Arc::new(
+        WebhookQueue::new(engine.clone(), notifier.clone()).with_settings(QueueSettings {
+            max_attempts: settings.max_attempts,
+            ..QueueSettings::default()
+        }),
     );
+    tracing::info!(worker = queue.worker(), scope = %setup.scope, store = %setup.store_url, "starting");
+    let (stop, stopped) = watch::channel(false);
+    let worker_task = tokio::spawn(queue.clone().run(stopped.clone()));
     let safety_net_task = settings.backfill_every.map(|every| {
-        let net = SafetyNet::new(
-            engine.clone(),
-            notifier.clone(),
-            spool.dir(),
-            every,
-            worker.gate(),
-        );
+        let net = SafetyNet::new(engine.clone(), notifier.clone(), every, queue.gate());
         tokio::spawn(net.run(stopped.clone()))
     });
 
@@ -170,8 +151,7 @@ async fn main() -> ExitCode {
     // The first line on stdout says where it listens (scripts and tests read it).
     println!("listening on http://{address}{WEBHOOK_PATH}");
     let app = router(ReceiverState {
-        spool,
-        queue: sender,
+        inbox: queue.inbox(),
         secret: settings.secret,
         secret_header: settings.secret_header,
         max_body_bytes: settings.max_body_bytes,
@@ -191,7 +171,9 @@ async fn main() -> ExitCode {
         .await
         .is_err()
     {
-        tracing::warn!("events still under way after 30 s; they are tried again at the next start");
+        tracing::warn!(
+            "events still under way after 30 s; they are handed out again when their lease runs out"
+        );
     }
     match served {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,27 +1,27 @@
-//! The webhook receiver's parts: [`server`] (HTTP), [`spool`] (durable storage before the
-//! answer), [`worker`] (hands stored events to the engine, retries), [`safety_net`] (a periodic
-//! backfill), [`secret`] (the shared secret), and [`ReceiverSettings`] from the environment.
+//! The webhook receiver's HTTP side ([`server`]: the secret, the size, the store before the
+//! answer) and its settings ([`ReceiverSettings`], from the environment). The durable queue,
+//! its worker and the safety net are the library's
+//! ([`moment_dkplus_mapping::receiver`]); [`secret`] is the shared secret.
 //!
 //! | variable | required | meaning |
 //! |---|---|---|
 //! | `WEBHOOK_SECRET` | yes | at least 16 characters (letters, digits, `-`, `_`, `.`) |
 //! | `WEBHOOK_SECRET_HEADER` | no | the header that may carry the secret (default `X-Webhook-Secret`) |
 //! | `WEBHOOK_LISTEN` | no | address to listen on (default `127.0.0.1:8080`) |
-//! | `WEBHOOK_SPOOL_DIR` | no | where received events wait (default `webhook-spool`) |
 //! | `WEBHOOK_MAX_BODY_BYTES` | no | largest body accepted (default 65536) |
-//! | `WEBHOOK_BACKFILL_MINUTES` | no | minutes between safety-net backfills (default 60, `0` turns it off) |
+//! | `WEBHOOK_MAX_ATTEMPTS` | no | attempts before an event is given up and kept for a person (1 to 100, default 10) |
+//! | `WEBHOOK_BACKFILL_MINUTES` | no | minutes between safety-net catch-ups (default 60, `0` turns it off) |
+//!
+//! Received events wait in the store (`STORE_URL`, see [`Setup`](crate::setup::Setup)).
 
-pub mod safety_net;
 pub mod secret;
 pub mod server;
-pub mod spool;
-pub mod worker;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::http::HeaderName;
+use moment_dkplus_mapping::receiver::QueueSettings;
 
 use crate::setup::SetupError;
 use secret::SharedSecret;
@@ -39,10 +39,10 @@ pub struct ReceiverSettings {
     pub secret: SharedSecret,
     /// The header that may carry it.
     pub secret_header: HeaderName,
-    /// The spool directory.
-    pub spool_dir: PathBuf,
     /// The largest body accepted.
     pub max_body_bytes: usize,
+    /// Attempts before an event is given up.
+    pub max_attempts: u32,
     /// Time between safety-net backfills; `None` when turned off.
     pub backfill_every: Option<Duration>,
 }
@@ -127,13 +127,24 @@ impl ReceiverSettings {
                 }
             },
         };
-        let spool_dir =
-            PathBuf::from(read("WEBHOOK_SPOOL_DIR").unwrap_or_else(|| "webhook-spool".into()));
+        let max_attempts = match read("WEBHOOK_MAX_ATTEMPTS") {
+            None => Some(QueueSettings::default().max_attempts),
+            Some(text) => match text.parse::<u32>() {
+                Ok(n) if (1..=100).contains(&n) => Some(n),
+                _ => {
+                    problems.push(format!(
+                        "WEBHOOK_MAX_ATTEMPTS is {text:?}: use a whole number from 1 to 100"
+                    ));
+                    None
+                }
+            },
+        };
         match (
             secret,
             secret_header,
             listen,
             max_body_bytes,
+            max_attempts,
             backfill_every,
         ) {
             (
@@ -141,13 +152,14 @@ impl ReceiverSettings {
                 Some(secret_header),
                 Some(listen),
                 Some(max_body_bytes),
+                Some(max_attempts),
                 Some(backfill_every),
             ) if problems.is_empty() => Ok(Self {
                 listen,
                 secret,
                 secret_header,
-                spool_dir,
                 max_body_bytes,
+                max_attempts,
                 backfill_every,
             }),
             _ => Err(SetupError { problems }),
@@ -169,7 +181,7 @@ mod tests {
         assert_eq!(settings.secret_header.as_str(), "x-webhook-secret");
         assert_eq!(settings.max_body_bytes, 64 * 1024);
         assert_eq!(settings.backfill_every, Some(Duration::from_secs(3600)));
-        assert_eq!(settings.spool_dir, PathBuf::from("webhook-spool"));
+        assert_eq!(settings.max_attempts, 10);
     }
 
     #[test]
@@ -181,6 +193,7 @@ mod tests {
                     "WEBHOOK_SECRET_HEADER" => "bad header",
                     "WEBHOOK_LISTEN" => "localhost",
                     "WEBHOOK_MAX_BODY_BYTES" => "10",
+                    "WEBHOOK_MAX_ATTEMPTS" => "0",
                     "WEBHOOK_BACKFILL_MINUTES" => "-1",
                     _ => return None,
                 }
@@ -200,7 +213,8 @@ mod tests {
                 "WEBHOOK_SECRET_HEADER",
                 "WEBHOOK_LISTEN",
                 "WEBHOOK_MAX_BODY_BYTES",
-                "WEBHOOK_BACKFILL_MINUTES"
+                "WEBHOOK_BACKFILL_MINUTES",
+                "WEBHOOK_MAX_ATTEMPTS"
             ]
         );
     }

@@ -1,6 +1,5 @@
-//! The HTTP side of the receiver: checks the secret and the size, stores the body, answers.
-
-use std::sync::Arc;
+//! The HTTP side of the receiver: checks the secret and the size, stores the body in the
+//! store's queue, answers.
 
 use axum::Router;
 use axum::body::to_bytes;
@@ -10,10 +9,9 @@ use axum::http::{HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use moment_client::webhook::{self, WebhookObject};
+use moment_dkplus_mapping::receiver::QueueInbox;
 
 use super::secret::SharedSecret;
-use super::spool::Spool;
-use super::worker::QueueSender;
 
 /// The path Moment posts to.
 pub const WEBHOOK_PATH: &str = "/webhooks/moment";
@@ -24,9 +22,7 @@ pub const HEALTH_PATH: &str = "/health";
 #[derive(Clone, Debug)]
 pub struct ReceiverState {
     /// Where bodies are stored before they are acknowledged.
-    pub spool: Arc<Spool>,
-    /// Where stored entries go to be handled.
-    pub queue: QueueSender,
+    pub inbox: QueueInbox,
     /// The secret every request must carry.
     pub secret: SharedSecret,
     /// The header that may carry the secret.
@@ -90,21 +86,19 @@ async fn receive(State(state): State<ReceiverState>, request: Request) -> Respon
             format!("ignored: {object_type} is not transferred to DK+"),
         );
     }
-    let spool = state.spool.clone();
-    let stored = tokio::task::spawn_blocking(move || spool.store(&body))
-        .await
-        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
-    match stored {
+    // A body serde_json accepted is UTF-8.
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return answer(StatusCode::BAD_REQUEST, "the body is not UTF-8 text");
+    };
+    match state.inbox.enqueue(text).await {
         Ok(id) => {
             tracing::info!(
-                entry = %id,
+                job = %id,
                 event = event.event_name(),
                 object = event.object_type(),
                 id = event.object_id(),
                 "webhook stored"
             );
-            // The worker may be stopping; the entry is on disk and is picked up on next start.
-            let _ = state.queue.send(id);
             answer(StatusCode::ACCEPTED, "accepted")
         }
         Err(e) => {

@@ -295,8 +295,11 @@ impl Store for MemoryStore {
         }))
     }
 
-    async fn complete(&self, id: JobId, worker: &str, _now: DateTime<Utc>) -> StoreResult<bool> {
-        Ok(self.update_held(id, worker, |job| job.state = JobState::Done))
+    async fn complete(&self, id: JobId, worker: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        Ok(self.update_held(id, worker, |job| {
+            job.state = JobState::Done;
+            job.due = now;
+        }))
     }
 
     async fn retry_job(
@@ -318,10 +321,11 @@ impl Store for MemoryStore {
         id: JobId,
         worker: &str,
         error: &str,
-        _now: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         Ok(self.update_held(id, worker, |job| {
             job.state = JobState::Dead;
+            job.due = now;
             job.last_error = Some(error.to_owned());
         }))
     }
@@ -336,6 +340,15 @@ impl Store for MemoryStore {
             .collect();
         jobs.sort_by_key(|job| (job.created_at, job.id));
         Ok(jobs)
+    }
+
+    async fn prune_jobs(&self, scope: &Scope, before: DateTime<Utc>) -> StoreResult<u64> {
+        let mut state = self.lock();
+        let count = state.jobs.len();
+        state
+            .jobs
+            .retain(|_, (s, job)| !(s == scope && job.state == JobState::Done && job.due < before));
+        Ok((count - state.jobs.len()) as u64)
     }
 
     async fn notified(&self, scope: &Scope, key: &str) -> StoreResult<Option<DateTime<Utc>>> {

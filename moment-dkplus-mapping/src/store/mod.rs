@@ -291,7 +291,8 @@ pub trait Store: Send + Sync {
         lease: Duration,
     ) -> StoreResult<Option<Job>>;
 
-    /// The job is handled. `Ok(false)` when `worker` no longer holds it.
+    /// The job is handled (its `due` becomes `now`, when it finished). `Ok(false)` when
+    /// `worker` no longer holds it.
     async fn complete(&self, id: JobId, worker: &str, now: DateTime<Utc>) -> StoreResult<bool>;
 
     /// The job is handed out again at `due`, with `error` noted. `Ok(false)` when `worker` no
@@ -304,7 +305,8 @@ pub trait Store: Send + Sync {
         error: &str,
     ) -> StoreResult<bool>;
 
-    /// The job is given up and kept for a person. `Ok(false)` when `worker` no longer holds it.
+    /// The job is given up and kept for a person (its `due` becomes `now`). `Ok(false)` when
+    /// `worker` no longer holds it.
     async fn dead_letter(
         &self,
         id: JobId,
@@ -315,6 +317,10 @@ pub trait Store: Send + Sync {
 
     /// The jobs of the scope in a state, oldest first.
     async fn jobs(&self, scope: &Scope, state: JobState) -> StoreResult<Vec<Job>>;
+
+    /// Deletes the handled jobs of the scope that finished before `before` (dead-lettered jobs
+    /// stay for a person); returns how many.
+    async fn prune_jobs(&self, scope: &Scope, before: DateTime<Utc>) -> StoreResult<u64>;
 
     /// When an alert with this key was last sent.
     async fn notified(&self, scope: &Scope, key: &str) -> StoreResult<Option<DateTime<Utc>>>;

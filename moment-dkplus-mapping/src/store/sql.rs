@@ -597,9 +597,10 @@ macro_rules! sql_store {
                 &self,
                 id: JobId,
                 worker: &str,
-                _now: DateTime<Utc>,
+                now: DateTime<Utc>,
             ) -> Result<bool, StoreError> {
-                self.change_held_job(id, worker, JobState::Done, None, None).await
+                self.change_held_job(id, worker, JobState::Done, Some(millis(now)), None)
+                    .await
             }
 
             async fn retry_job(
@@ -618,9 +619,10 @@ macro_rules! sql_store {
                 id: JobId,
                 worker: &str,
                 error: &str,
-                _now: DateTime<Utc>,
+                now: DateTime<Utc>,
             ) -> Result<bool, StoreError> {
-                self.change_held_job(id, worker, JobState::Dead, None, Some(error)).await
+                self.change_held_job(id, worker, JobState::Dead, Some(millis(now)), Some(error))
+                    .await
             }
 
             async fn jobs(&self, scope: &Scope, state: JobState) -> Result<Vec<Job>, StoreError> {
@@ -638,6 +640,28 @@ macro_rules! sql_store {
                 .await
                 .map_err(&fail)?;
                 rows.iter().map(job_of).collect::<Result<_, _>>().map_err(&fail)
+            }
+
+            async fn prune_jobs(
+                &self,
+                scope: &Scope,
+                before: DateTime<Utc>,
+            ) -> Result<u64, StoreError> {
+                let fail = db_error("deleting handled jobs");
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                let deleted = sqlx::query(
+                    "DELETE FROM jobs WHERE moment_company = $1 AND dkplus_company = $2 \
+                     AND state = 'done' AND due < $3",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(millis(before))
+                .execute(tx.conn())
+                .await
+                .map_err(&fail)?
+                .rows_affected();
+                tx.commit().await.map_err(&fail)?;
+                Ok(deleted)
             }
 
             async fn notified(

@@ -17,6 +17,9 @@ use super::sql::sql_store;
 /// How long a process waits for another's write lock before the store call fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How often preparing the tables is tried when processes start at the same time.
+const MIGRATION_ATTEMPTS: u32 = 5;
+
 /// The store in a SQLite file (created when missing; write-ahead log, so readers do not wait for
 /// writers). Every change is one `BEGIN IMMEDIATE` transaction.
 #[derive(Clone, Debug)]
@@ -46,11 +49,28 @@ impl SqliteStore {
         Ok(Self { pool })
     }
 
+    /// Creates or migrates the tables. SQLite has no lock to hold across the migrator's own
+    /// transactions, so when processes start together one of them may try a migration another
+    /// has just applied; each migration is one transaction (it rolled back), and the next try
+    /// finds it applied.
     async fn run_migrations(&self) -> Result<(), super::StoreError> {
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&self.pool)
-            .await
-            .map_err(|e| super::StoreError::new(format!("cannot prepare the SQLite store: {e}")))
+        let migrator = sqlx::migrate!("./migrations/sqlite");
+        let mut attempt = 1;
+        loop {
+            match migrator.run(&self.pool).await {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt < MIGRATION_ATTEMPTS => {
+                    tracing::debug!(error = %e, attempt, "migrating the SQLite store again");
+                    tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                    attempt += 1;
+                }
+                Err(e) => {
+                    return Err(super::StoreError::new(format!(
+                        "cannot prepare the SQLite store: {e}"
+                    )));
+                }
+            }
+        }
     }
 
     async fn read(&self) -> Result<PoolConnection<Sqlite>, super::StoreError> {

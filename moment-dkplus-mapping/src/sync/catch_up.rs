@@ -1,14 +1,12 @@
 //! Catching up with the store's memory: the backfill from the store's cursor, the objects a
 //! failure left for another attempt, and a person's word on an unclear post.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Utc};
 
 use super::engine::{DraftPolicy, SyncEngine};
 use super::failure::SyncFailure;
 use super::outcome::ObjectKind;
-use super::report::{ReportBuilder, Retention, SyncReport};
+use super::report::{OutcomeSink, ReportBuilder, Retention, SyncReport};
 use super::run::Run;
 use crate::ports::{DkPlusTarget, MomentSource};
 use crate::store::StoreError;
@@ -22,20 +20,38 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
     /// through, so nothing is forgotten when the cursor moves on. Several processes may catch
     /// up at once: the cursor only moves forward.
     pub async fn catch_up(&self, first_since: DateTime<Utc>) -> SyncReport {
-        let ctx = &self.ctx;
-        let since = match ctx.store.cursor(&ctx.scope).await {
+        self.catch_up_with(first_since, Retention::All, None).await
+    }
+
+    /// [`catch_up`](Self::catch_up) that hands each outcome to `sink` as soon as it is known and
+    /// keeps only what `retention` says in the report.
+    pub async fn catch_up_with(
+        &self,
+        first_since: DateTime<Utc>,
+        retention: Retention,
+        sink: Option<&dyn OutcomeSink>,
+    ) -> SyncReport {
+        let since = match self.ctx.store.cursor(&self.ctx.scope).await {
             Ok(cursor) => cursor.unwrap_or(first_since),
             Err(error) => return self.stopped_by_store(error).await,
         };
-        let mut report = self.backfill(since).await;
+        self.catch_up_from(since, retention, sink).await
+    }
+
+    /// [`catch_up_with`](Self::catch_up_with) from `since` whatever the store's cursor says
+    /// (to look further back than the cursor, e.g. after fixing data in Moment); the cursor
+    /// still only moves forward.
+    pub async fn catch_up_from(
+        &self,
+        since: DateTime<Utc>,
+        retention: Retention,
+        sink: Option<&dyn OutcomeSink>,
+    ) -> SyncReport {
+        let ctx = &self.ctx;
+        let mut report = self.backfill_with(since, retention, sink).await;
         if report.stopped.is_some() || report.dry_run {
             return report;
         }
-        let listed: HashSet<(ObjectKind, i64)> = report
-            .outcomes
-            .iter()
-            .map(|o| (o.kind, o.moment_id.get()))
-            .collect();
         let due = match ctx.store.due_objects(&ctx.scope, Utc::now()).await {
             Ok(due) => due,
             Err(error) => {
@@ -43,16 +59,17 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
                 return report;
             }
         };
+        // What this run's backfill already tried is not tried twice.
         let again: Vec<_> = due
             .into_iter()
-            .filter(|o| !listed.contains(&(o.kind, o.moment_id)))
+            .filter(|o| o.updated_at < report.started_at)
             .collect();
         if !again.is_empty() {
             tracing::info!(
                 count = again.len(),
                 "trying again what earlier runs could not transfer"
             );
-            report.absorb(self.transfer_again(&again).await);
+            report.absorb(self.transfer_again(&again, retention, sink).await);
         }
         if report.listing_failures.is_empty() && report.stopped.is_none() {
             let next = report.started_at - chrono::Duration::minutes(1);
@@ -77,9 +94,14 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
     }
 
     /// Transfers objects by id again, one after the other, in one report.
-    async fn transfer_again(&self, objects: &[crate::store::ObjectState]) -> SyncReport {
+    async fn transfer_again(
+        &self,
+        objects: &[crate::store::ObjectState],
+        retention: Retention,
+        sink: Option<&dyn OutcomeSink>,
+    ) -> SyncReport {
         let ctx = &self.ctx;
-        let report = ReportBuilder::new(Retention::All, None).dry_run(ctx.dkplus.is_dry_run());
+        let report = ReportBuilder::new(retention, sink).dry_run(ctx.dkplus.is_dry_run());
         let run = Run::new(ctx);
         for object in objects {
             let outcome = match object.kind {

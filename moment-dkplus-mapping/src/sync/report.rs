@@ -68,6 +68,16 @@ impl Counts {
         self.warnings += outcome.warnings.len();
     }
 
+    fn merge(&mut self, other: &Counts) {
+        self.created += other.created;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.already_present += other.already_present;
+        self.skipped += other.skipped;
+        self.failed += other.failed;
+        self.warnings += other.warnings;
+    }
+
     /// All objects counted.
     pub fn total(&self) -> usize {
         self.created
@@ -222,11 +232,12 @@ impl SyncReport {
     /// Adds the outcomes and warnings of another report of the same run (objects tried again
     /// after the listing).
     pub(crate) fn absorb(&mut self, other: SyncReport) {
-        for outcome in &other.outcomes {
-            self.counts.add(outcome);
-        }
-        self.counts.warnings += other.warnings.len();
+        self.counts.merge(&other.counts);
         self.outcomes.extend(other.outcomes);
+        self.listing_failures.extend(other.listing_failures);
+        if self.stopped.is_none() {
+            self.stopped = other.stopped;
+        }
         self.warnings.extend(other.warnings);
         self.finished_at = self.finished_at.max(other.finished_at);
         if self.notify_error.is_none() {

@@ -111,6 +111,22 @@ impl FakeWorld {
     }
 }
 
+impl FakeWorld {
+    /// The same world with its engine keeping its state in `store` under `scope` (the engine
+    /// starts with a [`MemoryStore`](crate::store::MemoryStore)).
+    #[must_use]
+    pub fn with_store(
+        self,
+        store: Arc<dyn crate::store::Store>,
+        scope: crate::store::Scope,
+    ) -> Self {
+        Self {
+            engine: self.engine.with_store(store, scope),
+            ..self
+        }
+    }
+}
+
 /// Ids of what [`DemoCompany::seed`] put into the fake Moment.
 #[derive(Clone, Debug)]
 pub struct DemoCompany {
