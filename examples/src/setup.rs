@@ -11,6 +11,8 @@
 //! | `MOMENT_BASE_URL` | no | another Moment API root (a sandbox; loopback for tests) |
 //! | `MOMENT_PAGE_BASE` | no | `0` (default) or `1`: the number of Moment's first page |
 //! | `DKPLUS_BASE_URL` | no | another DK+ API root (loopback for tests) |
+//! | `SETTLE_SECONDS` | no | how long an invoice whose post had no clear answer waits before DK+ is asked again whether it holds it (default 900: DK+ can take minutes to show an invoice at peak times) |
+//! | `CLAIM_LEASE_SECONDS` | no | how long a process's claim on an invoice holds before another may take over after a crash (default 300; less than `SETTLE_SECONDS`) |
 //! | `STORE_URL` | no | where the sync state is kept: `sqlite:moment-dkplus.db` (default, a file beside the program), `sqlite:/var/lib/moment-dkplus/state.db`, or `postgres://user:password@host/db` for several processes |
 //! | `DKPLUS_COMPANY` | no | a name for the DK+ company the token belongs to (default `default`); one store may serve several |
 //!
@@ -182,6 +184,17 @@ impl Setup {
                 None
             }
         });
+        let seconds = |name: &str, problems: &mut Vec<String>| {
+            read(lookup, name).and_then(|raw| match raw.parse::<u64>() {
+                Ok(n) => Some(std::time::Duration::from_secs(n)),
+                Err(_) => {
+                    problems.push(format!("{name} is {raw:?}, not a whole number of seconds"));
+                    None
+                }
+            })
+        };
+        let settle_time = seconds("SETTLE_SECONDS", &mut problems);
+        let claim_lease = seconds("CLAIM_LEASE_SECONDS", &mut problems);
         let page_base = match read(lookup, "MOMENT_PAGE_BASE").as_deref() {
             None | Some("0") => PageBase::Zero,
             Some("1") => PageBase::One,
@@ -202,6 +215,12 @@ impl Setup {
         }
         if let Some(n) = concurrency {
             config = config.concurrency(n);
+        }
+        if let Some(settle) = settle_time {
+            config = config.settle_time(settle);
+        }
+        if let Some(lease) = claim_lease {
+            config = config.claim_lease(lease);
         }
         let config = match config.build() {
             Ok(config) => Some(config),

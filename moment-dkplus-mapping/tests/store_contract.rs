@@ -17,13 +17,15 @@ fn at(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_900_000_000 + seconds, 0).unwrap()
 }
 
+const LEASE: Duration = Duration::from_secs(60);
+
 fn claim<'a>(reference: &'a str, owner: &'a str, now: i64) -> ClaimRequest<'a> {
     ClaimRequest {
         reference,
         moment_id: 7,
         owner,
         now: at(now),
-        lease: Duration::from_secs(60),
+        lease: LEASE,
         settle: Duration::from_secs(600),
     }
 }
@@ -55,8 +57,25 @@ async fn a_claim_is_held_posted_once_and_recorded() {
             ),
             "{kind:?}"
         );
-        assert!(!store.start_post(&scope, "1001", "b", at(11)).await.unwrap());
-        assert!(store.start_post(&scope, "1001", "a", at(12)).await.unwrap());
+        assert!(
+            !store
+                .start_post(&scope, "1001", "b", at(11), LEASE)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .start_post(&scope, "1001", "a", at(12), LEASE)
+                .await
+                .unwrap()
+        );
+        // The post gets a fresh lease from when it starts.
+        let posting = store.ledger_entry(&scope, "1001").await.unwrap().unwrap();
+        assert_eq!(
+            (posting.state, posting.lease_until),
+            (LedgerState::Posting, Some(at(72))),
+            "{kind:?}"
+        );
         let posted = Settlement::Posted {
             dkplus_number: Some("100001".into()),
         };
@@ -98,7 +117,12 @@ async fn a_claim_is_held_posted_once_and_recorded() {
 async fn an_unclear_post_settles_before_it_is_claimed_again_or_a_person_releases_it() {
     on_every_store("settle", |store, scope, kind| async move {
         store.claim(&scope, &claim("2001", "a", 0)).await.unwrap();
-        assert!(store.start_post(&scope, "2001", "a", at(5)).await.unwrap());
+        assert!(
+            store
+                .start_post(&scope, "2001", "a", at(5), LEASE)
+                .await
+                .unwrap()
+        );
         let unknown = Settlement::OutcomeUnknown {
             error: "timed out".into(),
         };
@@ -124,14 +148,22 @@ async fn an_unclear_post_settles_before_it_is_claimed_again_or_a_person_releases
         ));
         // A process killed while posting leaves the same: settle first.
         store.claim(&scope, &claim("2002", "a", 0)).await.unwrap();
-        assert!(store.start_post(&scope, "2002", "a", at(1)).await.unwrap());
+        assert!(
+            store
+                .start_post(&scope, "2002", "a", at(1), LEASE)
+                .await
+                .unwrap()
+        );
         assert!(matches!(
             store.claim(&scope, &claim("2002", "b", 61)).await.unwrap(),
             Claim::Settling { .. }
         ));
         // A person may release an unclear post.
         store.claim(&scope, &claim("2003", "a", 0)).await.unwrap();
-        store.start_post(&scope, "2003", "a", at(1)).await.unwrap();
+        store
+            .start_post(&scope, "2003", "a", at(1), LEASE)
+            .await
+            .unwrap();
         store
             .settle(&scope, "2003", "a", at(2), &unknown)
             .await

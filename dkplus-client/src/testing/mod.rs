@@ -45,7 +45,9 @@
 //!
 //! Faults: [`fail_next`](FakeDkPlus::fail_next), [`fail_next_with`](FakeDkPlus::fail_next_with),
 //! [`delay_next`](FakeDkPlus::delay_next), a per-request [`latency`](FakeDkPlus::set_latency), and
-//! [`store_then_fail_next_invoice`](FakeDkPlus::store_then_fail_next_invoice). Every request is
+//! [`store_then_fail_next_invoice`](FakeDkPlus::store_then_fail_next_invoice), a
+//! [`visibility lag`](FakeDkPlus::set_invoice_visibility_lag), and faults at random rates
+//! ([`set_chaos`](FakeDkPlus::set_chaos)). Every request is
 //! recorded ([`requests`](FakeDkPlus::requests)) unless recording is switched off, and counted
 //! per route ([`count`](FakeDkPlus::count)) either way.
 
@@ -69,7 +71,7 @@ use serde_json::Value;
 
 use self::contract::{Contract, Violation};
 use self::faults::Fault;
-pub use self::faults::{AfterStore, Failure};
+pub use self::faults::{AfterStore, Chaos, ChaosCounts, Failure};
 use self::router::Router;
 pub use self::state::RecordedRequest;
 use self::state::{State, key};
@@ -433,6 +435,17 @@ impl FakeDkPlus {
     /// [`invoices`](Self::invoices) shows the books as they are, hidden invoices included.
     pub fn set_invoice_visibility_lag(&self, lag: Option<Duration>) {
         self.lock().invoice_lag = lag;
+    }
+
+    /// From now on, faults at random at the rates of `chaos` (or none with `None`), besides the
+    /// queued ones: for long runs of several processes against one fake.
+    pub fn set_chaos(&self, chaos: Option<Chaos>) {
+        self.lock().dice.set(chaos);
+    }
+
+    /// How many faults [`set_chaos`](Self::set_chaos) caused so far.
+    pub fn chaos_counts(&self) -> ChaosCounts {
+        self.lock().dice.counts
     }
 
     /// `true` while a [`store_then_fail_next_invoice`](Self::store_then_fail_next_invoice) has

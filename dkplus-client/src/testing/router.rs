@@ -11,7 +11,7 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::books::Reply;
 use super::contract::{Contract, Direction, PublishedOperation, Violation};
-use super::faults::{AfterStore, Failure, Fault};
+use super::faults::{AfterStore, Failure, Fault, Roll};
 use super::routes::{self, Call};
 use super::state::{RecordedRequest, State};
 
@@ -77,6 +77,18 @@ impl Respond for Router {
                 Fault::Delay(extra) => delay = Some(delay.unwrap_or_default() + extra),
             }
         }
+        match state.dice.before() {
+            Some(Roll::ServerError) => {
+                return with_delay(failure_response(&Failure::status(503)), delay);
+            }
+            Some(Roll::RateLimited) => {
+                return with_delay(
+                    failure_response(&Failure::status(429).retry_after_secs(1)),
+                    delay,
+                );
+            }
+            None => {}
+        }
         if !authorized {
             return with_delay(
                 message(
@@ -116,6 +128,9 @@ impl Respond for Router {
                 }
                 Some(AfterStore::Status(status)) => {
                     return with_delay(failure_response(&Failure::status(status).html()), delay);
+                }
+                None if state.dice.lose_invoice_answer() => {
+                    return with_delay(failure_response(&Failure::status(502).html()), delay);
                 }
                 None => {}
             }

@@ -63,6 +63,7 @@ pub(crate) struct State {
     pub(crate) counts: BTreeMap<String, u64>,
     pub(crate) faults: VecDeque<Fault>,
     pub(crate) after_store: Option<AfterStore>,
+    pub(crate) dice: super::faults::Dice,
     pub(crate) latency: Option<Duration>,
 }
 

@@ -49,35 +49,13 @@ use std::time::Duration;
 
 use moment_dkplus_examples::notify::LogNotifier;
 use moment_dkplus_examples::setup::{Setup, init_logging};
+use moment_dkplus_examples::shutdown::stop_signal;
 use moment_dkplus_examples::webhook::ReceiverSettings;
 use moment_dkplus_examples::webhook::server::{ReceiverState, WEBHOOK_PATH, router};
-use moment_dkplus_mapping::receiver::{QueueSettings, SafetyNet, WebhookQueue};
+use moment_dkplus_mapping::receiver::{SafetyNet, WebhookQueue};
 use moment_dkplus_mapping::sync::VerifyProblem;
 use moment_dkplus_mapping::{Notifier, SyncEngine};
 use tokio::sync::watch;
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn stop_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-    tracing::info!("stopping: no new webhooks are accepted");
-}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -123,12 +101,8 @@ async fn main() -> ExitCode {
     }
 
     let notifier: Arc<dyn Notifier> = Arc::new(LogNotifier);
-    let queue = Arc::new(
-        WebhookQueue::new(engine.clone(), notifier.clone()).with_settings(QueueSettings {
-            max_attempts: settings.max_attempts,
-            ..QueueSettings::default()
-        }),
-    );
+    let queue =
+        Arc::new(WebhookQueue::new(engine.clone(), notifier.clone()).with_settings(settings.queue));
     tracing::info!(worker = queue.worker(), scope = %setup.scope, store = %setup.store_url, "starting");
     let (stop, stopped) = watch::channel(false);
     let worker_task = tokio::spawn(queue.clone().run(stopped.clone()));
@@ -157,7 +131,10 @@ async fn main() -> ExitCode {
         max_body_bytes: settings.max_body_bytes,
     });
     let served = axum::serve(listener, app)
-        .with_graceful_shutdown(stop_signal())
+        .with_graceful_shutdown(async {
+            stop_signal().await;
+            tracing::info!("stopping: no new webhooks are accepted");
+        })
         .await;
 
     let _ = stop.send(true);

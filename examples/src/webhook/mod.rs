@@ -10,6 +10,8 @@
 //! | `WEBHOOK_LISTEN` | no | address to listen on (default `127.0.0.1:8080`) |
 //! | `WEBHOOK_MAX_BODY_BYTES` | no | largest body accepted (default 65536) |
 //! | `WEBHOOK_MAX_ATTEMPTS` | no | attempts before an event is given up and kept for a person (1 to 100, default 10) |
+//! | `WEBHOOK_RETRY_SECONDS` | no | the wait before an event that could not be handled yet is tried again, doubling up to 15 minutes (1 to 900, default 30) |
+//! | `WEBHOOK_LEASE_SECONDS` | no | how long a receiver holds an event before another may take it over after a crash (10 to 3600, default 300) |
 //! | `WEBHOOK_BACKFILL_MINUTES` | no | minutes between safety-net catch-ups (default 60, `0` turns it off) |
 //!
 //! Received events wait in the store (`STORE_URL`, see [`Setup`](crate::setup::Setup)).
@@ -21,7 +23,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::http::HeaderName;
-use moment_dkplus_mapping::receiver::QueueSettings;
+use moment_dkplus_mapping::receiver::{QueueSettings, RetrySchedule};
 
 use crate::setup::SetupError;
 use secret::SharedSecret;
@@ -41,8 +43,8 @@ pub struct ReceiverSettings {
     pub secret_header: HeaderName,
     /// The largest body accepted.
     pub max_body_bytes: usize,
-    /// Attempts before an event is given up.
-    pub max_attempts: u32,
+    /// How the queue retries, gives up and leases.
+    pub queue: QueueSettings,
     /// Time between safety-net backfills; `None` when turned off.
     pub backfill_every: Option<Duration>,
 }
@@ -127,6 +129,21 @@ impl ReceiverSettings {
                 }
             },
         };
+        let mut bounded = |name: &str, range: std::ops::RangeInclusive<u64>, what: &str| {
+            read(name).and_then(|text| match text.parse::<u64>() {
+                Ok(n) if range.contains(&n) => Some(Duration::from_secs(n)),
+                _ => {
+                    problems.push(format!(
+                        "{name} is {text:?}: use {what} from {} to {}",
+                        range.start(),
+                        range.end()
+                    ));
+                    None
+                }
+            })
+        };
+        let retry_first = bounded("WEBHOOK_RETRY_SECONDS", 1..=900, "whole seconds");
+        let lease = bounded("WEBHOOK_LEASE_SECONDS", 10..=3600, "whole seconds");
         let max_attempts = match read("WEBHOOK_MAX_ATTEMPTS") {
             None => Some(QueueSettings::default().max_attempts),
             Some(text) => match text.parse::<u32>() {
@@ -154,14 +171,25 @@ impl ReceiverSettings {
                 Some(max_body_bytes),
                 Some(max_attempts),
                 Some(backfill_every),
-            ) if problems.is_empty() => Ok(Self {
-                listen,
-                secret,
-                secret_header,
-                max_body_bytes,
-                max_attempts,
-                backfill_every,
-            }),
+            ) if problems.is_empty() => {
+                let defaults = QueueSettings::default();
+                Ok(Self {
+                    listen,
+                    secret,
+                    secret_header,
+                    max_body_bytes,
+                    queue: QueueSettings {
+                        max_attempts,
+                        retry: RetrySchedule {
+                            first: retry_first.unwrap_or(defaults.retry.first),
+                            ..defaults.retry
+                        },
+                        lease: lease.unwrap_or(defaults.lease),
+                        ..defaults
+                    },
+                    backfill_every,
+                })
+            }
             _ => Err(SetupError { problems }),
         }
     }
@@ -181,7 +209,7 @@ mod tests {
         assert_eq!(settings.secret_header.as_str(), "x-webhook-secret");
         assert_eq!(settings.max_body_bytes, 64 * 1024);
         assert_eq!(settings.backfill_every, Some(Duration::from_secs(3600)));
-        assert_eq!(settings.max_attempts, 10);
+        assert_eq!(settings.queue, QueueSettings::default());
     }
 
     #[test]
@@ -194,6 +222,8 @@ mod tests {
                     "WEBHOOK_LISTEN" => "localhost",
                     "WEBHOOK_MAX_BODY_BYTES" => "10",
                     "WEBHOOK_MAX_ATTEMPTS" => "0",
+                    "WEBHOOK_RETRY_SECONDS" => "0",
+                    "WEBHOOK_LEASE_SECONDS" => "5",
                     "WEBHOOK_BACKFILL_MINUTES" => "-1",
                     _ => return None,
                 }
@@ -214,6 +244,8 @@ mod tests {
                 "WEBHOOK_LISTEN",
                 "WEBHOOK_MAX_BODY_BYTES",
                 "WEBHOOK_BACKFILL_MINUTES",
+                "WEBHOOK_RETRY_SECONDS",
+                "WEBHOOK_LEASE_SECONDS",
                 "WEBHOOK_MAX_ATTEMPTS"
             ]
         );

@@ -3,7 +3,7 @@
 //! engine, tries again later what could not be done yet, and gives up (dead-letters, with a
 //! report) after [`QueueSettings::max_attempts`].
 //!
-//! The queue lives in the [`Store`](crate::store::Store): several processes may share it (on
+//! The queue lives in the [`Store`]: several processes may share it (on
 //! PostgreSQL), each event goes to one worker at a time, and an event a crashed worker held is
 //! handed out again when its lease runs out. Handling an event twice is harmless: the engine
 //! reads the object's current state and the invoice ledger never lets an invoice be posted

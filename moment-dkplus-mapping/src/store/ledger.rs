@@ -12,9 +12,13 @@
 //!    passed since that post.
 //! 2. **Look up** the invoice in DK+ by reference — always, after every claim, so a crashed owner's
 //!    post or another writer's is found before anything is sent.
-//! 3. **Post**, after recording that the post is about to be sent ([`start_post`]): a process
-//!    whose lease ran out meanwhile is refused and sends nothing; a claim taken over from a
-//!    process that crashed while posting counts as an unclear post and waits for the settle time.
+//! 3. **Post**, after recording that the post is about to be sent ([`start_post`]), which gives
+//!    the post a fresh lease: the poster sends nothing after it runs out. A process whose lease
+//!    ran out before is refused and sends nothing; a claim taken over from a process that
+//!    crashed while posting counts as an unclear post and waits for the settle time, counted
+//!    from when the post started. So between the last moment the crashed post can reach DK+
+//!    and the next look-up lie at least `settle − lease`: that must exceed the time DK+ takes
+//!    to show a booked invoice.
 //! 4. **Record** what DK+ answered ([`settle`]): posted with its number; outcome unknown (waits for
 //!    the settle time, then is looked up again and posted only if DK+ still does not show it);
 //!    failed (nothing reached DK+); needs a person (DK+ holds something else under the
@@ -279,7 +283,9 @@ pub struct Fenced {
     pub reference: String,
 }
 
-/// Records that the post is about to be sent. Refused unless `owner` holds an unexpired claim:
+/// Records that the post is about to be sent, and gives the post a fresh `lease`: the caller
+/// sends nothing after `now + lease` (it stops waiting for DK+ then), so every send of this post
+/// happens before the claim can be taken over. Refused unless `owner` holds an unexpired claim:
 /// a process that lost its claim must not post.
 ///
 /// # Errors
@@ -288,6 +294,7 @@ pub fn start_post(
     entry: &LedgerEntry,
     owner: &str,
     now: DateTime<Utc>,
+    lease: Duration,
 ) -> Result<LedgerEntry, Fenced> {
     let holds = entry.state == LedgerState::Claimed
         && entry.owner.as_deref() == Some(owner)
@@ -300,6 +307,7 @@ pub fn start_post(
     let mut next = entry.clone();
     next.state = LedgerState::Posting;
     next.posting_at = Some(now);
+    next.lease_until = Some(after(now, lease));
     next.posts = next.posts.saturating_add(1);
     next.updated_at = now;
     Ok(next)
@@ -378,8 +386,14 @@ pub fn seeded(
 ) -> Option<LedgerEntry> {
     match entry {
         Some(e) if e.state == LedgerState::Posted => None,
-        // A process holds it right now: it looks DK+ up itself and records what it finds.
-        Some(e) if matches!(e.state, LedgerState::Claimed | LedgerState::Posting) => None,
+        // A process holds it right now: it looks DK+ up itself and records what it finds. (A
+        // claim whose lease ran out was left by a process that stopped: DK+'s word counts.)
+        Some(e)
+            if matches!(e.state, LedgerState::Claimed | LedgerState::Posting)
+                && e.lease_until.is_some_and(|until| until > now) =>
+        {
+            None
+        }
         other => {
             let mut next = other
                 .cloned()
@@ -399,6 +413,8 @@ mod tests {
     fn at(seconds: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap_or_default()
     }
+
+    const LEASE: Duration = Duration::from_secs(60);
 
     fn request<'a>(owner: &'a str, now: i64) -> ClaimRequest<'a> {
         ClaimRequest {
@@ -434,7 +450,7 @@ mod tests {
     #[test]
     fn a_posted_invoice_is_never_claimed_again() {
         let entry = claim(None, &request("a", 0)).1.unwrap();
-        let posting = start_post(&entry, "a", at(1)).unwrap();
+        let posting = start_post(&entry, "a", at(1), LEASE).unwrap();
         let posted = settle(
             &posting,
             "a",
@@ -457,7 +473,7 @@ mod tests {
     #[test]
     fn an_unclear_post_waits_for_the_settle_time_then_is_looked_up_again() {
         let entry = claim(None, &request("a", 0)).1.unwrap();
-        let posting = start_post(&entry, "a", at(5)).unwrap();
+        let posting = start_post(&entry, "a", at(5), LEASE).unwrap();
         let unknown = settle(
             &posting,
             "a",
@@ -489,14 +505,16 @@ mod tests {
     #[test]
     fn a_process_that_crashed_while_posting_leaves_an_unclear_post() {
         let entry = claim(None, &request("a", 0)).1.unwrap();
-        let posting = start_post(&entry, "a", at(10)).unwrap();
-        // "a" is killed. While its lease holds, nobody touches it; after, it settles first.
+        let posting = start_post(&entry, "a", at(10), LEASE).unwrap();
+        // "a" is killed. While its lease (renewed when the post went out, so until 70)
+        // holds, nobody touches it; after, it settles first.
+        assert_eq!(posting.lease_until, Some(at(70)));
         assert!(matches!(
-            claim(Some(&posting), &request("b", 30)).0,
+            claim(Some(&posting), &request("b", 69)).0,
             Claim::HeldElsewhere { .. }
         ));
         assert_eq!(
-            claim(Some(&posting), &request("b", 61)).0,
+            claim(Some(&posting), &request("b", 71)).0,
             Claim::Settling {
                 since: at(10),
                 until: at(610)
@@ -514,8 +532,11 @@ mod tests {
     fn a_process_whose_lease_ran_out_cannot_post_nor_overwrite_the_new_owner() {
         let entry = claim(None, &request("a", 0)).1.unwrap();
         let taken = claim(Some(&entry), &request("b", 61)).1.unwrap();
-        assert!(start_post(&entry, "a", at(61)).is_err(), "expired");
-        assert!(start_post(&taken, "a", at(62)).is_err(), "not its claim");
+        assert!(start_post(&entry, "a", at(61), LEASE).is_err(), "expired");
+        assert!(
+            start_post(&taken, "a", at(62), LEASE).is_err(),
+            "not its claim"
+        );
         let failed = Settlement::Failed { error: "x".into() };
         assert!(settle(&taken, "a", at(62), &failed).is_err());
         // But what DK+ has is recorded whoever says so.
@@ -554,8 +575,14 @@ mod tests {
     #[test]
     fn a_person_can_release_an_unclear_post_and_seeds_never_hide_a_claim() {
         let entry = claim(None, &request("a", 0)).1.unwrap();
-        let posting = start_post(&entry, "a", at(1)).unwrap();
+        let posting = start_post(&entry, "a", at(1), LEASE).unwrap();
         assert_eq!(seeded(Some(&posting), "1001", Some("9"), at(2)), None);
+        // The poster stopped (its lease ran out) and DK+ shows the invoice: posted.
+        let left = seeded(Some(&posting), "1001", Some("9"), at(62)).unwrap();
+        assert_eq!(
+            (left.state, left.dkplus_number.as_deref()),
+            (LedgerState::Posted, Some("9"))
+        );
         let unknown = settle(
             &posting,
             "a",

@@ -86,13 +86,14 @@ impl Store for MemoryStore {
         reference: &str,
         owner: &str,
         now: DateTime<Utc>,
+        lease: Duration,
     ) -> StoreResult<bool> {
         let mut state = self.lock();
         let entries = state.ledger.entry(scope.clone()).or_default();
         let Some(entry) = entries.get(reference) else {
             return Ok(false);
         };
-        match ledger::start_post(entry, owner, now) {
+        match ledger::start_post(entry, owner, now, lease) {
             Ok(next) => {
                 entries.insert(reference.to_owned(), next);
                 Ok(true)

@@ -202,14 +202,16 @@ pub trait Store: Send + Sync {
     /// Claims a reference ([`ledger::claim`]), in one transaction.
     async fn claim(&self, scope: &Scope, request: &ClaimRequest<'_>) -> StoreResult<Claim>;
 
-    /// Records that the post is about to be sent ([`ledger::start_post`]). `Ok(false)` when the
-    /// caller no longer holds the claim: it must not post.
+    /// Records that the post is about to be sent, with a fresh `lease` for it
+    /// ([`ledger::start_post`]). `Ok(false)` when the caller no longer holds the claim: it must
+    /// not post.
     async fn start_post(
         &self,
         scope: &Scope,
         reference: &str,
         owner: &str,
         now: DateTime<Utc>,
+        lease: Duration,
     ) -> StoreResult<bool>;
 
     /// Records what became of a claimed invoice ([`ledger::settle`]). `Ok(false)` when the

@@ -248,9 +248,10 @@ macro_rules! sql_store {
                 reference: &str,
                 owner: &str,
                 now: DateTime<Utc>,
+                lease: std::time::Duration,
             ) -> Result<bool, StoreError> {
                 self.change_entry(scope, reference, "recording a post", |entry| {
-                    match entry.map(|e| protocol::start_post(e, owner, now)) {
+                    match entry.map(|e| protocol::start_post(e, owner, now, lease)) {
                         Some(Ok(next)) => (true, Some(next)),
                         _ => (false, None),
                     }

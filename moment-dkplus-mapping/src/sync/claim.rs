@@ -214,21 +214,27 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         }
     }
 
-    /// Records that the post is about to be sent; a failure when this engine's claim ran out
-    /// (another process took the reference over): it must not post.
-    pub(crate) async fn start_post(&self, mapped: &MappedInvoice) -> Result<(), SyncFailure> {
+    /// Records that the post is about to be sent, with a fresh lease; returns how long the post
+    /// may take (the engine stops waiting for DK+ then, so nothing is sent after another
+    /// process may take the invoice over). A failure when this engine's claim ran out (another
+    /// process took the reference over): it must not post.
+    pub(crate) async fn start_post(
+        &self,
+        mapped: &MappedInvoice,
+    ) -> Result<std::time::Duration, SyncFailure> {
         let ctx = self.ctx;
+        let lease = ctx.config.claim_lease();
         if ctx.dkplus.is_dry_run() {
-            return Ok(());
+            return Ok(lease);
         }
         let now = Utc::now();
         if ctx
             .store
-            .start_post(&ctx.scope, &mapped.reference, &ctx.owner, now)
+            .start_post(&ctx.scope, &mapped.reference, &ctx.owner, now, lease)
             .await
             .map_err(store)?
         {
-            Ok(())
+            Ok(lease)
         } else {
             Err(SyncFailure::ClaimedElsewhere {
                 reference: mapped.reference.clone(),

@@ -22,7 +22,7 @@ use super::failure::SyncFailure;
 use super::order::Turn;
 use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus};
 use super::run::Run;
-use crate::ports::{DkPlusTarget, MomentSource, PortError};
+use crate::ports::{DkPlusTarget, MomentSource, PortError, PortErrorKind, System};
 use crate::rules::{InvoiceInputs, MappedInvoice, MappingError, MomentObjectRef, ReferenceData};
 use crate::rules::{check_vat, map_invoice};
 use crate::warning::Warning;
@@ -191,9 +191,21 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         if let Some(done) = self.already_in_dkplus(mapped, &outcome).await? {
             return Ok(done);
         }
-        self.start_post(mapped).await?;
+        let lease = self.start_post(mapped).await?;
         tracing::info!(reference = %mapped.reference, total = %mapped.total, "posting invoice to DK+");
-        let answer = self.ctx.dkplus.create_invoice(&mapped.create).await;
+        // The post ends with its lease: a send after it could race another process's look-up.
+        let answer = tokio::time::timeout(lease, self.ctx.dkplus.create_invoice(&mapped.create))
+            .await
+            .unwrap_or_else(|_| {
+                Err(PortError::new(
+                    System::DkPlus,
+                    PortErrorKind::OutcomeUnknown,
+                    format!(
+                        "the post to DK+ did not finish within the claim's lease ({} s); it may have been booked",
+                        lease.as_secs()
+                    ),
+                ))
+            });
         self.reconcile(answer, mapped, outcome).await
     }
 
