@@ -102,6 +102,7 @@ mod docs_doctests {
         MomentApi = "moment-api.md",
         Performance = "performance.md",
         Security = "security.md",
+        StateStore = "state-store.md",
         TestingWithFakes = "testing-with-fakes.md",
     );
 }
