@@ -59,6 +59,35 @@ pub(super) fn db_error(what: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
     move |e| StoreError::new(format!("{what}: {e}"))
 }
 
+/// A table that keeps one time per name and scope; the names are fixed here, never user input.
+#[derive(Clone, Copy)]
+pub(super) struct NamedTimes {
+    /// The table.
+    pub(super) table: &'static str,
+    /// Its name column.
+    pub(super) key: &'static str,
+    /// What a failed read was doing (for the error).
+    pub(super) reading: &'static str,
+    /// What a failed write was doing.
+    pub(super) writing: &'static str,
+}
+
+/// One-off facts (`ledger_seeded_from_dkplus`).
+pub(super) const FLAGS: NamedTimes = NamedTimes {
+    table: "flags",
+    key: "name",
+    reading: "reading a flag",
+    writing: "setting a flag",
+};
+
+/// What has been notified, so alerts are not repeated.
+pub(super) const NOTIFIED: NamedTimes = NamedTimes {
+    table: "notified",
+    key: "key",
+    reading: "reading what was notified",
+    writing: "noting a notification",
+};
+
 /// Generates `impl Store` for a database store from the shared statements: `$store` is the
 /// store type, `$db` its `sqlx` database and `$row` its row type. The store type must have
 /// `begin_write` (a `sqlx::Transaction`), `lock_reference`, `read` (a pooled connection),
@@ -66,7 +95,7 @@ pub(super) fn db_error(what: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
 macro_rules! sql_store {
     ($store:ty, $db:ty, $row:ty) => {
         use $crate::store::ledger::{self as protocol, Claim, ClaimRequest, LedgerEntry, Settlement};
-        use $crate::store::sql::{db_error, millis, object_kind, time};
+        use $crate::store::sql::{db_error, millis, object_kind, time, NamedTimes, FLAGS, NOTIFIED};
         use $crate::store::{Job, JobId, JobState, LedgerState, ObjectState, Scope, StoreError};
         use sqlx::Row as _;
         use $crate::store::sql::WriteTx as _;
@@ -182,6 +211,56 @@ macro_rules! sql_store {
                 }
                 tx.commit().await.map_err(&fail)?;
                 Ok(answer)
+            }
+
+            /// Reads the time kept under `key` in a table of named times (`flags`, `notified`).
+            async fn named_time(
+                &self,
+                table: NamedTimes,
+                scope: &Scope,
+                key: &str,
+            ) -> Result<Option<DateTime<Utc>>, StoreError> {
+                let mut conn = self.read().await?;
+                let sql = format!(
+                    "SELECT at FROM {} WHERE moment_company = $1 AND dkplus_company = $2 AND {} = $3",
+                    table.table, table.key
+                );
+                let at: Option<i64> = sqlx::query_scalar(&sql)
+                    .bind(&scope.moment_company)
+                    .bind(&scope.dkplus_company)
+                    .bind(key)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(db_error(table.reading))?;
+                Ok(at.map(time))
+            }
+
+            /// Keeps `at` under `key` in a table of named times, in one transaction.
+            async fn set_named_time(
+                &self,
+                table: NamedTimes,
+                scope: &Scope,
+                key: &str,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let fail = db_error(table.writing);
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                let sql = format!(
+                    "INSERT INTO {table} (moment_company, dkplus_company, {key}, at) \
+                     VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (moment_company, dkplus_company, {key}) DO UPDATE SET at = excluded.at",
+                    table = table.table,
+                    key = table.key
+                );
+                sqlx::query(&sql)
+                    .bind(&scope.moment_company)
+                    .bind(&scope.dkplus_company)
+                    .bind(key)
+                    .bind(millis(at))
+                    .execute(tx.conn())
+                    .await
+                    .map_err(&fail)?;
+                tx.commit().await.map_err(&fail)
             }
 
             /// Changes a job `worker` holds, in one transaction; `false` when it does not hold it.
@@ -342,18 +421,7 @@ macro_rules! sql_store {
                 scope: &Scope,
                 name: &str,
             ) -> Result<Option<DateTime<Utc>>, StoreError> {
-                let mut conn = self.read().await?;
-                let at: Option<i64> = sqlx::query_scalar(
-                    "SELECT at FROM flags \
-                     WHERE moment_company = $1 AND dkplus_company = $2 AND name = $3",
-                )
-                .bind(&scope.moment_company)
-                .bind(&scope.dkplus_company)
-                .bind(name)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db_error("reading a flag"))?;
-                Ok(at.map(time))
+                self.named_time(FLAGS, scope, name).await
             }
 
             async fn set_flag(
@@ -362,21 +430,7 @@ macro_rules! sql_store {
                 name: &str,
                 at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
-                let fail = db_error("setting a flag");
-                let mut tx = self.begin_write().await.map_err(&fail)?;
-                sqlx::query(
-                    "INSERT INTO flags (moment_company, dkplus_company, name, at) \
-                     VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (moment_company, dkplus_company, name) DO UPDATE SET at = excluded.at",
-                )
-                .bind(&scope.moment_company)
-                .bind(&scope.dkplus_company)
-                .bind(name)
-                .bind(millis(at))
-                .execute(tx.conn())
-                .await
-                .map_err(&fail)?;
-                tx.commit().await.map_err(&fail)
+                self.set_named_time(FLAGS, scope, name, at).await
             }
 
             async fn object_state(
@@ -670,18 +724,7 @@ macro_rules! sql_store {
                 scope: &Scope,
                 key: &str,
             ) -> Result<Option<DateTime<Utc>>, StoreError> {
-                let mut conn = self.read().await?;
-                let at: Option<i64> = sqlx::query_scalar(
-                    "SELECT at FROM notified \
-                     WHERE moment_company = $1 AND dkplus_company = $2 AND key = $3",
-                )
-                .bind(&scope.moment_company)
-                .bind(&scope.dkplus_company)
-                .bind(key)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db_error("reading what was notified"))?;
-                Ok(at.map(time))
+                self.named_time(NOTIFIED, scope, key).await
             }
 
             async fn mark_notified(
@@ -690,21 +733,7 @@ macro_rules! sql_store {
                 key: &str,
                 at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
-                let fail = db_error("noting a notification");
-                let mut tx = self.begin_write().await.map_err(&fail)?;
-                sqlx::query(
-                    "INSERT INTO notified (moment_company, dkplus_company, key, at) \
-                     VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (moment_company, dkplus_company, key) DO UPDATE SET at = excluded.at",
-                )
-                .bind(&scope.moment_company)
-                .bind(&scope.dkplus_company)
-                .bind(key)
-                .bind(millis(at))
-                .execute(tx.conn())
-                .await
-                .map_err(&fail)?;
-                tx.commit().await.map_err(&fail)
+                self.set_named_time(NOTIFIED, scope, key, at).await
             }
         }
     };
