@@ -147,6 +147,7 @@ pub struct IntegrationConfig {
     credit_note_text: String,
     claim_lease: Duration,
     settle_time: Duration,
+    recheck_dkplus_after: Duration,
 }
 
 impl IntegrationConfig {
@@ -252,6 +253,13 @@ impl IntegrationConfig {
         self.settle_time
     }
 
+    /// How long what the store remembers of a DK+ customer, project or product (that it exists
+    /// as the integration would send it, its VAT exemption or VAT rate) is trusted without
+    /// reading DK+ again.
+    pub fn recheck_dkplus_after(&self) -> Duration {
+        self.recheck_dkplus_after
+    }
+
     /// Invoice text of a credit note; `{original}` is replaced by the credited invoice's number.
     pub fn credit_note_text(&self) -> &str {
         &self.credit_note_text
@@ -286,6 +294,8 @@ pub struct IntegrationConfigBuilder {
     claim_lease: Duration,
     #[serde(rename = "settle_time_seconds", with = "seconds")]
     settle_time: Duration,
+    #[serde(rename = "recheck_dkplus_after_seconds", with = "seconds")]
+    recheck_dkplus_after: Duration,
 }
 
 /// A duration as whole seconds in configuration files (`settle_time_seconds = 900`).
@@ -376,6 +386,7 @@ impl From<IntegrationConfig> for IntegrationConfigBuilder {
             credit_note_text: config.credit_note_text,
             claim_lease: config.claim_lease,
             settle_time: config.settle_time,
+            recheck_dkplus_after: config.recheck_dkplus_after,
         }
     }
 }
@@ -395,6 +406,9 @@ pub const DEFAULT_CLAIM_LEASE: Duration = Duration::from_secs(5 * 60);
 
 /// The default settle time: how long an invoice whose post had no clear answer is left alone.
 pub const DEFAULT_SETTLE_TIME: Duration = Duration::from_secs(15 * 60);
+
+/// The default time what the store remembers of a DK+ record is trusted without a DK+ read.
+pub const DEFAULT_RECHECK_DKPLUS_AFTER: Duration = Duration::from_secs(60 * 60);
 
 /// Largest backfill concurrency accepted.
 pub const MAX_CONCURRENCY: usize = 64;
@@ -421,6 +435,7 @@ impl Default for IntegrationConfigBuilder {
             credit_note_text: DEFAULT_CREDIT_NOTE_TEXT.to_owned(),
             claim_lease: DEFAULT_CLAIM_LEASE,
             settle_time: DEFAULT_SETTLE_TIME,
+            recheck_dkplus_after: DEFAULT_RECHECK_DKPLUS_AFTER,
         }
     }
 }
@@ -550,6 +565,15 @@ impl IntegrationConfigBuilder {
         self
     }
 
+    /// How long what the store remembers of a DK+ customer, project or product is trusted
+    /// without reading DK+ again (default 1 hour; 0 reads DK+ once in every run). A record whose
+    /// data in Moment changed is read again at once; this bounds how long a change made in DK+
+    /// itself (a customer made VAT-exempt, a product's VAT rate) goes unseen.
+    pub fn recheck_dkplus_after(mut self, after: Duration) -> Self {
+        self.recheck_dkplus_after = after;
+        self
+    }
+
     /// The invoice text of credit notes; must contain `{original}`.
     pub fn credit_note_text(mut self, template: impl Into<String>) -> Self {
         self.credit_note_text = template.into();
@@ -655,6 +679,7 @@ impl IntegrationConfigBuilder {
             credit_note_text: self.credit_note_text,
             claim_lease: self.claim_lease,
             settle_time: self.settle_time,
+            recheck_dkplus_after: self.recheck_dkplus_after,
         })
     }
 }

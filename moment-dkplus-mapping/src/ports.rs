@@ -176,6 +176,9 @@ pub struct InvoiceQuery {
     pub dated_from: Option<NaiveDate>,
     /// Only invoices dated before this day (`createdBefore`).
     pub dated_before: Option<NaiveDate>,
+    /// Only invoices changed in DK+ after this instant (`modifiedAfter`; a new invoice counts
+    /// as changed when it is booked).
+    pub modified_after: Option<DateTime<Utc>>,
     /// Only these fields (`include`; wire names); empty for every field.
     pub include: Vec<&'static str>,
     /// The 1-based page.
@@ -415,6 +418,9 @@ impl DkPlusTarget for DkPlusClient {
         }
         if let Some(day) = query.dated_before {
             list = list.created_before(day);
+        }
+        if let Some(at) = query.modified_after {
+            list = list.modified_after(at);
         }
         if !query.include.is_empty() {
             list = list.include(&query.include);

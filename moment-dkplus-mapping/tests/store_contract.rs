@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use moment_dkplus_mapping::ObjectKind;
 use moment_dkplus_mapping::store::{
-    Claim, ClaimRequest, JobState, LedgerState, ObjectState, Scope, Settlement, Store,
+    Claim, ClaimRequest, JobState, LedgerState, ObjectState, Scope, Seeding, Settlement, Store,
 };
 use stores::{ALL, Kind, open, unique_scope};
 
@@ -198,7 +198,7 @@ async fn a_seeded_ledger_knows_dkplus_invoices_and_leaves_claims_alone() {
         ];
         assert_eq!(
             store
-                .seed_ledger(&scope, &from_dkplus, at(1))
+                .seed_ledger(&scope, &from_dkplus, at(1), Seeding::Complete)
                 .await
                 .unwrap(),
             1,
@@ -206,7 +206,7 @@ async fn a_seeded_ledger_knows_dkplus_invoices_and_leaves_claims_alone() {
         );
         assert_eq!(
             store
-                .seed_ledger(&scope, &from_dkplus, at(2))
+                .seed_ledger(&scope, &from_dkplus, at(2), Seeding::Complete)
                 .await
                 .unwrap(),
             0
@@ -224,6 +224,47 @@ async fn a_seeded_ledger_knows_dkplus_invoices_and_leaves_claims_alone() {
             ],
             "{kind:?}"
         );
+        // A scan of DK+'s recent invoices adds only what the ledger does not know.
+        store
+            .settle(
+                &scope,
+                "3002",
+                "a",
+                at(2),
+                &Settlement::Failed {
+                    error: "refused".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let recent = vec![
+            ("3002".to_owned(), Some("90002".to_owned())),
+            ("3003".to_owned(), Some("90003".to_owned())),
+        ];
+        assert_eq!(
+            store
+                .seed_ledger(&scope, &recent, at(3), Seeding::NewOnly)
+                .await
+                .unwrap(),
+            1,
+            "{kind:?}"
+        );
+        let states: Vec<_> = store
+            .ledger(&scope)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.reference, e.state))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("3001".to_owned(), LedgerState::Posted),
+                ("3002".to_owned(), LedgerState::Failed),
+                ("3003".to_owned(), LedgerState::Posted)
+            ],
+            "{kind:?}"
+        );
         assert_eq!(store.flag(&scope, "seeded").await.unwrap(), None);
         store.set_flag(&scope, "seeded", at(3)).await.unwrap();
         assert_eq!(store.flag(&scope, "seeded").await.unwrap(), Some(at(3)));
@@ -232,7 +273,7 @@ async fn a_seeded_ledger_knows_dkplus_invoices_and_leaves_claims_alone() {
 }
 
 #[tokio::test]
-async fn object_states_cursors_and_notifications_are_kept() {
+async fn object_states_cursors_notifications_and_dkplus_facts_are_kept() {
     on_every_store("objects", |store, scope, kind| async move {
         let state = ObjectState {
             kind: ObjectKind::Customer,
@@ -273,6 +314,28 @@ async fn object_states_cursors_and_notifications_are_kept() {
         assert_eq!(store.notified(&scope, "alert").await.unwrap(), None);
         store.mark_notified(&scope, "alert", at(7)).await.unwrap();
         assert_eq!(store.notified(&scope, "alert").await.unwrap(), Some(at(7)));
+        assert_eq!(
+            store.dkplus_fact(&scope, "customer:42").await.unwrap(),
+            None
+        );
+        store
+            .set_dkplus_fact(&scope, "customer:42", "v1;no_vat=false", at(8))
+            .await
+            .unwrap();
+        store
+            .set_dkplus_fact(&scope, "customer:42", "v2;no_vat=true", at(9))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.dkplus_fact(&scope, "customer:42").await.unwrap(),
+            Some(("v2;no_vat=true".to_owned(), at(9))),
+            "{kind:?}"
+        );
+        let other = Scope::new(scope.moment_company.clone(), "another-dkplus");
+        assert_eq!(
+            store.dkplus_fact(&other, "customer:42").await.unwrap(),
+            None
+        );
     })
     .await;
 }

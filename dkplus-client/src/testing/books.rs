@@ -58,7 +58,7 @@ pub(crate) fn number(record: &Value, field: &str) -> Option<Decimal> {
     }
 }
 
-fn now() -> Value {
+pub(crate) fn now() -> Value {
     Value::String(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 

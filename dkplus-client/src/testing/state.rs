@@ -79,7 +79,13 @@ impl State {
     }
 
     /// Stores an invoice; it shows in look-ups after the configured lag.
-    pub(crate) fn store_invoice(&mut self, record: Value) {
+    pub(crate) fn store_invoice(&mut self, mut record: Value) {
+        // DK+ stamps every invoice it holds with the time it was last changed.
+        if let Some(map) = record.as_object_mut()
+            && map.get("Modified").is_none_or(Value::is_null)
+        {
+            map.insert("Modified".into(), super::books::now());
+        }
         let now = std::time::Instant::now();
         self.visible_from
             .push(self.invoice_lag.map_or(now, |lag| now + lag));

@@ -376,6 +376,34 @@ pub fn confirm_not_posted(entry: &LedgerEntry, now: DateTime<Utc>) -> Option<Led
     })
 }
 
+/// How DK+'s invoices are written into the ledger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seeding {
+    /// Going live, or an invoice found by its own look-up: every reference DK+ holds is posted
+    /// ([`seeded`]).
+    Complete,
+    /// A scan of DK+'s recent invoices: only references the ledger does not know yet are added,
+    /// so "not in the ledger" keeps meaning "not in DK+"; an entry already there keeps its
+    /// state (its invoice is looked up on its own anyway).
+    NewOnly,
+}
+
+impl Seeding {
+    /// The entry to write for an invoice DK+ holds, given the ledger's entry.
+    pub fn apply(
+        self,
+        entry: Option<&LedgerEntry>,
+        reference: &str,
+        dkplus_number: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Option<LedgerEntry> {
+        match (self, entry) {
+            (Self::NewOnly, Some(_)) => None,
+            _ => seeded(entry, reference, dkplus_number, now),
+        }
+    }
+}
+
 /// The entry for an invoice DK+ already holds (seeding the ledger from DK+'s invoices before
 /// the first post): posted, with its DK+ number. An existing entry is only completed.
 pub fn seeded(

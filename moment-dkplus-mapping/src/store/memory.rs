@@ -22,6 +22,7 @@ struct State {
     jobs: BTreeMap<JobId, (Scope, Job)>,
     next_job: i64,
     notified: HashMap<(Scope, String), DateTime<Utc>>,
+    facts: HashMap<(Scope, String), (String, DateTime<Utc>)>,
 }
 
 /// The store in memory, shared by every clone of the engine that holds it.
@@ -149,13 +150,14 @@ impl Store for MemoryStore {
         scope: &Scope,
         invoices: &[(String, Option<String>)],
         now: DateTime<Utc>,
+        seeding: ledger::Seeding,
     ) -> StoreResult<usize> {
         let mut state = self.lock();
         let entries = state.ledger.entry(scope.clone()).or_default();
         let mut new = 0;
         for (reference, number) in invoices {
             if let Some(next) =
-                ledger::seeded(entries.get(reference), reference, number.as_deref(), now)
+                seeding.apply(entries.get(reference), reference, number.as_deref(), now)
             {
                 entries.insert(reference.clone(), next);
                 new += 1;
@@ -364,6 +366,31 @@ impl Store for MemoryStore {
         self.lock()
             .notified
             .insert((scope.clone(), key.to_owned()), at);
+        Ok(())
+    }
+
+    async fn dkplus_fact(
+        &self,
+        scope: &Scope,
+        key: &str,
+    ) -> StoreResult<Option<(String, DateTime<Utc>)>> {
+        Ok(self
+            .lock()
+            .facts
+            .get(&(scope.clone(), key.to_owned()))
+            .cloned())
+    }
+
+    async fn set_dkplus_fact(
+        &self,
+        scope: &Scope,
+        key: &str,
+        value: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.lock()
+            .facts
+            .insert((scope.clone(), key.to_owned()), (value.to_owned(), at));
         Ok(())
     }
 }

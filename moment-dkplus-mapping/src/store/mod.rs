@@ -12,7 +12,9 @@
 //! - the **backfill cursor**: where the next backfill starts;
 //! - a **work queue** ([`Job`]): webhook events stored before Moment gets its answer, leased by one
 //!   worker at a time, retried, and dead-lettered after too many attempts;
-//! - what has been **notified**, so alerts are not repeated.
+//! - what has been **notified**, so alerts are not repeated;
+//! - what was last confirmed of a **DK+ record** (a customer, project or product), so an
+//!   unchanged one costs no DK+ read.
 //!
 //! Every change is one transaction: a process killed at any instant loses nothing and doubles
 //! nothing.
@@ -33,7 +35,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use ledger::{Claim, ClaimRequest, LedgerEntry, LedgerState, Settlement};
+pub use ledger::{Claim, ClaimRequest, LedgerEntry, LedgerState, Seeding, Settlement};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
@@ -234,12 +236,14 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
 
-    /// Records invoices DK+ already holds ([`ledger::seeded`]); returns how many were new.
+    /// Records invoices DK+ already holds, as `seeding` says ([`ledger::Seeding::apply`]);
+    /// returns how many entries were written.
     async fn seed_ledger(
         &self,
         scope: &Scope,
         invoices: &[(String, Option<String>)],
         now: DateTime<Utc>,
+        seeding: Seeding,
     ) -> StoreResult<usize>;
 
     /// Every ledger entry of the scope, in reference order.
@@ -329,6 +333,23 @@ pub trait Store: Send + Sync {
 
     /// Notes that an alert with this key was sent.
     async fn mark_notified(&self, scope: &Scope, key: &str, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// What was last confirmed of a DK+ record (`customer:…`, `project:…`, `product:…`): the
+    /// value noted and when.
+    async fn dkplus_fact(
+        &self,
+        scope: &Scope,
+        key: &str,
+    ) -> StoreResult<Option<(String, DateTime<Utc>)>>;
+
+    /// Notes what DK+ holds for a record, as confirmed at `at`.
+    async fn set_dkplus_fact(
+        &self,
+        scope: &Scope,
+        key: &str,
+        value: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
 }
 
 /// Opens the store a URL names: `memory:`, `sqlite:path/to/file.db` (created when missing;

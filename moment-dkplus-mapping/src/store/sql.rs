@@ -375,6 +375,7 @@ macro_rules! sql_store {
                 scope: &Scope,
                 invoices: &[(String, Option<String>)],
                 now: DateTime<Utc>,
+                seeding: protocol::Seeding,
             ) -> Result<usize, StoreError> {
                 let fail = db_error("seeding the ledger");
                 let mut new = 0;
@@ -389,7 +390,7 @@ macro_rules! sql_store {
                             .await
                             .map_err(&fail)?;
                         if let Some(next) =
-                            protocol::seeded(entry.as_ref(), reference, number.as_deref(), now)
+                            seeding.apply(entry.as_ref(), reference, number.as_deref(), now)
                         {
                             write_entry(tx.conn(), scope, &next).await.map_err(&fail)?;
                             new += 1;
@@ -725,6 +726,51 @@ macro_rules! sql_store {
                 key: &str,
             ) -> Result<Option<DateTime<Utc>>, StoreError> {
                 self.named_time(NOTIFIED, scope, key).await
+            }
+
+            async fn dkplus_fact(
+                &self,
+                scope: &Scope,
+                key: &str,
+            ) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+                let mut conn = self.read().await?;
+                let row: Option<(String, i64)> = sqlx::query_as(
+                    "SELECT value, at FROM dkplus_facts \
+                     WHERE moment_company = $1 AND dkplus_company = $2 AND key = $3",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(key)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_error("reading what DK+ holds"))?;
+                Ok(row.map(|(value, at)| (value, time(at))))
+            }
+
+            async fn set_dkplus_fact(
+                &self,
+                scope: &Scope,
+                key: &str,
+                value: &str,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let fail = db_error("noting what DK+ holds");
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                sqlx::query(
+                    "INSERT INTO dkplus_facts (moment_company, dkplus_company, key, value, at) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (moment_company, dkplus_company, key) \
+                     DO UPDATE SET value = excluded.value, at = excluded.at",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(key)
+                .bind(value)
+                .bind(millis(at))
+                .execute(tx.conn())
+                .await
+                .map_err(&fail)?;
+                tx.commit().await.map_err(&fail)
             }
 
             async fn mark_notified(

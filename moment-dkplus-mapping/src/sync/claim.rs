@@ -2,21 +2,27 @@
 //! reference, recording that the post is about to go out, and recording what became of it.
 //! The rules themselves are [`crate::store::ledger`]'s.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use moment_client::InvoiceId;
 
 use super::failure::SyncFailure;
+use super::known::Record;
 use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus};
 use super::run::Run;
 use crate::ports::{DkPlusTarget, InvoiceQuery, MomentSource};
 use crate::rules::MappedInvoice;
-use crate::store::{Claim, ClaimRequest, LedgerState, ObjectState, Settlement, StoreError};
+use crate::store::{
+    Claim, ClaimRequest, LedgerState, ObjectState, Seeding, Settlement, StoreError,
+};
 
 /// The flag that says the ledger of a scope was seeded from DK+'s invoices.
 const SEEDED: &str = "ledger_seeded_from_dkplus";
 
-/// How many DK+ invoices one seeding page asks for.
+/// The flag that says when DK+'s invoices were last read into the ledger.
+const SCANNED: &str = "dkplus_invoices_scanned";
+
+/// How many DK+ invoices one page of a ledger read asks for.
 const SEED_PAGE: u32 = 500;
 
 fn store(error: StoreError) -> SyncFailure {
@@ -32,6 +38,25 @@ pub(crate) fn fingerprint(mapped: &MappedInvoice) -> String {
         mapped.date,
         mapped.total
     )
+}
+
+/// What the ledger says of an invoice before DK+ is asked.
+pub(crate) enum LedgerView {
+    /// Posted, and Moment's invoice is what was posted: done, nothing to ask DK+.
+    Posted(ObjectOutcome),
+    /// In the ledger in another way: DK+ is asked by reference.
+    Known,
+    /// Not in the ledger at all.
+    Unknown,
+}
+
+/// The answer to a claim.
+pub(crate) enum Claimed {
+    /// This engine holds the reference; `previous` is the ledger's state before (`None`: the
+    /// reference was new to the ledger).
+    Granted { previous: Option<LedgerState> },
+    /// The ledger says DK+ has it.
+    Done(ObjectOutcome),
 }
 
 impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
@@ -55,45 +80,13 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                 {
                     return Ok(());
                 }
-                let mut known = Vec::new();
-                let mut page = 1;
-                loop {
-                    let query = InvoiceQuery {
-                        include: vec!["Number", "Reference"],
-                        page,
-                        per_page: SEED_PAGE,
-                        ..InvoiceQuery::default()
-                    };
-                    let invoices = ctx.dkplus.list_invoices(&query).await.map_err(|error| {
-                        SyncFailure::DkPlus {
-                            what: "listing of DK+'s invoices (to seed the ledger)".into(),
-                            error,
-                        }
-                    })?;
-                    let full = invoices.len() as u64 >= u64::from(SEED_PAGE);
-                    known.extend(invoices.into_iter().filter_map(|invoice| {
-                        let reference = invoice.reference?.trim().to_owned();
-                        (!reference.is_empty())
-                            .then(|| (reference, invoice.number.map(|n| n.to_string())))
-                    }));
-                    if !full {
-                        break;
-                    }
-                    page += 1;
-                }
-                let now = Utc::now();
-                let new = ctx
-                    .store
-                    .seed_ledger(&ctx.scope, &known, now)
-                    .await
-                    .map_err(store)?;
-                tracing::info!(
-                    invoices = known.len(),
-                    new,
-                    "ledger seeded from DK+'s invoices"
-                );
+                let started = Utc::now();
+                let (read, new) = self
+                    .read_dkplus_into_ledger(None, Seeding::Complete)
+                    .await?;
+                tracing::info!(invoices = read, new, "ledger seeded from DK+'s invoices");
                 ctx.store
-                    .set_flag(&ctx.scope, SEEDED, now)
+                    .set_flag(&ctx.scope, SEEDED, started)
                     .await
                     .map_err(store)
             })
@@ -101,35 +94,149 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             .map(|_| ())
     }
 
-    /// The ledger's word on an invoice before anything is read from DK+: `Some` when it is
-    /// posted and Moment's invoice is still what was posted (same customer, kennitala, date and
-    /// total). Anything changed since goes to DK+ to be compared there.
-    pub(crate) async fn posted_by_ledger(
+    /// Brings the ledger up to date with DK+ once per run: seeded (once per scope), then every
+    /// invoice DK+ shows as changed since the last such scan — less the settle time, which
+    /// exceeds DK+'s delay before a booked invoice shows — noted in it, a page of up to 500
+    /// invoices per request. `true` when the ledger then knows every reference DK+ holds, so an
+    /// invoice it does not know needs no look-up of its own before its post; `false` in a dry
+    /// run or when DK+ could not be read (every invoice is then looked up on its own).
+    pub(crate) async fn ledger_is_current(&self) -> bool {
+        *self
+            .cache
+            .ledger_current
+            .get_or_init(|| async {
+                if self.ctx.dkplus.is_dry_run() {
+                    return false;
+                }
+                match self.scan_dkplus_invoices().await {
+                    Ok(()) => true,
+                    Err(failure) => {
+                        tracing::warn!(%failure, "could not bring the invoice ledger up to date with DK+; looking every invoice up on its own");
+                        false
+                    }
+                }
+            })
+            .await
+    }
+
+    async fn scan_dkplus_invoices(&self) -> Result<(), SyncFailure> {
+        let ctx = self.ctx;
+        self.ensure_ledger_seeded().await?;
+        let last = match ctx.store.flag(&ctx.scope, SCANNED).await.map_err(store)? {
+            Some(at) => at,
+            None => ctx
+                .store
+                .flag(&ctx.scope, SEEDED)
+                .await
+                .map_err(store)?
+                .unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
+        };
+        let margin =
+            chrono::Duration::from_std(ctx.config.settle_time()).unwrap_or(chrono::Duration::MAX);
+        let from = last
+            .checked_sub_signed(margin)
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        let started = Utc::now();
+        let (read, new) = self
+            .read_dkplus_into_ledger(Some(from), Seeding::NewOnly)
+            .await?;
+        tracing::debug!(invoices = read, new, since = %from, "DK+'s recent invoices noted in the ledger");
+        ctx.store
+            .set_flag(&ctx.scope, SCANNED, started)
+            .await
+            .map_err(store)
+    }
+
+    /// Reads DK+'s invoices (all, or those changed after `modified_after`) in pages and notes
+    /// their references in the ledger as posted, with their DK+ numbers, as `seeding` says. Returns how many were read and how many were new.
+    async fn read_dkplus_into_ledger(
+        &self,
+        modified_after: Option<DateTime<Utc>>,
+        seeding: Seeding,
+    ) -> Result<(usize, usize), SyncFailure> {
+        let ctx = self.ctx;
+        let mut known = Vec::new();
+        let mut page = 1;
+        loop {
+            let query = InvoiceQuery {
+                include: vec!["Number", "Reference"],
+                modified_after,
+                page,
+                per_page: SEED_PAGE,
+                ..InvoiceQuery::default()
+            };
+            let invoices =
+                ctx.dkplus
+                    .list_invoices(&query)
+                    .await
+                    .map_err(|error| SyncFailure::DkPlus {
+                        what: "listing of DK+'s invoices (for the invoice ledger)".into(),
+                        error,
+                    })?;
+            let full = invoices.len() as u64 >= u64::from(SEED_PAGE);
+            known.extend(invoices.into_iter().filter_map(|invoice| {
+                let reference = invoice.reference?.trim().to_owned();
+                (!reference.is_empty()).then(|| (reference, invoice.number.map(|n| n.to_string())))
+            }));
+            if !full {
+                break;
+            }
+            page += 1;
+        }
+        if known.is_empty() {
+            return Ok((0, 0));
+        }
+        let new = ctx
+            .store
+            .seed_ledger(&ctx.scope, &known, Utc::now(), seeding)
+            .await
+            .map_err(store)?;
+        Ok((known.len(), new))
+    }
+
+    /// The ledger's word on an invoice before anything is read from DK+: posted (and Moment's
+    /// invoice is still what was posted: same customer, kennitala, date and total), known in
+    /// another way (an earlier attempt, an unclear post, an invoice DK+ held — compared in DK+),
+    /// or not known at all.
+    pub(crate) async fn ledger_view(
         &self,
         id: InvoiceId,
         mapped: &MappedInvoice,
         outcome: &ObjectOutcome,
-    ) -> Result<Option<ObjectOutcome>, SyncFailure> {
+    ) -> Result<LedgerView, SyncFailure> {
         let ctx = self.ctx;
         let entry = ctx
             .store
             .ledger_entry(&ctx.scope, &mapped.reference)
             .await
             .map_err(store)?;
-        let Some(entry) = entry.filter(|e| e.state == LedgerState::Posted) else {
-            return Ok(None);
+        let Some(entry) = entry else {
+            return Ok(LedgerView::Unknown);
         };
+        if entry.state != LedgerState::Posted {
+            return Ok(LedgerView::Known);
+        }
         let last = ctx
             .store
             .object_state(&ctx.scope, ObjectKind::Invoice, id.get())
             .await
             .map_err(store)?;
         if last.and_then(|s| s.fingerprint) != Some(fingerprint(mapped)) {
-            return Ok(None);
+            return Ok(LedgerView::Known);
         }
         let mut done = outcome.clone();
         done.dkplus_number = entry.dkplus_number;
-        Ok(Some(done.with(OutcomeStatus::AlreadyPresent)))
+        Ok(LedgerView::Posted(done.with(OutcomeStatus::AlreadyPresent)))
+    }
+
+    /// Forgets what the store knew of the invoice's customer and products in DK+ (after a VAT
+    /// check failed on it): the next attempt reads them from DK+ again.
+    pub(crate) async fn forget_vat_facts(&self, mapped: &MappedInvoice) {
+        self.forget(Record::Customer(&mapped.customer_number)).await;
+        for product in &mapped.products {
+            self.forget(Record::Product(&product.create.item_code))
+                .await;
+        }
     }
 
     /// Records what became of an object: its status, its DK+ key, the fingerprint of what DK+
@@ -168,24 +275,30 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             return;
         }
         let entry = [(mapped.reference.clone(), found.dkplus_number.clone())];
-        if let Err(e) = ctx.store.seed_ledger(&ctx.scope, &entry, Utc::now()).await {
+        if let Err(e) = ctx
+            .store
+            .seed_ledger(&ctx.scope, &entry, Utc::now(), Seeding::Complete)
+            .await
+        {
             tracing::warn!(reference = %mapped.reference, error = %e, "could not note a found invoice in the ledger");
         }
     }
 
-    /// Claims the invoice's reference for this engine: `Ok(None)` when the claim is granted
-    /// (look it up, then post), `Ok(Some(outcome))` when the ledger says it is posted, and a
-    /// failure to retry later when another process holds it or an unclear post is settling.
+    /// Claims the invoice's reference for this engine: granted (with the ledger's state before,
+    /// if any), done when the ledger says it is posted, and a failure to retry later when another
+    /// process holds it or an unclear post is settling. A dry run claims nothing.
     pub(crate) async fn claim(
         &self,
         moment_id: i64,
         mapped: &MappedInvoice,
         outcome: &ObjectOutcome,
-    ) -> Result<Option<ObjectOutcome>, SyncFailure> {
+    ) -> Result<Claimed, SyncFailure> {
         let ctx = self.ctx;
         if ctx.dkplus.is_dry_run() {
             // A dry run posts nothing, so it claims nothing: the ledger is left as it is.
-            return Ok(None);
+            return Ok(Claimed::Granted {
+                previous: Some(LedgerState::Claimed),
+            });
         }
         let request = ClaimRequest {
             reference: &mapped.reference,
@@ -196,11 +309,11 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             settle: ctx.config.settle_time(),
         };
         match ctx.store.claim(&ctx.scope, &request).await.map_err(store)? {
-            Claim::Granted { .. } => Ok(None),
+            Claim::Granted { previous } => Ok(Claimed::Granted { previous }),
             Claim::Posted { dkplus_number } => {
                 let mut done = outcome.clone();
                 done.dkplus_number = dkplus_number;
-                Ok(Some(done.with(OutcomeStatus::AlreadyPresent)))
+                Ok(Claimed::Done(done.with(OutcomeStatus::AlreadyPresent)))
             }
             Claim::HeldElsewhere { until, .. } => Err(SyncFailure::ClaimedElsewhere {
                 reference: mapped.reference.clone(),

@@ -6,6 +6,7 @@ use tracing::Instrument;
 
 use super::ensure::DkCustomer;
 use super::failure::SyncFailure;
+use super::known::{Record, customer_fingerprint, no_vat_value};
 use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus};
 use super::run::Run;
 use crate::ports::{DkPlusTarget, MomentSource};
@@ -87,6 +88,18 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             .create_locks
             .lock(&format!("customer:{number}"))
             .await;
+        // Confirmed in DK+ as Moment has it now (within the recheck time): nothing to read or
+        // send.
+        let fingerprint = customer_fingerprint(&mapped);
+        if let Some(value) = self.known(Record::Customer(number), &fingerprint).await {
+            self.mark_dk_customer(
+                number,
+                DkCustomer {
+                    no_vat: value == no_vat_value(true),
+                },
+            );
+            return outcome.with(OutcomeStatus::Unchanged);
+        }
         let failed = |what: String| move |error| SyncFailure::DkPlus { what, error };
         let existing = match dk.customer(number).await {
             Ok(existing) => existing,
@@ -121,6 +134,12 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         let status = match result {
             Ok((status, in_dkplus)) => {
                 self.mark_dk_customer(&mapped.number, in_dkplus);
+                self.note(
+                    Record::Customer(&mapped.number),
+                    &fingerprint,
+                    no_vat_value(in_dkplus.no_vat),
+                )
+                .await;
                 status
             }
             Err(failure) => OutcomeStatus::Failed(failure),

@@ -7,6 +7,7 @@ use moment_client::{Customer, CustomerId, Project, ProjectId};
 use rust_decimal::Decimal;
 
 use super::failure::SyncFailure;
+use super::known::{Record, customer_fingerprint, no_vat_value, parse_rate, rate_value};
 use super::outcome::{ObjectKind, ObjectOutcome, OutcomeStatus};
 use super::run::Run;
 use crate::ports::{DkPlusTarget, InvoiceQuery, MomentSource, PortError};
@@ -224,6 +225,24 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                     .create_locks
                     .lock(&format!("customer:{number}"))
                     .await;
+                // Confirmed earlier as Moment would write it now: no DK+ read.
+                let fingerprint = map_customer(customer, &self.ctx.config)
+                    .ok()
+                    .map(|mapped| customer_fingerprint(&mapped));
+                let record = Record::Customer(&number);
+                if let Some(fingerprint) = &fingerprint
+                    && let Some(value) = self.known(record, fingerprint).await
+                {
+                    return Ok(DkCustomer {
+                        no_vat: value == no_vat_value(true),
+                    });
+                }
+                let confirmed = |no_vat: bool| async move {
+                    if let Some(fingerprint) = &fingerprint {
+                        self.note(record, fingerprint, no_vat_value(no_vat)).await;
+                    }
+                    Ok(DkCustomer { no_vat })
+                };
                 let existing = self
                     .ctx
                     .dkplus
@@ -232,9 +251,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                     .map_err(dkplus(format!("customer {number} lookup")))?;
                 if let Some(existing) = existing {
                     self.check_identity(customer, &number, &existing).await?;
-                    return Ok(DkCustomer {
-                        no_vat: existing.no_vat.unwrap_or(false),
-                    });
+                    return confirmed(existing.no_vat.unwrap_or(false)).await;
                 }
                 if !self.ctx.config.transfer_customers() {
                     return Err(SyncFailure::MissingInDkPlus {
@@ -266,9 +283,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                                 ))
                             })?;
                         self.check_identity(customer, &number, &existing).await?;
-                        return Ok(DkCustomer {
-                            no_vat: existing.no_vat.unwrap_or(false),
-                        });
+                        return confirmed(existing.no_vat.unwrap_or(false)).await;
                     }
                     Err(e) => return Err(dkplus(format!("new customer {number}"))(e)),
                 };
@@ -278,7 +293,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                 outcome.dkplus_number = Some(number.to_string());
                 outcome.warnings = mapped.warnings.iter().cloned().chain(warnings).collect();
                 self.side_outcome(outcome.with(OutcomeStatus::Created));
-                Ok(DkCustomer::default())
+                confirmed(false).await
             })
             .await
             .map_err(wrap)
@@ -302,6 +317,10 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                     .create_locks
                     .lock(&format!("project:{number}"))
                     .await;
+                // A project in DK+ is never changed by the integration: known to exist is enough.
+                if self.known(Record::Project(number), "").await.is_some() {
+                    return Ok(());
+                }
                 let existing = self
                     .ctx
                     .dkplus
@@ -309,6 +328,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                     .await
                     .map_err(dkplus(format!("project {number} lookup")))?;
                 if existing.is_some() {
+                    self.note(Record::Project(number), "", "").await;
                     return Ok(());
                 }
                 if !self.ctx.config.transfer_projects() {
@@ -366,6 +386,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         tracing::info!(project = %create.number, "creating project in DK+");
         created_or_exists(self.ctx.dkplus.create_project(&create).await)
             .map_err(dkplus(format!("new project {}", create.number)))?;
+        self.note(Record::Project(&create.number), "", "").await;
         self.cache.dk_projects.insert(create.number.clone(), ());
         Ok(())
     }
@@ -383,6 +404,17 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             .dk_products
             .get_or_try_init(code, || async {
                 let _creating = self.ctx.create_locks.lock(&format!("product:{code}")).await;
+                // A product the integration never changes: its VAT rate as DK+ last said it.
+                let record = Record::Product(code);
+                if let Some(value) = self.known(record, "").await
+                    && let Ok(rate) = parse_rate(&value)
+                {
+                    return Ok(rate);
+                }
+                let confirmed = |rate: Option<Decimal>| async move {
+                    self.note(record, "", &rate_value(rate)).await;
+                    Ok(rate)
+                };
                 let existing = self
                     .ctx
                     .dkplus
@@ -390,7 +422,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                     .await
                     .map_err(dkplus(format!("product {code} lookup")))?;
                 if let Some(existing) = existing {
-                    return Ok(existing.tax_percent);
+                    return confirmed(existing.tax_percent).await;
                 }
                 if required.create.tax_percent.is_none() {
                     return Err(SyncFailure::MissingInDkPlus {
@@ -412,7 +444,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                 match self.ctx.dkplus.create_product(&required.create).await {
                     Ok(()) => {
                         created_here = true;
-                        Ok(required.create.tax_percent)
+                        confirmed(required.create.tax_percent).await
                     }
                     // Created by someone else meanwhile: its own VAT counts, not ours.
                     Err(e) if e.status == Some(409) => {
@@ -422,7 +454,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                             .product(code)
                             .await
                             .map_err(dkplus(format!("product {code} lookup")))?;
-                        Ok(existing.and_then(|p| p.tax_percent))
+                        confirmed(existing.and_then(|p| p.tax_percent)).await
                     }
                     Err(e) => Err(dkplus(format!("new product {code}"))(e)),
                 }

@@ -15,7 +15,7 @@ use moment_client::{Customer, Invoice, InvoiceId, Project};
 use rust_decimal::Decimal;
 use tracing::Instrument;
 
-use super::claim::fingerprint;
+use super::claim::{Claimed, LedgerView, fingerprint};
 use super::engine::DraftPolicy;
 use super::existing::{Existing, booked_differently, classify, existing_failure};
 use super::failure::SyncFailure;
@@ -145,14 +145,20 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         mut outcome: ObjectOutcome,
         turn: Option<&Turn>,
     ) -> Result<ObjectOutcome, SyncFailure> {
-        // Already in DK+? Asked before anything is ensured or checked — the ledger first (when
-        // the invoice is as it was posted), then DK+ by reference: an invoice booked earlier
-        // stays booked whatever changed since (a product's rate, the customer's number), and
-        // nothing is created on its way.
-        if let Some(done) = self.posted_by_ledger(invoice.id, mapped, &outcome).await? {
-            return Ok(done);
-        }
-        if let Some(done) = self.already_in_dkplus(mapped, &outcome).await? {
+        // Already in DK+? Asked before anything is ensured or checked — the ledger first, then
+        // DK+ by reference: an invoice booked earlier stays booked whatever changed since (a
+        // product's rate, the customer's number), and nothing is created on its way. A
+        // reference the ledger does not know, once the ledger is up to date with DK+, is not in
+        // DK+: it needs no look-up of its own.
+        let current = self.ledger_is_current().await;
+        let known = match self.ledger_view(invoice.id, mapped, &outcome).await? {
+            LedgerView::Posted(done) => return Ok(done),
+            LedgerView::Unknown => false,
+            LedgerView::Known => true,
+        };
+        if (known || !current)
+            && let Some(done) = self.already_in_dkplus(mapped, &outcome).await?
+        {
             self.note_found(mapped, &done).await;
             return Ok(done);
         }
@@ -160,9 +166,15 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         let ensured = self
             .ensure(invoice, mapped, loaded.customer.as_ref())
             .await?;
-        outcome
-            .warnings
-            .extend(self.check_vat(invoice, mapped, &ensured)?);
+        match self.check_vat(invoice, mapped, &ensured) {
+            Ok(warnings) => outcome.warnings.extend(warnings),
+            Err(failure) => {
+                // What DK+ said of the customer or a product may have been fixed there by the
+                // next attempt: it reads DK+ again.
+                self.forget_vat_facts(mapped).await;
+                return Err(failure);
+            }
+        }
 
         // In-order posting: wait until every invoice before this one is done. Taken before the
         // reference lock, so a waiting invoice never holds a lock another one needs.
@@ -173,22 +185,31 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         // in the ledger. Whatever happens after the claim is recorded in the ledger.
         let _guard = self.ctx.invoice_locks.lock(&mapped.reference).await;
         self.ensure_ledger_seeded().await?;
-        if let Some(done) = self.claim(invoice.id.get(), mapped, &outcome).await? {
-            return Ok(done);
-        }
-        let result = self.post_claimed(mapped, outcome).await;
+        let previous = match self.claim(invoice.id.get(), mapped, &outcome).await? {
+            Claimed::Granted { previous } => previous,
+            Claimed::Done(done) => return Ok(done),
+        };
+        // Under the claim, look the invoice up again unless nothing can have posted it: a
+        // reference new to an up-to-date ledger had no earlier post by any process sharing the
+        // store, and DK+ held no invoice with it when the ledger was brought up to date.
+        let look_up = !(current && previous.is_none());
+        let result = self.post_claimed(mapped, outcome, look_up, turn).await;
         self.record_claimed(mapped, &result).await;
         result
     }
 
-    /// Under the claim: look the invoice up again (another process, or a crashed holder, may
-    /// have posted it since), record that the post goes out, post, and reconcile the answer.
+    /// Under the claim: look the invoice up again when something may have posted it (another
+    /// process, or a crashed holder), record that the post goes out, post, end the invoice's
+    /// turn (the next invoice may post while this answer is reconciled), and reconcile the
+    /// answer.
     async fn post_claimed(
         &self,
         mapped: &MappedInvoice,
         outcome: ObjectOutcome,
+        look_up: bool,
+        turn: Option<&Turn>,
     ) -> Result<ObjectOutcome, SyncFailure> {
-        if let Some(done) = self.already_in_dkplus(mapped, &outcome).await? {
+        if look_up && let Some(done) = self.already_in_dkplus(mapped, &outcome).await? {
             return Ok(done);
         }
         let lease = self.start_post(mapped).await?;
@@ -206,6 +227,9 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                     ),
                 ))
             });
+        if let Some(turn) = turn {
+            turn.end();
+        }
         self.reconcile(answer, mapped, outcome).await
     }
 

@@ -17,6 +17,7 @@ mod ensure;
 mod existing;
 mod failure;
 mod invoice;
+mod known;
 mod notify;
 mod order;
 mod outcome;

@@ -73,6 +73,14 @@ impl Turn {
     }
 }
 
+impl Turn {
+    /// Ends the turn now (the invoice's post has its answer): the next invoice may post while
+    /// this one's answer is reconciled. Ending it again, or dropping it, changes nothing.
+    pub(crate) fn end(&self) {
+        self.sequencer.finish(self.index);
+    }
+}
+
 impl Drop for Turn {
     fn drop(&mut self) {
         self.sequencer.finish(self.index);
