@@ -64,21 +64,40 @@ impl StoreUrl {
 }
 
 impl fmt::Display for StoreUrl {
-    /// The URL with any password replaced by `***`.
+    /// The URL with any password (in the user part or as a `password` parameter) replaced by
+    /// `***`; a database URL that cannot be read is not shown at all, only its scheme.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.split_once("://") {
-            Some((scheme, rest)) => {
-                let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-                match authority.rsplit_once('@') {
-                    Some((user_info, host)) => {
-                        let user = user_info.split(':').next().unwrap_or_default();
-                        write!(f, "{scheme}://{user}:***@{host}{path}")
-                    }
-                    None => f.write_str(&self.0),
-                }
-            }
-            None => f.write_str(&self.0),
+        let raw = self.0.as_str();
+        // SQLite and memory URLs carry no credentials.
+        if raw.starts_with("sqlite:") || raw.starts_with("memory:") || raw == "memory" {
+            return f.write_str(raw);
         }
+        let scheme = raw.split(':').next().unwrap_or_default();
+        let Some(mut url) = url::Url::parse(raw).ok().filter(url::Url::has_host) else {
+            return write!(f, "{scheme}:… (not a readable URL; not shown)");
+        };
+        if url.password().is_some() && url.set_password(Some("***")).is_err() {
+            return write!(f, "{scheme}:… (not shown)");
+        }
+        let hidden: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let secret =
+                    k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("passfile");
+                (
+                    k.into_owned(),
+                    if secret {
+                        "***".to_owned()
+                    } else {
+                        v.into_owned()
+                    },
+                )
+            })
+            .collect();
+        if !hidden.is_empty() {
+            url.query_pairs_mut().clear().extend_pairs(hidden);
+        }
+        f.write_str(url.as_str())
     }
 }
 
@@ -361,6 +380,28 @@ mod tests {
             shown.contains("postgres://sync:***@db.internal:5432/books"),
             "{shown}"
         );
+
+        for (url, shown) in [
+            (
+                "postgres://u:ab/cd@h/db",
+                "postgres:… (not a readable URL; not shown)",
+            ),
+            (
+                "postgres:u:pw@h",
+                "postgres:… (not a readable URL; not shown)",
+            ),
+            (
+                "postgres://u@h/db?sslmode=require&password=pw",
+                "postgres://u@h/db?sslmode=require&password=***",
+            ),
+            (
+                "postgres://u:p%40ss@h:5433/db",
+                "postgres://u:***@h:5433/db",
+            ),
+            ("sqlite:books.db", "sqlite:books.db"),
+        ] {
+            assert_eq!(StoreUrl::new(url).to_string(), shown, "{url}");
+        }
 
         let mut pairs = COMPLETE.to_vec();
         pairs.push(("STORE_URL", "mysql://u:pw-secret@host/db"));

@@ -504,6 +504,60 @@ async fn an_event_a_crashed_worker_held_is_handed_out_when_its_lease_runs_out() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_event_whose_workers_kept_stopping_is_set_aside_with_a_report() {
+    let world = demo_world().await;
+    let store: Arc<dyn Store> = Arc::new(store::MemoryStore::new());
+    let notifier = Arc::new(CollectingNotifier::new());
+    let q = Arc::new(
+        WebhookQueue::new(engine(&world, &store), notifier.clone()).with_settings(QueueSettings {
+            max_attempts: 2,
+            ..at_once()
+        }),
+    );
+    store
+        .enqueue(
+            &scope(&world),
+            &invoice_webhook(&world, 503),
+            Utc::now() - chrono::Duration::hours(2),
+        )
+        .await
+        .unwrap();
+    // Two workers took it up and died while handling it (each lease long expired).
+    for minutes_ago in [90, 60] {
+        store
+            .lease(
+                &scope(&world),
+                "crashing-worker",
+                Utc::now() - chrono::Duration::minutes(minutes_ago),
+                Duration::from_secs(60),
+            )
+            .await
+            .unwrap()
+            .expect("leased");
+    }
+    let Some((_, Handled::Rejected(reason))) = q.handle_next().await.unwrap() else {
+        panic!("the event was handed out again");
+    };
+    assert!(reason.contains("never finished"), "{reason}");
+    assert_eq!(
+        store
+            .jobs(&scope(&world), JobState::Dead)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(references(&world).is_empty(), "not handled a third time");
+    let reports = notifier.reports();
+    assert_eq!(reports.len(), 1, "a person is told");
+    assert!(
+        reports[0].body.contains("never finished"),
+        "{}",
+        reports[0].body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_body_the_receiver_accepted_is_handled_whatever_its_size() {
     // A receiver configured for large bodies accepts a webhook over the 64 KiB default; the
     // worker must not parse it again with a smaller limit and give up what was acknowledged.
@@ -526,7 +580,8 @@ async fn a_body_the_receiver_accepted_is_handled_whatever_its_size() {
 async fn a_stored_body_that_is_not_a_webhook_is_kept_for_a_person() {
     let world = demo_world().await;
     let store: Arc<dyn Store> = Arc::new(store::MemoryStore::new());
-    let q = queue(engine(&world, &store), &Arc::new(CollectingNotifier::new()));
+    let notifier = Arc::new(CollectingNotifier::new());
+    let q = queue(engine(&world, &store), &notifier);
     q.inbox().enqueue("{ not a webhook").await.unwrap();
     assert!(matches!(
         q.handle_next().await.unwrap(),
@@ -539,8 +594,20 @@ async fn a_stored_body_that_is_not_a_webhook_is_kept_for_a_person() {
         dead[0]
             .last_error
             .as_deref()
-            .is_some_and(|e| e.starts_with("not a Moment webhook")),
+            .is_some_and(|e| e.starts_with("its stored body is not a Moment webhook")),
         "{dead:?}"
+    );
+    let reports = notifier.reports();
+    assert_eq!(reports.len(), 1, "a person is told");
+    assert!(
+        reports[0].subject.contains("set aside"),
+        "{}",
+        reports[0].subject
+    );
+    assert!(
+        reports[0].body.contains("not a Moment webhook"),
+        "{}",
+        reports[0].body
     );
 }
 
@@ -567,6 +634,19 @@ async fn the_safety_net_catches_up_and_reports_a_lasting_failure_once() {
     let second = net.run_once().await;
     assert_eq!(second.counts.failed, 1, "{second:#?}");
     assert_eq!(notifier.reports().len(), 1);
+    // Nor by another process's safety net on the same store (or this one after a restart).
+    let other_notifier = Arc::new(CollectingNotifier::new());
+    let other = SafetyNet::new(
+        engine(&world, &store),
+        other_notifier.clone(),
+        Duration::from_secs(3600),
+        Default::default(),
+    );
+    let _ = other.run_once().await;
+    assert!(
+        other_notifier.reports().is_empty(),
+        "reported once across processes"
+    );
 
     // Fixed in Moment (a kennitala on the customer): no invoice webhook comes, and Moment does
     // not list the invoice as changed; the store remembers it and the net sends it.

@@ -407,6 +407,12 @@ pub const DEFAULT_CLAIM_LEASE: Duration = Duration::from_secs(5 * 60);
 /// The default settle time: how long an invoice whose post had no clear answer is left alone.
 pub const DEFAULT_SETTLE_TIME: Duration = Duration::from_secs(15 * 60);
 
+/// The longest claim lease accepted.
+pub const MAX_CLAIM_LEASE: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The longest settle time accepted.
+pub const MAX_SETTLE_TIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
 /// The default time what the store remembers of a DK+ record is trusted without a DK+ read.
 pub const DEFAULT_RECHECK_DKPLUS_AFTER: Duration = Duration::from_secs(60 * 60);
 
@@ -548,8 +554,8 @@ impl IntegrationConfigBuilder {
         self
     }
 
-    /// How long a process holds an invoice reference it claimed (default 5 minutes, at least
-    /// 1 second, less than the settle time). A process that dies while holding one is taken over
+    /// How long a process holds an invoice reference it claimed (default 5 minutes, 1 second
+    /// to 1 day, at most half the settle time). A process that dies while holding one is taken over
     /// after it; a process still working past it may not post any more.
     pub fn claim_lease(mut self, lease: Duration) -> Self {
         self.claim_lease = lease;
@@ -557,7 +563,9 @@ impl IntegrationConfigBuilder {
     }
 
     /// How long an invoice whose post had no clear answer is left alone before it is looked up
-    /// again (default 15 minutes, more than the claim lease): DK+ may show a stored invoice in
+    /// again (default 15 minutes; at least twice the claim lease, at most 7 days): the settle
+    /// time less the lease must exceed the time DK+ takes to show a booked invoice in
+    /// look-ups. DK+ may show a stored invoice in
     /// look-ups only minutes later at peak times, and posting it again before then could book
     /// it twice.
     pub fn settle_time(mut self, settle: Duration) -> Self {
@@ -650,7 +658,10 @@ impl IntegrationConfigBuilder {
         if self.transfer_invoices && length > MAX_CREDIT_NOTE_TEXT_CHARS {
             problems.push(ConfigProblem::CreditNoteTextTooLong(length));
         }
-        if self.claim_lease < Duration::from_secs(1) || self.claim_lease >= self.settle_time {
+        let lease_ok = (Duration::from_secs(1)..=MAX_CLAIM_LEASE).contains(&self.claim_lease);
+        let settle_ok = self.settle_time <= MAX_SETTLE_TIME
+            && self.settle_time >= self.claim_lease.saturating_mul(2);
+        if !lease_ok || !settle_ok {
             problems.push(ConfigProblem::ClaimLeaseOutOfRange {
                 lease_seconds: self.claim_lease.as_secs(),
                 settle_seconds: self.settle_time.as_secs(),
@@ -783,10 +794,12 @@ pub enum ConfigProblem {
          (DK+ keeps 2000 and the credited invoice's number needs room)"
     )]
     CreditNoteTextTooLong(usize),
-    /// The claim lease is under a second, or not shorter than the settle time.
+    /// The claim lease is under a second or over a day, or the settle time is less than twice
+    /// the lease or over a week.
     #[error(
         "the claim lease is {lease_seconds} s and the settle time {settle_seconds} s: the lease \
-         must be at least 1 s and shorter than the settle time (defaults 300 s and 900 s)"
+         must be 1 s to 1 day and the settle time at least twice the lease and at most 7 days \
+         (defaults 300 s and 900 s)"
     )]
     ClaimLeaseOutOfRange {
         /// The claim lease in seconds.
@@ -812,6 +825,32 @@ serialize_with_message!(ConfigProblem);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_settle_time_must_leave_dkplus_at_least_the_lease_to_show_a_post() {
+        let secs = Duration::from_secs;
+        for (lease, settle, accepted) in [
+            (300, 900, true),
+            (2, 4, true),
+            (300, 599, false),
+            (300, 301, false),
+            (0, 900, false),
+            (2 * 24 * 3600, 5 * 24 * 3600, false),
+            (60, 8 * 24 * 3600, false),
+            (u64::MAX / 4, u64::MAX / 2, false),
+        ] {
+            let built = IntegrationConfig::builder()
+                .sales_person("vef")
+                .claim_lease(secs(lease))
+                .settle_time(secs(settle))
+                .build();
+            assert_eq!(
+                built.is_ok(),
+                accepted,
+                "lease {lease} s, settle {settle} s"
+            );
+        }
+    }
 
     #[test]
     fn defaults_need_only_a_sales_person() {

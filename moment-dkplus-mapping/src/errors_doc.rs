@@ -213,6 +213,11 @@ fn failures() -> Vec<SyncFailure> {
             moment: "Norðurljós ehf.".into(),
             reason: "the names differ and DK+ has another kennitala".into(),
         },
+        SyncFailure::InvoiceNumberTaken {
+            reference: "1001".into(),
+            posted_for: 501,
+            dkplus_number: "100001".into(),
+        },
         SyncFailure::DuplicateCustomerNumber {
             number: "10001".into(),
             first: 101,

@@ -831,7 +831,7 @@ fn config() -> IntegrationConfig {
         .sales_person("vef")
         .error_email("bokhald@example.is")
         .concurrency(8)
-        .claim_lease(Duration::from_secs(3))
+        .claim_lease(Duration::from_secs(2))
         .settle_time(SETTLE_TIME)
         .build()
         .expect("valid configuration")

@@ -18,7 +18,7 @@ use moment_dkplus_mapping::testing::{DemoCompany, FakeWorld, Intercept};
 use moment_dkplus_mapping::{DryRun, IntegrationConfig, SyncEngine};
 use stores::{ALL, Kind, open, unique_scope};
 
-const SETTLE: Duration = Duration::from_secs(3);
+const SETTLE: Duration = Duration::from_secs(4);
 
 fn config() -> IntegrationConfig {
     IntegrationConfig::builder()
@@ -257,6 +257,14 @@ async fn going_live_against_a_dkplus_that_holds_the_invoices_posts_none_of_them(
         let before = replica(&world, &store, &scope);
         let _ = before.backfill(since()).await;
         let posts = world.dkplus.count("POST", "/sales/invoice");
+        // An invoice booked in DK+ by hand, with a reference Moment does not have: only seeding
+        // puts it in the ledger.
+        world.dkplus.add_invoice(dkplus_client::SalesInvoice {
+            number: Some(dkplus_client::InvoiceNumber::new("55555")),
+            reference: Some("HAND-1".into()),
+            customer_number: Some("10001".into()),
+            ..Default::default()
+        });
         // A new store (first run of this integration): its ledger is seeded from DK+ first.
         let (fresh, _file2) = open(kind, "going-live-fresh").await;
         let fresh_scope = unique_scope("going-live-fresh");
@@ -274,6 +282,20 @@ async fn going_live_against_a_dkplus_that_holds_the_invoices_posts_none_of_them(
             "{kind:?}: {ledger:#?}"
         );
         assert!(report.counts.created == 0, "{kind:?}: {:?}", report.counts);
+        let by_hand = ledger.iter().find(|e| e.reference == "HAND-1");
+        assert_eq!(
+            by_hand.and_then(|e| e.dkplus_number.as_deref()),
+            Some("55555"),
+            "{kind:?}: seeded from DK+'s own invoices"
+        );
+        assert!(
+            fresh
+                .flag(&fresh_scope, "ledger_seeded_from_dkplus")
+                .await
+                .unwrap()
+                .is_some(),
+            "{kind:?}"
+        );
     }
 }
 
@@ -389,5 +411,56 @@ async fn a_person_may_release_an_unclear_post() {
         let again = engine.transfer_invoice(id).await;
         assert_eq!(again.outcomes[0].status, OutcomeStatus::Created, "{kind:?}");
         assert_eq!(world.dkplus.invoices().len(), 1, "{kind:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_catch_up_from_a_later_date_leaves_the_cursor_where_it_was() {
+    for kind in ALL {
+        let (world, _demo, store, scope, _file) = demo(kind, "later-start").await;
+        let engine = replica(&world, &store, &scope);
+        let first = engine.catch_up(since()).await;
+        assert_eq!(first.failures().count(), 1, "{kind:?}");
+        let cursor = store.cursor(&scope).await.unwrap().expect("moved");
+        // Looking only at the last minute must not skip what lies between the cursor and it.
+        let later = Utc::now() + chrono::Duration::minutes(5);
+        let _ = engine
+            .catch_up_from(later, moment_dkplus_mapping::Retention::All, None)
+            .await;
+        assert_eq!(
+            store.cursor(&scope).await.unwrap(),
+            Some(cursor),
+            "{kind:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_second_moment_invoice_with_a_posted_number_is_refused_while_dkplus_hides_the_first() {
+    for kind in ALL {
+        let (world, _demo, store, scope, _file) = demo(kind, "shared-number").await;
+        world
+            .dkplus
+            .set_invoice_visibility_lag(Some(Duration::from_secs(60)));
+        let engine = replica(&world, &store, &scope);
+        let first = engine.transfer_invoice(InvoiceId::new(501)).await;
+        assert_eq!(first.outcomes[0].status, OutcomeStatus::Created, "{kind:?}");
+        // Another Moment invoice carries the same number (and the same customer and total).
+        let mut twin: moment_client::Invoice = world.moment.get(InvoiceId::new(501)).unwrap();
+        twin.id = InvoiceId::new(777);
+        world.moment.insert(twin);
+        let second = engine.transfer_invoice(InvoiceId::new(777)).await;
+        let failure = second.outcomes[0].failure().expect("refused");
+        assert!(
+            matches!(
+                failure,
+                SyncFailure::InvoiceNumberTaken {
+                    posted_for: 501,
+                    ..
+                }
+            ),
+            "{kind:?}: {failure}"
+        );
+        assert_eq!(world.dkplus.invoices().len(), 1, "{kind:?}: posted once");
     }
 }

@@ -96,7 +96,8 @@ async fn a_claim_is_held_posted_once_and_recorded() {
                 .await
                 .unwrap(),
             Claim::Posted {
-                dkplus_number: Some("100001".into())
+                dkplus_number: Some("100001".into()),
+                moment_id: Some(7)
             },
             "{kind:?}"
         );

@@ -1,8 +1,8 @@
 //! The naive baseline: what an integration without run caches or concurrency does. It lists the
 //! finalized invoices, then transfers them one after the other with
-//! [`SyncEngine::transfer_invoice`], each call a run of its own: every invoice fetches its
-//! customer, project, products and accounts from Moment again and checks the sales person,
-//! customer, project and every product in DK+ again.
+//! [`SyncEngine::transfer_invoice`], each call a run of its own on a fresh engine with nothing
+//! remembered: every invoice fetches its customer, project, products and accounts from Moment
+//! again and checks the sales person, customer, project, every product and DK+'s invoices again.
 //!
 //! [`SyncEngine::transfer_invoice`]: moment_dkplus_mapping::SyncEngine::transfer_invoice
 
@@ -27,14 +27,14 @@ pub async fn measure_naive(
     invoices: usize,
 ) -> Result<Measurement, BenchError> {
     let (moment, dkplus) = start_fakes(workload, latency).await;
-    let engine = engine(&moment, &dkplus, 1, Posting::InOrder)?;
+    let lister = engine(&moment, &dkplus, 1, Posting::InOrder)?;
     let since = Utc::now() - chrono::Duration::days(1);
     let mut counts = Counts::default();
     let mut problems = Vec::new();
     let mut transferred = Vec::new();
 
     let started = Instant::now();
-    let mut listing = engine.moment().invoices_changed_since(since).take(invoices);
+    let mut listing = lister.moment().invoices_changed_since(since).take(invoices);
     while let Some(item) = listing.next().await {
         let invoice = match item {
             Ok(invoice) => invoice,
@@ -46,7 +46,10 @@ pub async fn measure_naive(
         // The generated invoice `index` has Moment id `index + 1`.
         let index = usize::try_from(invoice.id.get() - 1).unwrap_or(usize::MAX);
         transferred.push(index);
-        let report = engine.transfer_invoice(invoice.id).await;
+        // A run of its own: a fresh engine, with nothing remembered from the last invoice.
+        let report = engine(&moment, &dkplus, 1, Posting::InOrder)?
+            .transfer_invoice(invoice.id)
+            .await;
         // The invoice; customers, projects and products created on the way come after it.
         for outcome in report
             .outcomes

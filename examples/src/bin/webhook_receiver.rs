@@ -105,7 +105,7 @@ async fn main() -> ExitCode {
         Arc::new(WebhookQueue::new(engine.clone(), notifier.clone()).with_settings(settings.queue));
     tracing::info!(worker = queue.worker(), scope = %setup.scope, store = %setup.store_url, "starting");
     let (stop, stopped) = watch::channel(false);
-    let worker_task = tokio::spawn(queue.clone().run(stopped.clone()));
+    let mut worker_task = tokio::spawn(queue.clone().run(stopped.clone()));
     let safety_net_task = settings.backfill_every.map(|every| {
         let net = SafetyNet::new(engine.clone(), notifier.clone(), every, queue.gate());
         tokio::spawn(net.run(stopped.clone()))
@@ -130,16 +130,25 @@ async fn main() -> ExitCode {
         secret_header: settings.secret_header,
         max_body_bytes: settings.max_body_bytes,
     });
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            stop_signal().await;
-            tracing::info!("stopping: no new webhooks are accepted");
-        })
-        .await;
+    let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+        stop_signal().await;
+        tracing::info!("stopping: no new webhooks are accepted");
+    });
+    // Events are only accepted while a worker handles them: if the worker stops (a panic),
+    // the receiver stops too, so Moment's webhooks wait for a process that works.
+    let served = tokio::select! {
+        served = serve => served.map_err(|e| format!("the server stopped: {e}")),
+        ended = &mut worker_task => Err(match ended {
+            Err(e) if e.is_panic() => "the worker stopped with a panic; no webhook is accepted without it".to_owned(),
+            _ => "the worker stopped; no webhook is accepted without it".to_owned(),
+        }),
+    };
 
     let _ = stop.send(true);
     let finish = async {
-        let _ = worker_task.await;
+        if !worker_task.is_finished() {
+            let _ = worker_task.await;
+        }
         if let Some(task) = safety_net_task {
             let _ = task.await;
         }
@@ -155,7 +164,8 @@ async fn main() -> ExitCode {
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("the server stopped: {e}");
+            tracing::error!("{e}");
+            eprintln!("{e}");
             ExitCode::from(1)
         }
     }

@@ -18,7 +18,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::ports::{DkPlusTarget, MomentSource};
 use crate::store::{Job, JobId, Scope, Store, StoreError, StoreResult};
-use crate::sync::{FailureReport, Notifier, SyncEngine, SyncReport};
+use crate::sync::{FailureReport, Notifier, SyncEngine, SyncFailure, SyncReport};
 
 /// When an event that could not be handled yet is tried again: `first` after the first
 /// attempt, doubling up to `max`.
@@ -58,7 +58,7 @@ pub struct QueueSettings {
     /// [`catch_up`](SyncEngine::catch_up) tries them again.
     pub max_attempts: u32,
     /// How long a worker holds an event before another may take it (a crashed worker's events
-    /// wait this long). Longer than the handling of one event takes.
+    /// wait this long; default 10 minutes). At least twice the engine's claim lease.
     pub lease: Duration,
     /// How often an idle worker looks for due events (a stored event wakes the worker of its
     /// own process at once; this finds retries and events stored by other processes).
@@ -74,7 +74,7 @@ impl Default for QueueSettings {
         Self {
             retry: RetrySchedule::default(),
             max_attempts: 10,
-            lease: Duration::from_secs(5 * 60),
+            lease: Duration::from_secs(10 * 60),
             poll: Duration::from_secs(2),
             keep_done: Duration::from_secs(7 * 24 * 60 * 60),
         }
@@ -193,11 +193,22 @@ where
         }
     }
 
-    /// Replaces the settings (`max_attempts` of 0 counts as 1).
+    /// Replaces the settings (`max_attempts` of 0 counts as 1). An event's lease is at least
+    /// twice the engine's claim lease: a post may take the whole claim lease, and another
+    /// worker must not take the event over while it does.
     #[must_use]
     pub fn with_settings(mut self, settings: QueueSettings) -> Self {
+        let floor = self.engine.config().claim_lease().saturating_mul(2);
+        if settings.lease < floor {
+            tracing::warn!(
+                lease_s = settings.lease.as_secs(),
+                floor_s = floor.as_secs(),
+                "an event's lease must outlast a post: raised to twice the claim lease"
+            );
+        }
         self.settings = QueueSettings {
             max_attempts: settings.max_attempts.max(1),
+            lease: settings.lease.max(floor),
             ..settings
         };
         self
@@ -232,11 +243,40 @@ where
     }
 
     async fn notify(&self, report: &SyncReport) {
-        if let Some(failure_report) = FailureReport::for_report(report, self.engine.config())
-            && let Err(e) = self.notifier.notify(&failure_report).await
-        {
+        if let Some(failure_report) = FailureReport::for_report(report, self.engine.config()) {
+            self.send(&failure_report).await;
+        }
+    }
+
+    async fn send(&self, report: &FailureReport) {
+        if let Err(e) = self.notifier.notify(report).await {
             tracing::error!(error = %e, "failure report not delivered");
         }
+    }
+
+    /// Dead-letters an event that could not be handled at all and tells a person.
+    async fn set_aside(&self, id: JobId, reason: &str) {
+        tracing::error!(job = %id, %reason, "webhook event set aside for a person");
+        self.finish(
+            id,
+            self.store()
+                .dead_letter(id, &self.worker, reason, Utc::now()),
+        )
+        .await;
+        let now = Utc::now();
+        let report = FailureReport {
+            to: self.engine.config().error_email().map(str::to_owned),
+            subject: "Moment → DK+: a webhook event was set aside".to_owned(),
+            body: format!(
+                "Webhook event {id} from Moment was set aside and will not be tried again: \
+                 {reason}.\n\nIts object is transferred by the next catch-up (backfill) if it \
+                 changed in Moment; to make sure, transfer it by id. The event is kept in the \
+                 store's queue (state dead) for a person to look at."
+            ),
+            failed: 1,
+            report: SyncReport::empty(now),
+        };
+        self.send(&report).await;
     }
 
     /// Leases the next due event and handles it; `Ok(None)` when nothing is due.
@@ -245,6 +285,8 @@ where
     /// [`StoreError`] when the store cannot be read (nothing was handled).
     pub async fn handle_next(&self) -> Result<Option<(JobId, Handled)>, StoreError> {
         let scope = self.engine.scope();
+        // The gate first: an event's lease starts only when this worker can handle it.
+        let _turn = self.gate.lock().await;
         let Some(job) = self
             .store()
             .lease(scope, &self.worker, Utc::now(), self.settings.lease)
@@ -252,6 +294,16 @@ where
         else {
             return Ok(None);
         };
+        // Leased more often than it may be tried: the workers that held it stopped while
+        // handling it (a crash, a kill). It is not handed out again.
+        if job.attempts > self.settings.max_attempts {
+            let reason = format!(
+                "it was taken up {} times and never finished (the worker stopped while handling it each time)",
+                job.attempts - 1
+            );
+            self.set_aside(job.id, &reason).await;
+            return Ok(Some((job.id, Handled::Rejected(reason))));
+        }
         let handled = self.handle(&job).await;
         Ok(Some((job.id, handled)))
     }
@@ -262,20 +314,12 @@ where
         let event = match webhook::parse_with_limit(job.payload.as_bytes(), job.payload.len()) {
             Ok(event) => event,
             Err(e) => {
-                let reason = format!("not a Moment webhook: {e}");
-                tracing::error!(job = %id, %reason, "stored event is unreadable; kept for a person");
-                self.finish(
-                    id,
-                    self.store()
-                        .dead_letter(id, &self.worker, &reason, Utc::now()),
-                )
-                .await;
+                self.set_aside(id, &format!("its stored body is not a Moment webhook: {e}"))
+                    .await;
                 return Handled::Rejected(e.to_string());
             }
         };
-        let turn = self.gate.lock().await;
         let report = self.engine.handle_webhook(&event).await;
-        drop(turn);
 
         let mut retry: Vec<String> = report
             .failures()
@@ -312,8 +356,16 @@ where
         let delay = self.settings.retry.delay(attempt);
         let due = Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
         tracing::warn!(job = %id, attempt, %reason, "not transferred yet; tried again later");
-        // One report when the trouble starts, not one per attempt.
-        if attempt == 1 {
+        // One report when the trouble starts, not one per attempt — and none for waiting on
+        // another process's claim or an unclear post's settle time, which is how several
+        // processes work, not trouble.
+        let only_waiting = report.failures().all(|o| {
+            matches!(
+                o.failure(),
+                Some(SyncFailure::ClaimedElsewhere { .. } | SyncFailure::Settling { .. })
+            )
+        }) && report.stopped.is_none();
+        if attempt == 1 && !only_waiting {
             self.notify(&report).await;
         }
         self.finish(id, self.store().retry_job(id, &self.worker, due, &reason))

@@ -3,14 +3,13 @@
 //! kennitala added to the customer sends no invoice webhook), and events given up after too
 //! many attempts.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use tokio::sync::watch;
 
 use super::queue::RunGate;
-use crate::MomentId;
 use crate::ports::{DkPlusTarget, MomentSource};
 use crate::sync::{FailureReport, Notifier, Retention, SyncEngine, SyncReport};
 
@@ -24,7 +23,25 @@ pub struct SafetyNet<M, D> {
     notifier: Arc<dyn Notifier>,
     every: Duration,
     gate: RunGate,
-    last_reported: Mutex<Vec<MomentId>>,
+}
+
+/// How often the same set of failures is reported again while it lasts.
+pub const REMIND_EVERY: chrono::Duration = chrono::Duration::days(1);
+
+/// The key under which the store notes that a set of failures was reported: the failed objects
+/// by kind and id, hashed (FNV-1a, stable across builds).
+fn report_key(report: &SyncReport) -> String {
+    let mut failed: Vec<String> = report
+        .failures()
+        .map(|o| format!("{}:{}", o.kind, o.moment_id.get()))
+        .collect();
+    failed.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in failed.join(",").bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("safety-net:{hash:016x}")
 }
 
 impl<M, D> std::fmt::Debug for SafetyNet<M, D> {
@@ -49,12 +66,13 @@ impl<M: MomentSource, D: DkPlusTarget> SafetyNet<M, D> {
             notifier,
             every,
             gate,
-            last_reported: Mutex::new(Vec::new()),
         }
     }
 
-    /// One catch-up. Sends the failure report only when the set of failed objects changed
-    /// since the last report, so a failure waiting for a fix is not mailed every time.
+    /// One catch-up. Sends the failure report when its set of failed objects was not reported
+    /// in the last [`REMIND_EVERY`] — by this process or any other sharing the store — so a
+    /// failure waiting for a fix is mailed once and then once a day, not every time. A stopped
+    /// run or a stopped listing is always reported.
     pub async fn run_once(&self) -> SyncReport {
         let turn = self.gate.lock().await;
         let report = self
@@ -63,20 +81,30 @@ impl<M: MomentSource, D: DkPlusTarget> SafetyNet<M, D> {
             .await;
         drop(turn);
         tracing::info!(counts = %report.counts, "safety-net catch-up finished");
-        let mut failed: Vec<MomentId> = report.failures().map(|o| o.moment_id).collect();
-        failed.sort();
-        let changed = {
-            let mut last = self.last_reported.lock().unwrap_or_else(|p| p.into_inner());
-            let changed =
-                *last != failed || !report.listing_failures.is_empty() || report.stopped.is_some();
-            *last = failed;
-            changed
+        let Some(failure_report) = FailureReport::for_report(&report, self.engine.config()) else {
+            return report;
         };
-        if changed
-            && let Some(failure_report) = FailureReport::for_report(&report, self.engine.config())
-            && let Err(e) = self.notifier.notify(&failure_report).await
-        {
-            tracing::error!(error = %e, "failure report not delivered");
+        let store = self.engine.store();
+        let scope = self.engine.scope();
+        let key = report_key(&report);
+        let now = Utc::now();
+        let always = !report.listing_failures.is_empty() || report.stopped.is_some();
+        let recently = match store.notified(scope, &key).await {
+            Ok(at) => at.is_some_and(|at| now - at < REMIND_EVERY),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read what was reported; reporting");
+                false
+            }
+        };
+        if always || !recently {
+            match self.notifier.notify(&failure_report).await {
+                Ok(()) => {
+                    if let Err(e) = store.mark_notified(scope, &key, now).await {
+                        tracing::warn!(error = %e, "could not note the report; it may be sent again");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "failure report not delivered"),
+            }
         }
         report
     }

@@ -158,6 +158,9 @@ pub enum Claim {
     Posted {
         /// Its DK+ number.
         dkplus_number: Option<String>,
+        /// The Moment invoice it was posted for, when known (a reference seeded from DK+'s
+        /// invoices has none): another Moment id means two Moment invoices share the number.
+        moment_id: Option<i64>,
     },
     /// Another process holds the reference until then.
     HeldElsewhere {
@@ -245,6 +248,7 @@ pub fn claim(
         LedgerState::Posted => (
             Claim::Posted {
                 dkplus_number: entry.dkplus_number.clone(),
+                moment_id: entry.moment_id,
             },
             None,
         ),
@@ -492,7 +496,8 @@ mod tests {
             assert_eq!(
                 claim(Some(&posted), &request(owner, 10_000)).0,
                 Claim::Posted {
-                    dkplus_number: Some("100001".into())
+                    dkplus_number: Some("100001".into()),
+                    moment_id: Some(501)
                 }
             );
         }

@@ -223,7 +223,8 @@ impl Store for MemoryStore {
             .filter(|((s, _, _), o)| s == scope && o.next_attempt_at.is_some_and(|at| at <= now))
             .map(|(_, o)| o.clone())
             .collect();
-        due.sort_by_key(|o| (o.next_attempt_at, o.kind, o.moment_id));
+        // The databases' order: the kind by its stored name.
+        due.sort_by_key(|o| (o.next_attempt_at, o.kind.to_string(), o.moment_id));
         Ok(due)
     }
 

@@ -108,7 +108,9 @@ macro_rules! sql_store {
             Ok(LedgerEntry {
                 reference: row.try_get("reference")?,
                 moment_id: row.try_get("moment_id")?,
-                state: LedgerState::from_key(&state).unwrap_or(LedgerState::Failed),
+                // A state this build does not know (written by a newer one): treated as an
+                // unclear post — never posted before the settle time and a look-up.
+                state: LedgerState::from_key(&state).unwrap_or(LedgerState::OutcomeUnknown),
                 dkplus_number: row.try_get("dkplus_number")?,
                 owner: row.try_get("owner")?,
                 lease_until: row.try_get::<Option<i64>, _>("lease_until")?.map(time),
@@ -379,10 +381,15 @@ macro_rules! sql_store {
             ) -> Result<usize, StoreError> {
                 let fail = db_error("seeding the ledger");
                 let mut new = 0;
+                // In reference order, each once: two processes seeding at once take the
+                // references' locks in the same order, so neither waits on the other forever.
+                let mut invoices: Vec<&(String, Option<String>)> = invoices.iter().collect();
+                invoices.sort_by(|a, b| a.0.cmp(&b.0));
+                invoices.dedup_by(|a, b| a.0 == b.0);
                 // In chunks: one transaction per chunk keeps other processes' claims flowing.
                 for chunk in invoices.chunks(200) {
                     let mut tx = self.begin_write().await.map_err(&fail)?;
-                    for (reference, number) in chunk {
+                    for &(reference, number) in chunk {
                         Self::lock_reference(tx.conn(), scope, reference)
                             .await
                             .map_err(&fail)?;

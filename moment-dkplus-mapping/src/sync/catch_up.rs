@@ -48,6 +48,11 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         sink: Option<&dyn OutcomeSink>,
     ) -> SyncReport {
         let ctx = &self.ctx;
+        let unrecorded = ctx.unrecorded.load(std::sync::atomic::Ordering::SeqCst);
+        let cursor = match ctx.store.cursor(&ctx.scope).await {
+            Ok(cursor) => cursor,
+            Err(error) => return self.stopped_by_store(error).await,
+        };
         let mut report = self.backfill_with(since, retention, sink).await;
         if report.stopped.is_some() || report.dry_run {
             return report;
@@ -71,7 +76,19 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
             );
             report.absorb(self.transfer_again(&again, retention, sink).await);
         }
-        if report.listing_failures.is_empty() && report.stopped.is_none() {
+        // The cursor moves only over what this run read and recorded: not past a listing that
+        // stopped, an outcome the store did not take, or a window before `since` that this run
+        // did not list (a later start than the cursor's).
+        let all_recorded = ctx.unrecorded.load(std::sync::atomic::Ordering::SeqCst) == unrecorded;
+        let covers_cursor = cursor.is_none_or(|at| since <= at);
+        if !covers_cursor {
+            tracing::info!(%since, "started after the store's cursor: the cursor stays where it is");
+        }
+        if report.listing_failures.is_empty()
+            && report.stopped.is_none()
+            && all_recorded
+            && covers_cursor
+        {
             let next = report.started_at - chrono::Duration::minutes(1);
             if let Err(error) = ctx.store.set_cursor(&ctx.scope, next, true).await {
                 tracing::error!(%error, "could not move the backfill cursor; the next run starts from the same place");

@@ -263,7 +263,9 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             updated_at: now,
         };
         if let Err(e) = ctx.store.record_object(&ctx.scope, &state).await {
-            tracing::warn!(%outcome, error = %e, "could not record the object's state");
+            ctx.unrecorded
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tracing::warn!(%outcome, error = %e, "could not record the object's state; the backfill cursor stays where it is");
         }
     }
 
@@ -310,7 +312,15 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         };
         match ctx.store.claim(&ctx.scope, &request).await.map_err(store)? {
             Claim::Granted { previous } => Ok(Claimed::Granted { previous }),
-            Claim::Posted { dkplus_number } => {
+            Claim::Posted {
+                moment_id: Some(other),
+                dkplus_number,
+            } if other != moment_id => Err(SyncFailure::InvoiceNumberTaken {
+                reference: mapped.reference.clone(),
+                posted_for: other,
+                dkplus_number: dkplus_number.unwrap_or_default(),
+            }),
+            Claim::Posted { dkplus_number, .. } => {
                 let mut done = outcome.clone();
                 done.dkplus_number = dkplus_number;
                 Ok(Claimed::Done(done.with(OutcomeStatus::AlreadyPresent)))
@@ -327,18 +337,19 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         }
     }
 
-    /// Records that the post is about to be sent, with a fresh lease; returns how long the post
-    /// may take (the engine stops waiting for DK+ then, so nothing is sent after another
-    /// process may take the invoice over). A failure when this engine's claim ran out (another
-    /// process took the reference over): it must not post.
+    /// Records that the post is about to be sent, with a fresh lease; returns the instant the
+    /// lease runs out, taken before the store was asked (the engine stops waiting for DK+ then,
+    /// so nothing is sent after another process may take the invoice over). A failure when this
+    /// engine's claim ran out (another process took the reference over): it must not post.
     pub(crate) async fn start_post(
         &self,
         mapped: &MappedInvoice,
-    ) -> Result<std::time::Duration, SyncFailure> {
+    ) -> Result<tokio::time::Instant, SyncFailure> {
         let ctx = self.ctx;
         let lease = ctx.config.claim_lease();
+        let deadline = tokio::time::Instant::now() + lease;
         if ctx.dkplus.is_dry_run() {
-            return Ok(lease);
+            return Ok(deadline);
         }
         let now = Utc::now();
         if ctx
@@ -347,7 +358,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             .await
             .map_err(store)?
         {
-            Ok(lease)
+            Ok(deadline)
         } else {
             Err(SyncFailure::ClaimedElsewhere {
                 reference: mapped.reference.clone(),
@@ -374,6 +385,8 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             Err(failure @ SyncFailure::OutcomeUnknown { .. }) => Settlement::OutcomeUnknown {
                 error: failure.to_string(),
             },
+            // Another Moment invoice's entry: not this invoice's to settle.
+            Err(SyncFailure::InvoiceNumberTaken { .. }) => return,
             Err(
                 failure @ (SyncFailure::DuplicatesInDkPlus { .. }
                 | SyncFailure::ChangedSincePosted { .. }

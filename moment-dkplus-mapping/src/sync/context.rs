@@ -42,6 +42,9 @@ pub(crate) struct Context<M, D> {
     pub(crate) owner: String,
     /// The ledger was seeded from DK+'s invoices (checked once per engine).
     pub(crate) seeded: tokio::sync::OnceCell<()>,
+    /// How many objects' outcomes could not be written to the store: a catch-up during which
+    /// one was lost does not move its cursor, so the object is listed again.
+    pub(crate) unrecorded: std::sync::atomic::AtomicU64,
 }
 
 impl<M, D> Context<M, D> {
@@ -58,6 +61,7 @@ impl<M, D> Context<M, D> {
             scope: Scope::new("default", "default"),
             owner: owner_id(),
             seeded: tokio::sync::OnceCell::new(),
+            unrecorded: std::sync::atomic::AtomicU64::new(0),
         }
     }
 }

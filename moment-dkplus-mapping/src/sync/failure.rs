@@ -189,6 +189,20 @@ pub enum SyncFailure {
         /// The Moment id refused.
         second: i64,
     },
+    /// The invoice's number was already posted to DK+ for another Moment invoice.
+    #[error(
+        "invoice number {reference} was already posted to DK+ (as {dkplus_number}) for Moment \
+         invoice [Moment id {posted_for}]: two Moment invoices share the number; give this one \
+         its own number in Moment, or credit the other"
+    )]
+    InvoiceNumberTaken {
+        /// The reference (Moment's invoice number).
+        reference: String,
+        /// The Moment id of the invoice posted under it.
+        posted_for: i64,
+        /// That invoice's DK+ number (empty when not known).
+        dkplus_number: String,
+    },
     /// The invoice was posted, the answer was lost, and it cannot be found by its reference yet.
     #[error(
         "the invoice with reference {reference} was sent to DK+ but no clear answer came back \

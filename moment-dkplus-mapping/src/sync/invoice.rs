@@ -212,21 +212,32 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         if look_up && let Some(done) = self.already_in_dkplus(mapped, &outcome).await? {
             return Ok(done);
         }
-        let lease = self.start_post(mapped).await?;
-        tracing::info!(reference = %mapped.reference, total = %mapped.total, "posting invoice to DK+");
-        // The post ends with its lease: a send after it could race another process's look-up.
-        let answer = tokio::time::timeout(lease, self.ctx.dkplus.create_invoice(&mapped.create))
-            .await
-            .unwrap_or_else(|_| {
-                Err(PortError::new(
-                    System::DkPlus,
-                    PortErrorKind::OutcomeUnknown,
-                    format!(
-                        "the post to DK+ did not finish within the claim's lease ({} s); it may have been booked",
-                        lease.as_secs()
-                    ),
-                ))
+        let deadline = self.start_post(mapped).await?;
+        // The post ends with the lease the ledger recorded (counted from before the store
+        // was asked): a send after it could race another process's look-up. Too little of it
+        // left, and nothing is sent — a later run takes the invoice over.
+        let lease = self.ctx.config.claim_lease();
+        if deadline.saturating_duration_since(tokio::time::Instant::now()) < lease / 4 {
+            tracing::warn!(reference = %mapped.reference, "the claim ran short before the post could be sent; not sent");
+            return Err(SyncFailure::ClaimedElsewhere {
+                reference: mapped.reference.clone(),
+                until: chrono::Utc::now(),
             });
+        }
+        tracing::info!(reference = %mapped.reference, total = %mapped.total, "posting invoice to DK+");
+        let answer =
+            tokio::time::timeout_at(deadline, self.ctx.dkplus.create_invoice(&mapped.create))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(PortError::new(
+                        System::DkPlus,
+                        PortErrorKind::OutcomeUnknown,
+                        format!(
+                            "the post to DK+ did not finish within the claim's lease ({} s); it may have been booked",
+                            lease.as_secs()
+                        ),
+                    ))
+                });
         if let Some(turn) = turn {
             turn.end();
         }
