@@ -8,8 +8,9 @@ use std::time::Duration;
 use dkplus_client::testing::FakeDkPlus;
 use dkplus_client::{CustomerNumber, InvoiceNumber, Kennitala, SalesInvoice};
 use moment_dkplus_examples::bench::backfill::{
-    BenchError, Posting, check_dkplus, measure_backfill,
+    BenchError, Posting, check_dkplus, measure_backfill, measure_steady,
 };
+use moment_dkplus_examples::bench::invoice_memory::{InvoiceProbe, probe_invoices};
 use moment_dkplus_examples::bench::memory::probe;
 use moment_dkplus_examples::bench::naive::measure_naive;
 use moment_dkplus_examples::bench::workload::{
@@ -205,4 +206,28 @@ async fn the_memory_probe_transfers_every_generated_customer() {
     if cfg!(target_os = "linux") {
         assert!(p.peak_rss_kib.is_some_and(|k| k > 0), "{p:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ordered_backfill_longer_than_what_is_kept_whole_books_every_invoice_once() {
+    // Beyond the first 1,000 listed invoices only their identities are kept; each is read again
+    // when its turn comes.
+    let p = probe_invoices(1_100).await.unwrap();
+    assert_eq!(p.booked, 1_100, "{p:?}");
+    assert_eq!(p.failed, 0, "{p:?}");
+    let read = InvoiceProbe::from_line(&p.to_line()).expect("its own line reads back");
+    assert_eq!((read.invoices, read.booked, read.failed), (1_100, 1_100, 0));
+    assert_eq!(read.elapsed.as_millis(), p.elapsed.as_millis());
+}
+
+#[tokio::test]
+async fn the_steady_state_costs_one_dkplus_request_per_new_invoice() {
+    let workload = small(40);
+    let m = measure_steady(&workload, Duration::ZERO, 4).await.unwrap();
+    assert_eq!(m.invoices, 40);
+    assert_eq!(m.counts.created, 40, "{:?}", m.counts);
+    let dk = |route: &str| m.dkplus_requests.get(route).copied().unwrap_or(0);
+    assert_eq!(dk("POST /sales/invoice"), 40, "{:?}", m.dkplus_requests);
+    // The run's connection and sales-person checks and one page of DK+'s recent invoices.
+    assert_eq!(m.dkplus_requests(), 43, "{:?}", m.dkplus_requests);
 }

@@ -113,6 +113,28 @@ impl Dice {
 }
 
 #[cfg(test)]
+mod latency_tests {
+    use super::*;
+
+    #[test]
+    fn drawn_post_delays_have_the_asked_median_and_tail() {
+        let mut draw = LatencyDraw::default();
+        draw.set(Some(PostLatency {
+            median: Duration::from_millis(150),
+            p99: Duration::from_secs(2),
+            seed: 7,
+        }));
+        let mut delays: Vec<Duration> = (0..20_000).filter_map(|_| draw.next()).collect();
+        delays.sort();
+        let median = delays[delays.len() / 2].as_secs_f64();
+        let p99 = delays[delays.len() * 99 / 100].as_secs_f64();
+        assert!((0.135..0.165).contains(&median), "median {median}");
+        assert!((1.7..2.3).contains(&p99), "p99 {p99}");
+        assert_eq!(draw.drawn, 20_000);
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -145,5 +167,62 @@ mod tests {
         let mut off = Dice::default();
         off.set(None);
         assert!(off.before().is_none() && !off.lose_invoice_answer());
+    }
+}
+
+/// A latency with a slow tail for invoice posts: log-normal with the given median and 99th
+/// percentile, drawn from a seeded generator (the same seed gives the same delays).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PostLatency {
+    /// Half of the posts answer faster than this.
+    pub median: Duration,
+    /// 99 in 100 posts answer faster than this.
+    pub p99: Duration,
+    /// The generator's seed.
+    pub seed: u64,
+}
+
+/// Draws [`PostLatency`] delays and adds up what it drew.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LatencyDraw {
+    latency: Option<PostLatency>,
+    state: u64,
+    /// Every delay drawn so far, added up.
+    pub(crate) total: Duration,
+    /// How many were drawn.
+    pub(crate) drawn: u64,
+}
+
+impl LatencyDraw {
+    pub(crate) fn set(&mut self, latency: Option<PostLatency>) {
+        self.state = latency.map_or(0, |l| l.seed);
+        self.latency = latency;
+        self.total = Duration::ZERO;
+        self.drawn = 0;
+    }
+
+    /// A uniform number in (0, 1).
+    fn uniform(&mut self) -> f64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        ((z >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+
+    /// The next post's delay, when a distribution is set.
+    pub(crate) fn next(&mut self) -> Option<Duration> {
+        let latency = self.latency?;
+        // Box–Muller: a standard normal from two uniforms.
+        let (u1, u2) = (self.uniform(), self.uniform());
+        let normal = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+        let median = latency.median.as_secs_f64().max(1e-6);
+        // The 99th percentile of a standard normal is 2.3263.
+        let sigma = (latency.p99.as_secs_f64().max(median) / median).ln() / 2.326_348;
+        let delay = Duration::from_secs_f64((median.ln() + sigma * normal).exp().min(3600.0));
+        self.total += delay;
+        self.drawn += 1;
+        Some(delay)
     }
 }

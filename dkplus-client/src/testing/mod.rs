@@ -71,7 +71,7 @@ use serde_json::Value;
 
 use self::contract::{Contract, Violation};
 use self::faults::Fault;
-pub use self::faults::{AfterStore, Chaos, ChaosCounts, Failure};
+pub use self::faults::{AfterStore, Chaos, ChaosCounts, Failure, PostLatency};
 use self::router::Router;
 pub use self::state::RecordedRequest;
 use self::state::{State, key};
@@ -422,6 +422,19 @@ impl FakeDkPlus {
     /// Delays every answer by `latency` (or stops doing so with `None`).
     pub fn set_latency(&self, latency: Option<Duration>) {
         self.lock().latency = latency;
+    }
+
+    /// Delays each invoice `POST` by a delay drawn from `latency` instead (a slow tail, as DK+
+    /// has at peak hours), or stops doing so with `None`; the drawn delays are added up.
+    pub fn set_invoice_post_latency(&self, latency: Option<PostLatency>) {
+        self.lock().post_latency.set(latency);
+    }
+
+    /// The invoice posts delayed by [`set_invoice_post_latency`](Self::set_invoice_post_latency)
+    /// and their delays added up: the least time posting them one after another can take.
+    pub fn invoice_post_delays(&self) -> (u64, Duration) {
+        let state = self.lock();
+        (state.post_latency.drawn, state.post_latency.total)
     }
 
     /// The next invoice `POST` is stored (with a number) but its answer is lost as described: the

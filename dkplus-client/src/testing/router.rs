@@ -71,6 +71,11 @@ impl Respond for Router {
         }
 
         let mut delay = state.latency;
+        let invoice_post = method == "POST"
+            && operation.is_some_and(|op| op.path.eq_ignore_ascii_case("/sales/invoice"));
+        if invoice_post && let Some(drawn) = state.post_latency.next() {
+            delay = Some(drawn);
+        }
         if let Some(fault) = state.faults.pop_front() {
             match fault {
                 Fault::Fail(failure) => return with_delay(failure_response(&failure), delay),

@@ -65,6 +65,7 @@ pub(crate) struct State {
     pub(crate) after_store: Option<AfterStore>,
     pub(crate) dice: super::faults::Dice,
     pub(crate) latency: Option<Duration>,
+    pub(crate) post_latency: super::faults::LatencyDraw,
 }
 
 impl State {

@@ -8,7 +8,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use dkplus_client::testing::FakeDkPlus;
+use dkplus_client::testing::{FakeDkPlus, PostLatency};
 use dkplus_client::{DkPlusClient, SalesPerson, SalesPersonNumber};
 use moment_client::MomentClient;
 use moment_client::testing::FakeMoment;
@@ -51,12 +51,26 @@ pub struct Measurement {
     pub dkplus_requests: BTreeMap<String, u64>,
     /// The engine's outcome counts.
     pub counts: Counts,
+    /// The delays the fake DK+ drew for invoice posts, added up (zero without a drawn
+    /// latency): the least time posting them one after another can take.
+    pub post_delays: Duration,
 }
 
 impl Measurement {
     /// All requests, to both systems.
     pub fn requests(&self) -> u64 {
-        self.moment_requests + self.dkplus_requests.values().sum::<u64>()
+        self.moment_requests + self.dkplus_requests()
+    }
+
+    /// All requests to DK+.
+    pub fn dkplus_requests(&self) -> u64 {
+        self.dkplus_requests.values().sum::<u64>()
+    }
+
+    /// DK+ requests per transferred invoice, the customers, projects, products and listings
+    /// included.
+    pub fn dkplus_requests_per_invoice(&self) -> f64 {
+        self.dkplus_requests() as f64 / self.invoices.max(1) as f64
     }
 
     /// Requests per transferred invoice, the customers, projects, products and listings
@@ -205,7 +219,23 @@ pub async fn measure_backfill(
     concurrency: usize,
     posting: Posting,
 ) -> Result<Measurement, BenchError> {
+    measure_backfill_with(workload, latency, concurrency, posting, None).await
+}
+
+/// [`measure_backfill`] with DK+'s invoice posts delayed by delays drawn from `post_latency`
+/// (a slow tail) instead of `latency`.
+///
+/// # Errors
+/// [`BenchError`] when the setup fails or DK+ does not end up with every invoice exactly once.
+pub async fn measure_backfill_with(
+    workload: &Workload,
+    latency: Duration,
+    concurrency: usize,
+    posting: Posting,
+    post_latency: Option<PostLatency>,
+) -> Result<Measurement, BenchError> {
     let (moment, dkplus) = start_fakes(workload, latency).await;
+    dkplus.set_invoice_post_latency(post_latency);
     let engine = engine(&moment, &dkplus, concurrency, posting)?;
     let since = Utc::now() - chrono::Duration::days(1);
 
@@ -224,6 +254,74 @@ pub async fn measure_backfill(
         moment_requests: moment.request_count(),
         dkplus_requests: dkplus.counts(),
         counts: report.counts,
+        post_delays: dkplus.invoice_post_delays().1,
+    })
+}
+
+/// The steady state: after a first backfill of the whole `workload`, as many new invoices of
+/// the same customers, projects and products are finalized, and a second backfill (from the
+/// first one's end) sends them. Measures that second backfill.
+///
+/// # Errors
+/// [`BenchError`] when the setup fails or DK+ does not end up with every invoice exactly once.
+pub async fn measure_steady(
+    workload: &Workload,
+    latency: Duration,
+    concurrency: usize,
+) -> Result<Measurement, BenchError> {
+    let (moment, dkplus) = start_fakes(workload, latency).await;
+    let engine = engine(&moment, &dkplus, concurrency, Posting::InOrder)?;
+    let first = engine
+        .backfill_with(
+            Utc::now() - chrono::Duration::days(1),
+            Retention::ProblemsOnly,
+            None,
+        )
+        .await;
+    check_dkplus(
+        workload,
+        &dkplus,
+        &(0..workload.invoices).collect::<Vec<_>>(),
+        Some(&first),
+        concurrency,
+    )?;
+    let since = Utc::now();
+    let new = workload.invoices..2 * workload.invoices;
+    for index in new.clone() {
+        let mut invoice = workload.invoice(index);
+        invoice.last_modified_date = None;
+        moment.insert(invoice);
+    }
+    let (moment_before, dkplus_before) = (moment.request_count(), dkplus.counts());
+    let started = Instant::now();
+    let report = engine
+        .backfill_with(since, Retention::ProblemsOnly, None)
+        .await;
+    let elapsed = started.elapsed();
+    check_dkplus(
+        workload,
+        &dkplus,
+        &(0..2 * workload.invoices).collect::<Vec<_>>(),
+        Some(&report),
+        concurrency,
+    )?;
+    let dkplus_requests = dkplus
+        .counts()
+        .into_iter()
+        .map(|(route, n)| {
+            let before = dkplus_before.get(&route).copied().unwrap_or(0);
+            (route, n - before)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    Ok(Measurement {
+        concurrency,
+        invoices: new.len(),
+        elapsed,
+        moment_requests: moment.request_count() - moment_before,
+        dkplus_requests,
+        counts: report.counts,
+        post_delays: Duration::ZERO,
     })
 }
 

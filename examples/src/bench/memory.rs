@@ -86,6 +86,37 @@ impl Probe {
     }
 }
 
+/// A SQLite store in a file of its own, deleted (with its journal) when the guard is dropped.
+pub struct TemporaryStore(std::path::PathBuf);
+
+impl Drop for TemporaryStore {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}
+
+/// Opens a SQLite store in a fresh file under the temp dir, named after `what`.
+///
+/// # Errors
+/// [`BenchError::Setup`] when it cannot be opened.
+pub async fn temporary_store(
+    what: &str,
+) -> Result<(Arc<dyn moment_dkplus_mapping::store::Store>, TemporaryStore), BenchError> {
+    let file = std::env::temp_dir().join(format!(
+        "moment-dkplus-probe-{what}-{}.db",
+        std::process::id()
+    ));
+    let guard = TemporaryStore(file.clone());
+    // Leftovers of an earlier process with the same id go first.
+    drop(TemporaryStore(file.clone()));
+    let store = moment_dkplus_mapping::store::open(&format!("sqlite:{}", file.display()))
+        .await
+        .map_err(|e| BenchError::Setup(e.to_string()))?;
+    Ok((store, guard))
+}
+
 /// The peak resident set size of this process in KiB (`VmHWM` in `/proc/self/status`), or
 /// `None` where the system does not tell it.
 pub fn peak_rss_kib() -> Option<u64> {
@@ -202,7 +233,13 @@ pub async fn probe(customers: usize) -> Result<Probe, BenchError> {
         .concurrency(PROBE_CONCURRENCY)
         .build()
         .map_err(|e| setup(&e))?;
-    let engine = SyncEngine::new(moment, dkplus, config);
+    // The embedded store on disk, as in production: what the engine remembers of each customer
+    // is the store's, not the process's.
+    let (store, _file) = temporary_store("customers").await?;
+    let engine = SyncEngine::new(moment, dkplus, config).with_store(
+        store,
+        moment_dkplus_mapping::store::Scope::new("probe", "probe"),
+    );
 
     let started = Instant::now();
     let report = engine

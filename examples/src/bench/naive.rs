@@ -80,5 +80,6 @@ pub async fn measure_naive(
         moment_requests: moment.request_count(),
         dkplus_requests: dkplus.counts(),
         counts,
+        post_delays: Duration::ZERO,
     })
 }

@@ -10,7 +10,8 @@ use super::workload::Workload;
 pub const USAGE: &str = "\
 usage: bench_backfill [--invoices N] [--products N] [--customers N] [--lines N]
                       [--latency-ms N] [--concurrency 1,4,16] [--baseline-invoices N]
-                      [--memory-customers N]
+                      [--memory-customers N] [--memory-invoices N]
+                      [--realistic-invoices N] [--post-median-ms N] [--post-p99-ms N]
 
   --invoices N           finalized invoices in Moment (default 1000)
   --products N           distinct products the lines use (default 20)
@@ -19,7 +20,12 @@ usage: bench_backfill [--invoices N] [--products N] [--customers N] [--lines N]
   --latency-ms N         delay the fakes add to every answer (default 5)
   --concurrency A,B,..   the backfill concurrencies to measure (default 1,4,16; at most 64)
   --baseline-invoices N  invoices for the naive baseline, 0 to skip (default 100)
-  --memory-customers N   customers in the peak-memory probe, 0 to skip (default 100000)";
+  --memory-customers N   customers in the peak-memory probe, 0 to skip (default 100000)
+  --memory-invoices N    invoices in the largest invoice memory probe (the smallest is a
+                         tenth), 0 to skip (default 100000)
+  --realistic-invoices N invoices of the realistic-latency run, 0 to skip (default 200)
+  --post-median-ms N     its median DK+ invoice post (default 150)
+  --post-p99-ms N        its 99th-percentile DK+ invoice post (default 2000)";
 
 /// Everything the program measures.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +40,14 @@ pub struct Options {
     pub baseline_invoices: usize,
     /// Customers in the largest peak-memory probe (0: skipped).
     pub memory_customers: usize,
+    /// Invoices in the largest invoice memory probe (0: skipped).
+    pub memory_invoices: usize,
+    /// Invoices of the realistic-latency run (0: skipped).
+    pub realistic_invoices: usize,
+    /// The median DK+ invoice post of the realistic run.
+    pub post_median: Duration,
+    /// The 99th-percentile DK+ invoice post of the realistic run.
+    pub post_p99: Duration,
 }
 
 impl Default for Options {
@@ -44,6 +58,10 @@ impl Default for Options {
             concurrencies: vec![1, 4, 16],
             baseline_invoices: 100,
             memory_customers: 100_000,
+            memory_invoices: 100_000,
+            realistic_invoices: 200,
+            post_median: Duration::from_millis(150),
+            post_p99: Duration::from_secs(2),
         }
     }
 }
@@ -61,7 +79,15 @@ pub enum Command {
         /// Customers to transfer.
         customers: usize,
     },
+    /// Internal: one invoice memory probe in this process.
+    InvoiceProbe {
+        /// Invoices to transfer.
+        invoices: usize,
+    },
 }
+
+/// The option the program passes to itself for one invoice memory probe.
+pub const INVOICE_PROBE_OPTION: &str = "--invoice-probe";
 
 /// The option the program passes to itself for one memory probe.
 pub const MEMORY_PROBE_OPTION: &str = "--memory-probe";
@@ -90,6 +116,24 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 let customers = number(&arg, args.next(), 1, 10_000_000)?;
                 return Ok(Command::MemoryProbe { customers });
             }
+            INVOICE_PROBE_OPTION => {
+                let invoices = number(&arg, args.next(), 1, 10_000_000)?;
+                return Ok(Command::InvoiceProbe { invoices });
+            }
+            "--memory-invoices" => {
+                options.memory_invoices = number(&arg, args.next(), 0, 10_000_000)?;
+            }
+            "--realistic-invoices" => {
+                options.realistic_invoices = number(&arg, args.next(), 0, 1_000_000)?;
+            }
+            "--post-median-ms" => {
+                options.post_median =
+                    Duration::from_millis(number(&arg, args.next(), 1, 60_000)? as u64);
+            }
+            "--post-p99-ms" => {
+                options.post_p99 =
+                    Duration::from_millis(number(&arg, args.next(), 1, 600_000)? as u64);
+            }
             "--invoices" => options.workload.invoices = number(&arg, args.next(), 1, 1_000_000)?,
             "--products" => options.workload.products = number(&arg, args.next(), 1, 100_000)?,
             "--customers" => options.workload.customers = number(&arg, args.next(), 1, 100_000)?,
@@ -115,6 +159,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         }
     }
     options.baseline_invoices = options.baseline_invoices.min(options.workload.invoices);
+    if options.post_p99 < options.post_median {
+        return Err("--post-p99-ms must not be below --post-median-ms".to_owned());
+    }
     Ok(Command::Run(options))
 }
 
@@ -137,6 +184,10 @@ mod tests {
         assert_eq!(options.latency, Duration::from_millis(5));
         assert_eq!(options.concurrencies, [1, 4, 16]);
         assert_eq!(options.memory_customers, 100_000);
+        assert_eq!(options.memory_invoices, 100_000);
+        assert_eq!(options.realistic_invoices, 200);
+        assert_eq!(options.post_median, Duration::from_millis(150));
+        assert_eq!(options.post_p99, Duration::from_secs(2));
     }
 
     #[test]
@@ -165,6 +216,10 @@ mod tests {
             Ok(Command::MemoryProbe { customers: 1000 })
         );
         assert_eq!(run(&["--help"]), Ok(Command::Help));
+        assert_eq!(
+            run(&["--invoice-probe", "10000"]),
+            Ok(Command::InvoiceProbe { invoices: 10_000 })
+        );
 
         for (args, says) in [
             (&["--invoices"][..], "--invoices needs a value"),
@@ -172,6 +227,10 @@ mod tests {
             (&["--concurrency", "4,65"], "from 1 to 64"),
             (&["--lines", "ten"], "\"ten\" is not a whole number"),
             (&["--fast"], "unknown option \"--fast\""),
+            (
+                &["--post-median-ms", "500", "--post-p99-ms", "100"],
+                "must not be below",
+            ),
         ] {
             let error = run(args).expect_err("must be refused");
             assert!(error.contains(says), "{args:?}: {error}");

@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
-use moment_client::{Customer, Invoice, Project};
+use moment_client::{Customer, Invoice, InvoiceId, InvoiceNumber, Project};
 
 use super::context::Context;
-use super::engine::SyncEngine;
+use super::engine::{DraftPolicy, SyncEngine};
 use super::failure::SyncFailure;
 use super::order::{Sequencer, Turn, posting_order};
 use super::outcome::{ObjectKind, ObjectOutcome};
@@ -98,23 +98,17 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
             if self.ctx.config.post_invoices_in_order() {
                 // Read the whole listing first: the order is Moment's invoice numbers, not the
                 // listing's. Preparation stays concurrent; posts take turns.
-                // Beyond the first invoices only the identity is kept (the lines are fetched
-                // again when the invoice's turn comes), so a large catch-up stays small in memory.
-                let (mut listed, listing_error) = collect_listing(
-                    invoices,
-                    KEEP_LISTED_INVOICES_WHOLE,
-                    |invoice: &mut Invoice| {
-                        invoice.lines = Vec::new();
-                    },
-                )
-                .await;
+                // Beyond the first invoices only the identity is kept (the invoice is read
+                // again when its turn comes), so a large catch-up stays small in memory.
+                let (mut listed, listing_error) =
+                    collect_listing(invoices, KEEP_LISTED_INVOICES_WHOLE).await;
                 if let Some(error) = listing_error {
                     report.listing_failed(ListingFailure {
                         kind: ObjectKind::Invoice,
                         error,
                     });
                 }
-                listed.sort_by(posting_order);
+                listed.sort_by(Listed::posting_order);
                 let sequencer = Sequencer::new();
                 let turns = listed
                     .into_iter()
@@ -126,9 +120,19 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
                     futures_util::stream::iter(turns),
                     concurrency,
                     &report,
-                    |(i, turn): (Invoice, Turn)| {
+                    |(listed, turn): (Listed, Turn)| {
                         let run = &run;
-                        async move { run.transfer_listed_invoice(i, Some(turn)).await }
+                        async move {
+                            match listed {
+                                Listed::Whole(invoice) => {
+                                    run.transfer_listed_invoice(*invoice, Some(turn)).await
+                                }
+                                Listed::Identity { id, .. } => {
+                                    run.transfer_invoice_by_id(id, DraftPolicy::Skip, Some(&turn))
+                                        .await
+                                }
+                            }
+                        }
                     },
                 )
                 .await;
@@ -264,26 +268,56 @@ where
 /// How many listed invoices an in-order backfill keeps whole while it reads the listing.
 const KEEP_LISTED_INVOICES_WHOLE: usize = 1000;
 
-/// Reads a whole listing; stops at the first error and returns it with what was read. Items
-/// after the first `keep_whole` are passed through `shrink` before they are kept.
-async fn collect_listing<T, S>(
-    items: S,
-    keep_whole: usize,
-    shrink: impl Fn(&mut T),
-) -> (Vec<T>, Option<PortError>)
+/// An invoice of an ordered backfill: kept whole for the first ones, as its identity (its id
+/// and number, for the order) beyond — a few dozen bytes, so 100,000 invoices fit in a few MiB.
+pub(crate) enum Listed {
+    /// The invoice as listed.
+    Whole(Box<Invoice>),
+    /// Only what orders it; the invoice is read again when its turn comes.
+    Identity {
+        id: InvoiceId,
+        number: Option<InvoiceNumber>,
+    },
+}
+
+impl Listed {
+    fn number(&self) -> Option<&str> {
+        match self {
+            Self::Whole(invoice) => invoice.invoice_number.as_ref().map(InvoiceNumber::as_str),
+            Self::Identity { number, .. } => number.as_ref().map(InvoiceNumber::as_str),
+        }
+    }
+
+    fn id(&self) -> i64 {
+        match self {
+            Self::Whole(invoice) => invoice.id.get(),
+            Self::Identity { id, .. } => id.get(),
+        }
+    }
+
+    /// Moment's invoice-number order ([`posting_order`]).
+    fn posting_order(a: &Self, b: &Self) -> std::cmp::Ordering {
+        posting_order((a.number(), a.id()), (b.number(), b.id()))
+    }
+}
+
+/// Reads a whole invoice listing; stops at the first error and returns it with what was read.
+/// The first `keep_whole` invoices are kept whole, the others as their identity.
+async fn collect_listing<S>(invoices: S, keep_whole: usize) -> (Vec<Listed>, Option<PortError>)
 where
-    S: Stream<Item = PortResult<T>>,
+    S: Stream<Item = PortResult<Invoice>>,
 {
-    let mut items = std::pin::pin!(items);
+    let mut invoices = std::pin::pin!(invoices);
     let mut collected = Vec::new();
-    while let Some(item) = items.next().await {
+    while let Some(item) = invoices.next().await {
         match item {
-            Ok(mut item) => {
-                if collected.len() >= keep_whole {
-                    shrink(&mut item);
-                }
-                collected.push(item);
+            Ok(invoice) if collected.len() < keep_whole => {
+                collected.push(Listed::Whole(Box::new(invoice)));
             }
+            Ok(invoice) => collected.push(Listed::Identity {
+                id: invoice.id,
+                number: invoice.invoice_number,
+            }),
             Err(error) => return (collected, Some(error)),
         }
     }

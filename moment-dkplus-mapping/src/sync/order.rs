@@ -6,7 +6,6 @@ use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use moment_client::Invoice;
 use tokio::sync::watch;
 
 /// Hands out turns 0, 1, 2, … A turn ends when its holder finishes (posted or not); the next
@@ -89,9 +88,9 @@ impl Drop for Turn {
 
 /// Moment's invoice-number order: numeric numbers by value, then other numbers as text, then
 /// invoices without a number; ties by Moment id.
-pub(crate) fn posting_order(a: &Invoice, b: &Invoice) -> Ordering {
-    fn key(invoice: &Invoice) -> (u8, u128, &str) {
-        match invoice.invoice_number.as_ref().map(|n| n.as_str().trim()) {
+pub(crate) fn posting_order(a: (Option<&str>, i64), b: (Option<&str>, i64)) -> Ordering {
+    fn key(number: Option<&str>) -> (u8, u128, &str) {
+        match number.map(str::trim) {
             Some(n) if !n.is_empty() && n.len() <= 38 && n.bytes().all(|b| b.is_ascii_digit()) => {
                 (0, n.parse().unwrap_or(u128::MAX), n)
             }
@@ -99,21 +98,16 @@ pub(crate) fn posting_order(a: &Invoice, b: &Invoice) -> Ordering {
             _ => (2, 0, ""),
         }
     }
-    key(a).cmp(&key(b)).then(a.id.get().cmp(&b.id.get()))
+    key(a.0).cmp(&key(b.0)).then(a.1.cmp(&b.1))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use moment_client::{InvoiceId, InvoiceNumber};
     use std::time::Duration;
 
-    fn invoice(id: i64, number: Option<&str>) -> Invoice {
-        Invoice {
-            id: InvoiceId::new(id),
-            invoice_number: number.map(InvoiceNumber::new),
-            ..Invoice::default()
-        }
+    fn invoice(id: i64, number: Option<&str>) -> (Option<&str>, i64) {
+        (number, id)
     }
 
     #[test]
@@ -126,8 +120,8 @@ mod tests {
             invoice(5, Some("1010")),
             invoice(6, Some(" 1001 ")),
         ];
-        invoices.sort_by(posting_order);
-        let ids: Vec<i64> = invoices.iter().map(|i| i.id.get()).collect();
+        invoices.sort_by(|a, b| posting_order(*a, *b));
+        let ids: Vec<i64> = invoices.iter().map(|i| i.1).collect();
         assert_eq!(ids, [3, 6, 1, 5, 4, 2]);
     }
 
