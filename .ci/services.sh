@@ -71,3 +71,35 @@ start_postgres() {
     export TEST_POSTGRES_URL="postgres://mdk@127.0.0.1:$port/test"
     echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2
 }
+
+# A real SMTP server (aiosmtpd, from PyPI when missing) that writes each received message as
+# JSON into a folder. Exports TEST_SMTP_URL (with its user and password) and TEST_SMTP_DIR.
+start_smtp() {
+    if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+        echo "aiosmtpd is not installed; installing it from PyPI" >&2
+        python3 -m pip install --quiet --disable-pip-version-check 'aiosmtpd>=1.4,<2' >&2 || true
+    fi
+    if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+        echo "FAILED: aiosmtpd could not be installed; the e-mail tests cannot run" >&2
+        return 1
+    fi
+    local dir="$MDK_SERVICES_DIR/smtp"
+    local port
+    port="$(free_port)"
+    mkdir -p "$dir/mail"
+    python3 "$(dirname "${BASH_SOURCE[0]}")/smtp_sink.py" "$port" "$dir/mail" >"$dir/log" 2>&1 &
+    local pid=$!
+    MDK_STOPS+=("kill $pid 2>/dev/null; wait $pid 2>/dev/null")
+    local i
+    for i in $(seq 1 50); do
+        grep -q ready "$dir/log" 2>/dev/null && break
+        sleep 0.1
+    done
+    if ! grep -q ready "$dir/log"; then
+        echo "FAILED: the SMTP server did not start: $(cat "$dir/log")" >&2
+        return 1
+    fi
+    export TEST_SMTP_URL="smtp://mailer:smtp-secret-42@127.0.0.1:$port"
+    export TEST_SMTP_DIR="$dir/mail"
+    echo "SMTP (aiosmtpd) on 127.0.0.1:$port" >&2
+}

@@ -56,6 +56,8 @@ mod moment_id;
 pub mod ports;
 pub mod receiver;
 pub mod rules;
+#[cfg(feature = "smtp")]
+pub mod smtp;
 pub mod store;
 pub mod sync;
 #[cfg(feature = "testing")]

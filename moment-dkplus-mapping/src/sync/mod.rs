@@ -6,6 +6,7 @@
 //! - [`SyncEngine::backfill`]: everything changed since a time, with bounded concurrency.
 //! - [`SyncEngine::verify`]: the configuration against DK+ and Moment.
 
+mod alert;
 mod backfill;
 mod cache;
 mod catch_up;
@@ -25,6 +26,7 @@ mod project;
 mod report;
 mod run;
 
+pub use alert::{AlertPolicy, AlertSettings};
 pub use engine::{SyncEngine, VerifyError, VerifyProblem};
 pub use failure::{ExistingInvoice, SyncFailure};
 pub use notify::{CollectingNotifier, FailureReport, Notifier, NotifyError};

@@ -1,0 +1,145 @@
+//! Failure reports by e-mail through a real SMTP server (`bash .ci/test` starts one on loopback
+//! and names it in `TEST_SMTP_URL`; it writes what it receives, decoded as a mail client would
+//! show it, into `TEST_SMTP_DIR`). Without the server these tests fail, never skip.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use moment_dkplus_mapping::IntegrationConfig;
+use moment_dkplus_mapping::smtp::SmtpNotifier;
+use moment_dkplus_mapping::sync::{FailureReport, Notifier};
+use moment_dkplus_mapping::testing::{DemoCompany, FakeWorld};
+
+fn server() -> (String, PathBuf) {
+    let need = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!(
+                "{name} is not set: the e-mail tests need a real SMTP server. Run the tests with \
+                 `bash .ci/test`, which starts one"
+            )
+        })
+    };
+    (need("TEST_SMTP_URL"), PathBuf::from(need("TEST_SMTP_DIR")))
+}
+
+/// The message the server received whose subject contains `marker`.
+fn received(dir: &PathBuf, marker: &str) -> serde_json::Value {
+    let started = Instant::now();
+    loop {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "json")
+                && let Ok(text) = std::fs::read_to_string(&path)
+                && let Ok(mail) = serde_json::from_str::<serde_json::Value>(&text)
+                && mail["subject"].as_str().is_some_and(|s| s.contains(marker))
+            {
+                return mail;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the SMTP server received no message marked {marker}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn config() -> IntegrationConfig {
+    IntegrationConfig::builder()
+        .sales_person("vef")
+        .error_email("bokhald@nordurljos.is")
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_failure_report_arrives_as_a_utf8_mail_with_text_and_html_and_no_secret() {
+    let (url, dir) = server();
+    let world = FakeWorld::start(config()).await.unwrap();
+    let _demo = DemoCompany::seed(&world);
+    let report = world
+        .engine
+        .backfill(Utc::now() - chrono::Duration::days(30))
+        .await;
+    let mut failure_report = FailureReport::for_report(&report, &config()).expect("a failure");
+    let marker = format!("próf-{}", std::process::id());
+    failure_report.subject = format!("{} — {marker}", failure_report.subject);
+
+    let notifier = SmtpNotifier::new(
+        &url,
+        "Samstilling Moment og DK+ <samstilling@nordurljos.is>",
+        &["bokhald@nordurljos.is", "Jón Þórsson <jon@nordurljos.is>"],
+        Some("hjalp@nordurljos.is"),
+    )
+    .unwrap();
+    notifier.notify(&failure_report).await.unwrap();
+
+    let mail = received(&dir, &marker);
+    assert_eq!(
+        mail["subject"],
+        failure_report.subject.as_str(),
+        "decoded, UTF-8"
+    );
+    assert!(failure_report.subject.contains('→'));
+    assert_eq!(mail["authenticated"], true, "logged in with the URL's user");
+    assert_eq!(mail["content_type"], "multipart/alternative");
+    // Mail has CRLF line ends; the text is the report's.
+    assert_eq!(
+        mail["text"]
+            .as_str()
+            .unwrap()
+            .replace("\r\n", "\n")
+            .trim_end(),
+        failure_report.body.trim_end(),
+        "the plain part is the report"
+    );
+    let html = mail["html"].as_str().expect("an HTML alternative");
+    assert!(html.contains("<pre"), "{html}");
+    assert!(html.contains(&marker), "{html}");
+    assert!(
+        mail["from"]
+            .as_str()
+            .unwrap()
+            .contains("samstilling@nordurljos.is")
+    );
+    let to = mail["to"].as_str().unwrap();
+    assert!(
+        to.contains("bokhald@nordurljos.is") && to.contains("Jón Þórsson"),
+        "{to}"
+    );
+    assert_eq!(mail["reply_to"], "hjalp@nordurljos.is");
+    let raw = mail["raw"].as_str().unwrap();
+    for secret in [
+        world.dkplus.token().to_owned(),
+        world.moment.api_key(),
+        "smtp-secret-42".to_owned(),
+    ] {
+        assert!(!raw.contains(&secret), "a secret in the mail");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_login_is_an_error_that_does_not_show_the_password() {
+    let (url, _dir) = server();
+    let wrong = url.replace("smtp-secret-42", "wrong-password-7");
+    let notifier = SmtpNotifier::new(&wrong, "a@nordurljos.is", &["b@nordurljos.is"], None)
+        .unwrap()
+        .with_timeout(Duration::from_secs(3));
+    let report = FailureReport::for_report(
+        &moment_dkplus_mapping::sync::SyncReport::empty(Utc::now()),
+        &config(),
+    );
+    // An empty report needs nobody; build one by hand through a failing world instead.
+    assert!(report.is_none());
+    let world = FakeWorld::start(config()).await.unwrap();
+    let _demo = DemoCompany::seed(&world);
+    let failing = world
+        .engine
+        .backfill(Utc::now() - chrono::Duration::days(30))
+        .await;
+    let report = FailureReport::for_report(&failing, &config()).unwrap();
+    let error = notifier.notify(&report).await.unwrap_err().to_string();
+    assert!(error.contains("SMTP server"), "{error}");
+    assert!(!error.contains("wrong-password-7"), "{error}");
+}
