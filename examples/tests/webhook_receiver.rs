@@ -735,3 +735,84 @@ async fn the_program_receives_a_webhook_and_transfers_the_invoice() {
     assert!(!log.contains(world.dkplus.token()), "{log}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_program_mails_a_failure_that_needs_a_person_through_a_real_smtp_server() {
+    let smtp_url = std::env::var("TEST_SMTP_URL").expect(
+        "TEST_SMTP_URL is not set: this test needs a real SMTP server; run the tests with \
+         `bash .ci/test`, which starts one",
+    );
+    let smtp_dir = std::env::var("TEST_SMTP_DIR").expect("TEST_SMTP_DIR is not set");
+    let world = demo_world().await;
+    let dir = temp_dir("program-mail");
+    let store_url = format!("sqlite:{}", dir.join("state.db").display());
+    let sender = format!("receiver-{}@nordurljos.is", std::process::id());
+    let mut env = program_env(&world, &store_url);
+    env.extend(
+        [
+            ("SMTP_URL", smtp_url.clone()),
+            ("ALERT_FROM", format!("Samstilling <{sender}>")),
+            ("ERROR_EMAIL", "bokhald@nordurljos.is".to_owned()),
+        ]
+        .map(|(k, v)| (k.to_owned(), v)),
+    );
+    let log = std::fs::File::create(dir.join("receiver.log")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_webhook_receiver"))
+        .env_clear()
+        .envs(env)
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let url = tokio::task::spawn_blocking(move || listening_url(stdout))
+        .await
+        .unwrap();
+    // Invoice 1004's customer has no kennitala: a failure a person must fix.
+    let (status, _) = post(&with_secret(&url), invoice_webhook(&world, 504)).await;
+    assert_eq!(status, 202);
+
+    let started = std::time::Instant::now();
+    let mail = loop {
+        let found = std::fs::read_dir(&smtp_dir)
+            .unwrap()
+            .flatten()
+            .find_map(|entry| {
+                let text = std::fs::read_to_string(entry.path()).ok()?;
+                let mail: serde_json::Value = serde_json::from_str(&text).ok()?;
+                mail["from"]
+                    .as_str()
+                    .is_some_and(|from| from.contains(&sender))
+                    .then_some(mail)
+            });
+        if let Some(mail) = found {
+            break mail;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no failure e-mail arrived; the receiver's log:\n{}",
+            std::fs::read_to_string(dir.join("receiver.log")).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        mail["subject"]
+            .as_str()
+            .unwrap()
+            .contains("not transferred"),
+        "{mail}"
+    );
+    assert!(
+        mail["text"].as_str().unwrap().contains("kennitala"),
+        "{mail}"
+    );
+    assert_eq!(mail["to"], "bokhald@nordurljos.is");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let log = std::fs::read_to_string(dir.join("receiver.log")).unwrap();
+    assert!(
+        !log.contains("smtp-secret-42"),
+        "the SMTP password is never logged: {log}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

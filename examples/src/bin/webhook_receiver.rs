@@ -35,10 +35,12 @@
 //! Several receivers may share one PostgreSQL store (and one URL behind a load balancer): each
 //! event is handled by one of them at a time.
 //!
-//! Failure reports (what to fix in Moment) go to the log through
-//! `moment_dkplus_examples::notify::LogNotifier`; put your own `Notifier` there to e-mail them
-//! to `ERROR_EMAIL`. `RUST_LOG` sets the log level (default `info`). The variables are
-//! described in `examples/src/setup.rs` and `examples/src/webhook/mod.rs`.
+//! Failure reports (what to fix in Moment) are e-mailed to `ERROR_EMAIL` from `ALERT_FROM` when
+//! `SMTP_URL` names a server (`smtps://user:password@mail.example.is:465`), and logged
+//! otherwise — through the alert policy: a failure that needs a person once and then daily, a
+//! transient one only when it lasts 30 minutes, shared by every receiver on the store.
+//! `RUST_LOG` sets the log level (default `info`). Every variable is listed in
+//! `docs/configuration.md`.
 //!
 //! Stop it with Ctrl-C or SIGTERM: it stops accepting, lets the event under way finish (up to
 //! 30 s) and leaves the rest in the store for the next start (or another receiver).
@@ -47,7 +49,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use moment_dkplus_examples::notify::LogNotifier;
+use moment_dkplus_examples::notify::alerting_notifier;
 use moment_dkplus_examples::setup::{Setup, init_logging};
 use moment_dkplus_examples::shutdown::stop_signal;
 use moment_dkplus_examples::webhook::ReceiverSettings;
@@ -100,7 +102,17 @@ async fn main() -> ExitCode {
         tracing::warn!("{e}; starting anyway, events wait in the store until it can be reached");
     }
 
-    let notifier: Arc<dyn Notifier> = Arc::new(LogNotifier);
+    let notifier: Arc<dyn Notifier> = match alerting_notifier(
+        |name| std::env::var(name).ok(),
+        engine.store().clone(),
+        setup.scope.clone(),
+    ) {
+        Ok(notifier) => notifier,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
     let queue =
         Arc::new(WebhookQueue::new(engine.clone(), notifier.clone()).with_settings(settings.queue));
     tracing::info!(worker = queue.worker(), scope = %setup.scope, store = %setup.store_url, "starting");
