@@ -3,23 +3,180 @@
 //! alternative, UTF-8 throughout (Icelandic letters in the subject and body), from one address
 //! to one or more, with an optional reply-to.
 //!
-//! The server is named by a URL: `smtp://host:587` (STARTTLS when the server offers it),
-//! `smtp://host:587?tls=required` (STARTTLS or nothing), `smtps://user:password@host:465`
-//! (TLS from the first byte), `smtp://user:password@host` (login). The URL — its password
-//! above all — never appears in Debug, Display, logs, errors or mails.
+//! The server is named by a URL ([`SmtpServer::parse`]): `smtps://user:password@host:465` (TLS
+//! from the first byte), `smtp://user:password@host:587` (STARTTLS required: a password is never
+//! sent in clear), `smtp://host:587` without a login (STARTTLS when the server offers it; add
+//! `?tls=required` to insist). Only a server on this machine (a loopback address) is spoken to
+//! without TLS. The URL — its password above all — never appears in Debug, Display, logs, errors
+//! or mails.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::AsyncSmtpTransport;
-use lettre::transport::smtp::authentication::Mechanism;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncTransport, Message, Tokio1Executor};
 
 use crate::sync::{FailureReport, Notifier, NotifyError};
 
 /// How long one delivery may take before it fails.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How the connection to the mail server is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// TLS from the first byte (`smtps://`).
+    ImplicitTls,
+    /// STARTTLS, or no mail at all (`smtp://` with a login, or `?tls=required`): a password is
+    /// never sent in clear.
+    StartTlsRequired,
+    /// STARTTLS when the server offers it (`smtp://` without a login).
+    StartTlsIfOffered,
+    /// No TLS: only to a server on this machine (`smtp://` to a loopback address), or when the
+    /// URL says `?tls=none` for a loopback address.
+    LoopbackPlain,
+}
+
+/// The mail server a URL names, with its login and how the connection is protected.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpServer {
+    host: String,
+    port: u16,
+    login: Option<(String, String)>,
+    security: SmtpSecurity,
+}
+
+impl std::fmt::Debug for SmtpServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpServer")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("login", &self.login.as_ref().map(|(user, _)| user))
+            .field("security", &self.security)
+            .finish()
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+impl SmtpServer {
+    /// Reads `smtp://[user:password@]host[:port][?tls=required|none]` or
+    /// `smtps://[user:password@]host[:port]`.
+    ///
+    /// # Errors
+    /// [`SmtpError::Url`] saying what is wrong, never showing the URL.
+    pub fn parse(url: &str) -> Result<Self, SmtpError> {
+        let bad = |reason: &str| SmtpError::Url {
+            reason: reason.to_owned(),
+        };
+        let scheme = url.split(':').next().unwrap_or_default();
+        if !matches!(scheme, "smtp" | "smtps") {
+            return Err(SmtpError::Url {
+                reason: format!("the scheme must be smtp or smtps, not {scheme:?}"),
+            });
+        }
+        let parsed = url::Url::parse(url).map_err(|_| bad("it cannot be read as a URL"))?;
+        let host = parsed
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| bad("it names no server"))?
+            .to_owned();
+        let decode = |text: &str| {
+            percent_decode(text).ok_or_else(|| bad("its user or password is not valid UTF-8"))
+        };
+        let login = match (parsed.username(), parsed.password()) {
+            ("", None) => None,
+            (user, password) => Some((decode(user)?, decode(password.unwrap_or_default())?)),
+        };
+        let tls = parsed
+            .query_pairs()
+            .find(|(k, _)| k == "tls")
+            .map(|(_, v)| v.into_owned());
+        let loopback = is_loopback(&host);
+        let security = match (scheme, tls.as_deref()) {
+            ("smtps", None) => SmtpSecurity::ImplicitTls,
+            ("smtps", Some(_)) => return Err(bad("smtps:// takes no tls= setting")),
+            (_, Some("required")) => SmtpSecurity::StartTlsRequired,
+            (_, Some("none")) if loopback => SmtpSecurity::LoopbackPlain,
+            (_, Some("none")) => {
+                return Err(bad(
+                    "tls=none is only for a server on this machine; use smtps:// or tls=required",
+                ));
+            }
+            (_, Some(_)) => return Err(bad("tls= must be required or none")),
+            (_, None) if loopback => SmtpSecurity::LoopbackPlain,
+            (_, None) if login.is_some() => SmtpSecurity::StartTlsRequired,
+            (_, None) => SmtpSecurity::StartTlsIfOffered,
+        };
+        let port = parsed.port().unwrap_or(match security {
+            SmtpSecurity::ImplicitTls => 465,
+            SmtpSecurity::LoopbackPlain => 25,
+            _ => 587,
+        });
+        Ok(Self {
+            host,
+            port,
+            login,
+            security,
+        })
+    }
+
+    /// How the connection is protected.
+    pub fn security(&self) -> SmtpSecurity {
+        self.security
+    }
+
+    fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, SmtpError> {
+        let tls = |host: &str| {
+            TlsParameters::new(host.to_owned()).map_err(|e| SmtpError::Url {
+                reason: format!("TLS cannot be set up for the server: {e}"),
+            })
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
+            .port(self.port)
+            .timeout(Some(SMTP_TIMEOUT))
+            .authentication(vec![Mechanism::Plain, Mechanism::Login]);
+        builder = match self.security {
+            SmtpSecurity::ImplicitTls => builder.tls(Tls::Wrapper(tls(&self.host)?)),
+            SmtpSecurity::StartTlsRequired => builder.tls(Tls::Required(tls(&self.host)?)),
+            SmtpSecurity::StartTlsIfOffered => builder.tls(Tls::Opportunistic(tls(&self.host)?)),
+            SmtpSecurity::LoopbackPlain => builder.tls(Tls::None),
+        };
+        if let Some((user, password)) = &self.login {
+            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        Ok(builder.build())
+    }
+}
+
+/// `%xx` escapes of a URL's user part decoded.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = text.get(i + 1..i + 3)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
 
 /// An SMTP notifier that cannot be built; says which setting to fix.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -93,20 +250,8 @@ impl SmtpNotifier {
         to: &[impl AsRef<str>],
         reply_to: Option<&str>,
     ) -> Result<Self, SmtpError> {
-        let scheme = url.split(':').next().unwrap_or_default();
-        if !matches!(scheme, "smtp" | "smtps") {
-            return Err(SmtpError::Url {
-                reason: format!("the scheme must be smtp or smtps, not {scheme:?}"),
-            });
-        }
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| SmtpError::Url {
-                // lettre's message describes the part it could not read, not the URL.
-                reason: e.to_string().replace(url, "…"),
-            })?
-            .timeout(Some(SMTP_TIMEOUT))
-            .authentication(vec![Mechanism::Plain, Mechanism::Login])
-            .build();
+        let server = SmtpServer::parse(url)?;
+        let transport = server.transport()?;
         let to = to
             .iter()
             .map(|a| mailbox("recipient", a.as_ref()))
@@ -201,6 +346,52 @@ impl Notifier for SmtpNotifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_is_never_sent_without_tls_except_to_this_machine() {
+        for (url, security, port) in [
+            ("smtps://u:p@mail.acme.is", SmtpSecurity::ImplicitTls, 465),
+            (
+                "smtp://u:p@mail.acme.is",
+                SmtpSecurity::StartTlsRequired,
+                587,
+            ),
+            (
+                "smtp://u:p@mail.acme.is:2525",
+                SmtpSecurity::StartTlsRequired,
+                2525,
+            ),
+            ("smtp://mail.acme.is", SmtpSecurity::StartTlsIfOffered, 587),
+            (
+                "smtp://mail.acme.is?tls=required",
+                SmtpSecurity::StartTlsRequired,
+                587,
+            ),
+            (
+                "smtp://u:p@127.0.0.1:2525",
+                SmtpSecurity::LoopbackPlain,
+                2525,
+            ),
+            ("smtp://localhost", SmtpSecurity::LoopbackPlain, 25),
+            ("smtp://[::1]:25?tls=none", SmtpSecurity::LoopbackPlain, 25),
+        ] {
+            let server = SmtpServer::parse(url).unwrap();
+            assert_eq!((server.security(), server.port), (security, port), "{url}");
+        }
+        for url in [
+            "smtp://u:p@mail.acme.is?tls=none",
+            "smtps://mail.acme.is?tls=required",
+            "smtp://mail.acme.is?tls=maybe",
+        ] {
+            assert!(SmtpServer::parse(url).is_err(), "{url}");
+        }
+        let server = SmtpServer::parse("smtps://mailer:p%40ss%20w@mail.acme.is").unwrap();
+        assert_eq!(
+            server.login,
+            Some(("mailer".to_owned(), "p@ss w".to_owned()))
+        );
+        assert!(!format!("{server:?}").contains("p@ss"));
+    }
 
     #[test]
     fn html_is_escaped() {

@@ -143,3 +143,32 @@ async fn a_refused_login_is_an_error_that_does_not_show_the_password() {
     assert!(error.contains("SMTP server"), "{error}");
     assert!(!error.contains("wrong-password-7"), "{error}");
 }
+
+#[tokio::test]
+async fn a_server_without_starttls_gets_no_password_when_tls_is_required() {
+    let (url, dir) = server();
+    // The test server offers no STARTTLS: with TLS required nothing may be sent.
+    let notifier = SmtpNotifier::new(
+        &format!("{url}?tls=required"),
+        "tls-required@nordurljos.is",
+        &["b@nordurljos.is"],
+        None,
+    )
+    .unwrap()
+    .with_timeout(Duration::from_secs(5));
+    let world = FakeWorld::start(config()).await.unwrap();
+    let _demo = DemoCompany::seed(&world);
+    let failing = world
+        .engine
+        .backfill(Utc::now() - chrono::Duration::days(30))
+        .await;
+    let report = FailureReport::for_report(&failing, &config()).unwrap();
+    let error = notifier.notify(&report).await.unwrap_err().to_string();
+    assert!(error.contains("SMTP server"), "{error}");
+    assert!(!error.contains("smtp-secret-42"), "{error}");
+    let sent = std::fs::read_dir(&dir).unwrap().flatten().any(|entry| {
+        std::fs::read_to_string(entry.path())
+            .is_ok_and(|text| text.contains("tls-required@nordurljos.is"))
+    });
+    assert!(!sent, "nothing was delivered without TLS");
+}
