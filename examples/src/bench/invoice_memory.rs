@@ -39,6 +39,9 @@ pub struct InvoiceProbe {
     pub booked: u64,
     /// Invoices the engine reported as failed.
     pub failed: usize,
+    /// Posts whose invoice number was not above the one posted before (0 when every invoice
+    /// was posted once, in Moment's order).
+    pub out_of_order: u64,
     /// Wall-clock time of the backfill.
     pub elapsed: Duration,
     /// The process's peak resident set size in KiB, where the system tells it.
@@ -49,10 +52,11 @@ impl InvoiceProbe {
     /// The one line a probe process prints.
     pub fn to_line(&self) -> String {
         format!(
-            "invoice-probe invoices={} booked={} failed={} elapsed_ms={} peak_rss_kib={}",
+            "invoice-probe invoices={} booked={} failed={} out_of_order={} elapsed_ms={} peak_rss_kib={}",
             self.invoices,
             self.booked,
             self.failed,
+            self.out_of_order,
             self.elapsed.as_millis(),
             self.peak_rss_kib
                 .map_or_else(|| "unknown".to_owned(), |k| k.to_string())
@@ -69,6 +73,7 @@ impl InvoiceProbe {
             invoices: 0,
             booked: 0,
             failed: 0,
+            out_of_order: 0,
             elapsed: Duration::ZERO,
             peak_rss_kib: None,
         };
@@ -78,6 +83,7 @@ impl InvoiceProbe {
                 "invoices" => probe.invoices = value.parse().ok()?,
                 "booked" => probe.booked = value.parse().ok()?,
                 "failed" => probe.failed = value.parse().ok()?,
+                "out_of_order" => probe.out_of_order = value.parse().ok()?,
                 "elapsed_ms" => probe.elapsed = Duration::from_millis(value.parse().ok()?),
                 "peak_rss_kib" => probe.peak_rss_kib = value.parse().ok(),
                 _ => return None,
@@ -163,6 +169,9 @@ impl MomentSource for GeneratedMoment {
 #[derive(Default)]
 struct CountingDkPlus {
     booked: Arc<AtomicU64>,
+    /// The last invoice number posted, and how many posts were not above the one before.
+    last: AtomicU64,
+    out_of_order: Arc<AtomicU64>,
 }
 
 #[async_trait]
@@ -219,6 +228,14 @@ impl DkPlusTarget for CountingDkPlus {
 
     async fn create_invoice(&self, invoice: &SalesInvoiceCreate) -> PortResult<SalesInvoice> {
         let number = 100_000 + self.booked.fetch_add(1, Ordering::SeqCst);
+        let moment_number = invoice
+            .reference
+            .as_deref()
+            .and_then(|r| r.parse::<u64>().ok())
+            .unwrap_or(0);
+        if self.last.swap(moment_number, Ordering::SeqCst) >= moment_number {
+            self.out_of_order.fetch_add(1, Ordering::SeqCst);
+        }
         Ok(SalesInvoice {
             number: Some(InvoiceNumber::new(number.to_string())),
             reference: invoice.reference.clone(),
@@ -258,6 +275,7 @@ pub async fn probe_invoices(invoices: usize) -> Result<InvoiceProbe, BenchError>
         .map_err(|e| BenchError::Setup(e.to_string()))?;
     let dkplus = CountingDkPlus::default();
     let booked = dkplus.booked.clone();
+    let out_of_order = dkplus.out_of_order.clone();
     let engine = SyncEngine::new(GeneratedMoment { workload }, dkplus, config)
         .with_store(store, Scope::new("probe", "probe"));
     let started = Instant::now();
@@ -272,6 +290,7 @@ pub async fn probe_invoices(invoices: usize) -> Result<InvoiceProbe, BenchError>
     Ok(InvoiceProbe {
         invoices,
         booked: booked.load(Ordering::SeqCst),
+        out_of_order: out_of_order.load(Ordering::SeqCst),
         failed: report.failures().count(),
         elapsed,
         peak_rss_kib: peak_rss_kib(),

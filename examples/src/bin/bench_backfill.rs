@@ -455,14 +455,14 @@ fn invoice_memory(invoices: usize, figures: &mut Figures) -> bool {
     let mut peaks = Vec::new();
     for n in sizes {
         match invoice_probe_in_child(n) {
-            Ok(p) if p.failed == 0 && p.booked == n as u64 => {
+            Ok(p) if p.failed == 0 && p.booked == n as u64 && p.out_of_order == 0 => {
                 print_probe(p.invoices, p.elapsed, p.peak_rss_kib);
                 peaks.push(p.peak_rss_kib);
             }
             Ok(p) => {
                 eprintln!(
-                    "the probe for {n} invoices is wrong: {} booked, {} failed",
-                    p.booked, p.failed
+                    "the probe for {n} invoices is wrong: {} booked, {} failed, {} out of order",
+                    p.booked, p.failed, p.out_of_order
                 );
                 return false;
             }

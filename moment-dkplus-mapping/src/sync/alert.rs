@@ -63,12 +63,19 @@ impl std::fmt::Debug for AlertPolicy {
     }
 }
 
-/// The stable key of a failure's kind (`claimed_elsewhere`, `dkplus`, …).
+/// The stable key of a failure's kind (`claimed_elsewhere`, `dkplus`, …), with the kind of a
+/// system's error (a refused token and an outage are different alerts).
 fn failure_kind(failure: &SyncFailure) -> String {
-    serde_json::to_value(failure)
+    let kind = serde_json::to_value(failure)
         .ok()
         .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_owned))
-        .unwrap_or_else(|| "failure".to_owned())
+        .unwrap_or_else(|| "failure".to_owned());
+    match failure {
+        SyncFailure::Moment(error) | SyncFailure::DkPlus { error, .. } => {
+            format!("{kind}:{:?}", error.kind)
+        }
+        _ => kind,
+    }
 }
 
 fn chrono(d: Duration) -> chrono::Duration {
@@ -109,10 +116,13 @@ impl AlertPolicy {
         let sync = &report.report;
         let mut items = Vec::new();
         if let Some(stopped) = &sync.stopped {
-            items.push(Item::Lasting(format!(
-                "alert:stopped:{}",
-                failure_kind(&stopped.failure)
-            )));
+            let key = format!("alert:stopped:{}", failure_kind(&stopped.failure));
+            // A system out of reach is transient; a refused token needs a person at once.
+            items.push(if stopped.failure.retry_later() {
+                Item::Transient(key)
+            } else {
+                Item::Lasting(key)
+            });
         }
         if !sync.listing_failures.is_empty() {
             items.push(Item::Transient("alert:listing".to_owned()));
@@ -150,24 +160,19 @@ impl AlertPolicy {
         }
     }
 
-    /// When a transient failure was first seen in its current stretch: a gap longer than the
-    /// transient time since it was last seen starts a new stretch.
-    async fn lasting_since(&self, key: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+    /// When a transient failure was first seen in its current stretch: unseen for longer than
+    /// the remind time (a day), it starts a new stretch (runs an hour apart still see one
+    /// stretch). `None` when the store cannot be read: the failure then counts as lasting.
+    async fn lasting_since(&self, key: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let first_key = format!("{key}:first-seen");
         let last_key = format!("{key}:last-seen");
-        let first = self
-            .store
-            .notified(&self.scope, &first_key)
-            .await
-            .ok()
-            .flatten();
-        let last = self
-            .store
-            .notified(&self.scope, &last_key)
-            .await
-            .ok()
-            .flatten();
-        let gap = chrono(self.settings.transient_after);
+        let first = self.store.notified(&self.scope, &first_key).await.ok()?;
+        let last = self.store.notified(&self.scope, &last_key).await.ok()?;
+        let gap = chrono(
+            self.settings
+                .remind_every
+                .max(self.settings.transient_after),
+        );
         let since = match (first, last) {
             (Some(first), Some(last)) if now - last <= gap => first,
             _ => {
@@ -176,7 +181,7 @@ impl AlertPolicy {
             }
         };
         let _ = self.store.mark_notified(&self.scope, &last_key, now).await;
-        since
+        Some(since)
     }
 
     /// The keys of the report that are due now; empty when nothing is.
@@ -193,8 +198,11 @@ impl AlertPolicy {
                     }
                 }
                 Item::Transient(key) => {
-                    let since = self.lasting_since(&key, now).await;
-                    if now - since >= chrono(self.settings.transient_after)
+                    let lasted = match self.lasting_since(&key, now).await {
+                        Some(since) => now - since,
+                        None => chrono(self.settings.transient_after),
+                    };
+                    if lasted >= chrono(self.settings.transient_after)
                         && !self
                             .sent_within(&key, now, self.settings.remind_every)
                             .await
@@ -371,5 +379,25 @@ mod tests {
         }
         assert_eq!(sent.reports().len(), 1);
         assert!(sent.reports()[0].subject.contains("stopped"));
+
+        // DK+ out of reach is another cause: not hidden by the token's alert, and transient.
+        let mut sync = SyncReport::empty(Utc::now());
+        sync.stopped = Some(crate::sync::Stopped {
+            failure: SyncFailure::DkPlus {
+                what: "connection check".into(),
+                error: PortError::new(System::DkPlus, PortErrorKind::Unavailable, "timed out"),
+            },
+            not_attempted: 40,
+        });
+        let outage = FailureReport::for_report(&sync, &config()).unwrap();
+        let (patient, outage_sent) = super::tests::policy(
+            &store,
+            AlertSettings {
+                transient_after: Duration::ZERO,
+                ..AlertSettings::default()
+            },
+        );
+        patient.notify(&outage).await.unwrap();
+        assert_eq!(outage_sent.reports().len(), 1, "a different cause");
     }
 }

@@ -84,7 +84,11 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                 let (read, new) = self
                     .read_dkplus_into_ledger(None, Seeding::Complete)
                     .await?;
-                tracing::info!(invoices = read, new, "ledger seeded from DK+'s invoices");
+                tracing::info!(
+                    invoices = read.len(),
+                    new,
+                    "ledger seeded from DK+'s invoices"
+                );
                 ctx.store
                     .set_flag(&ctx.scope, SEEDED, started)
                     .await
@@ -94,29 +98,39 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             .map(|_| ())
     }
 
-    /// Brings the ledger up to date with DK+ once per run: seeded (once per scope), then every
-    /// invoice DK+ shows as changed since the last such scan — less the settle time, which
-    /// exceeds DK+'s delay before a booked invoice shows — noted in it, a page of up to 500
-    /// invoices per request. `true` when the ledger then knows every reference DK+ holds, so an
-    /// invoice it does not know needs no look-up of its own before its post; `false` in a dry
-    /// run or when DK+ could not be read (every invoice is then looked up on its own).
+    /// Brings the ledger up to date with DK+ when this run has not done so for the settle time
+    /// less the claim lease: seeded (once per scope), then every invoice DK+ shows as changed
+    /// since the last such scan — less the settle time, which exceeds DK+'s delay before a
+    /// booked invoice shows — noted in it, in pages. `true` when the ledger then knows every
+    /// reference DK+ holds, so an invoice it does not know needs no look-up of its own before
+    /// its post; `false` in a dry run, when DK+ could not be read, or when DK+'s listing did not
+    /// show an invoice this engine posted (DK+ then does not behave as the scan assumes: every
+    /// invoice is looked up on its own).
     pub(crate) async fn ledger_is_current(&self) -> bool {
-        *self
-            .cache
-            .ledger_current
-            .get_or_init(|| async {
-                if self.ctx.dkplus.is_dry_run() {
-                    return false;
-                }
-                match self.scan_dkplus_invoices().await {
-                    Ok(()) => true,
-                    Err(failure) => {
-                        tracing::warn!(%failure, "could not bring the invoice ledger up to date with DK+; looking every invoice up on its own");
-                        false
-                    }
-                }
-            })
-            .await
+        if self.ctx.dkplus.is_dry_run() {
+            return false;
+        }
+        let fresh_for = self
+            .ctx
+            .config
+            .settle_time()
+            .saturating_sub(self.ctx.config.claim_lease());
+        let mut verdict = self.cache.ledger_current.lock().await;
+        if let Some((at, current)) = *verdict
+            && at.elapsed() < fresh_for
+        {
+            return current;
+        }
+        let checked_at = std::time::Instant::now();
+        let current = match self.scan_dkplus_invoices().await {
+            Ok(()) => true,
+            Err(failure) => {
+                tracing::warn!(%failure, "the invoice ledger is not up to date with DK+; looking every invoice up on its own");
+                false
+            }
+        };
+        *verdict = Some((checked_at, current));
+        current
     }
 
     async fn scan_dkplus_invoices(&self) -> Result<(), SyncFailure> {
@@ -137,25 +151,52 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             .checked_sub_signed(margin)
             .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
         let started = Utc::now();
-        let (read, new) = self
+        let (seen, new) = self
             .read_dkplus_into_ledger(Some(from), Seeding::NewOnly)
             .await?;
-        tracing::debug!(invoices = read, new, since = %from, "DK+'s recent invoices noted in the ledger");
+        tracing::debug!(invoices = seen.len(), new, since = %from, "DK+'s recent invoices noted in the ledger");
+        // The scan's own check: every invoice this engine posted in the window, long enough ago
+        // for DK+ to show it, must be in the listing.
+        let shown_within = chrono::Duration::from_std(
+            ctx.config
+                .settle_time()
+                .saturating_sub(ctx.config.claim_lease()),
+        )
+        .unwrap_or(chrono::Duration::MAX);
+        let missing = ctx.missing_from_listing(from, started - shown_within, &seen);
+        if let Some(reference) = missing {
+            return Err(SyncFailure::DkPlus {
+                what: format!(
+                    "listing of DK+'s recently changed invoices (it does not show invoice {reference}, which this integration posted)"
+                ),
+                error: crate::ports::PortError::new(
+                    crate::ports::System::DkPlus,
+                    crate::ports::PortErrorKind::Other,
+                    "the listing is incomplete",
+                ),
+            });
+        }
         ctx.store
             .set_flag(&ctx.scope, SCANNED, started)
             .await
             .map_err(store)
     }
 
-    /// Reads DK+'s invoices (all, or those changed after `modified_after`) in pages and notes
-    /// their references in the ledger as posted, with their DK+ numbers, as `seeding` says. Returns how many were read and how many were new.
+    /// Reads DK+'s invoices (all, or those changed after `modified_after`) page by page until an
+    /// empty page, and notes their references in the ledger as posted, with their DK+ numbers,
+    /// as `seeding` says. Returns the references read and how many entries were written.
     async fn read_dkplus_into_ledger(
         &self,
         modified_after: Option<DateTime<Utc>>,
         seeding: Seeding,
-    ) -> Result<(usize, usize), SyncFailure> {
+    ) -> Result<(std::collections::HashSet<String>, usize), SyncFailure> {
         let ctx = self.ctx;
+        let failed = |error| SyncFailure::DkPlus {
+            what: "listing of DK+'s invoices (for the invoice ledger)".into(),
+            error,
+        };
         let mut known = Vec::new();
+        let mut previous_page: Option<Vec<Option<String>>> = None;
         let mut page = 1;
         loop {
             let query = InvoiceQuery {
@@ -165,33 +206,40 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                 per_page: SEED_PAGE,
                 ..InvoiceQuery::default()
             };
-            let invoices =
-                ctx.dkplus
-                    .list_invoices(&query)
-                    .await
-                    .map_err(|error| SyncFailure::DkPlus {
-                        what: "listing of DK+'s invoices (for the invoice ledger)".into(),
-                        error,
-                    })?;
-            let full = invoices.len() as u64 >= u64::from(SEED_PAGE);
+            let invoices = ctx.dkplus.list_invoices(&query).await.map_err(failed)?;
+            if invoices.is_empty() {
+                break;
+            }
+            // DK+ may cap the page size below what was asked: pages are read until one is
+            // empty, and one that repeats the last (a paging DK+ does not do) stops the read.
+            let numbers: Vec<Option<String>> = invoices
+                .iter()
+                .map(|i| i.number.as_ref().map(ToString::to_string))
+                .collect();
+            if previous_page.as_ref() == Some(&numbers) {
+                return Err(failed(crate::ports::PortError::new(
+                    crate::ports::System::DkPlus,
+                    crate::ports::PortErrorKind::Other,
+                    format!("page {page} repeats page {}", page - 1),
+                )));
+            }
+            previous_page = Some(numbers);
             known.extend(invoices.into_iter().filter_map(|invoice| {
                 let reference = invoice.reference?.trim().to_owned();
                 (!reference.is_empty()).then(|| (reference, invoice.number.map(|n| n.to_string())))
             }));
-            if !full {
-                break;
-            }
             page += 1;
         }
+        let seen = known.iter().map(|(r, _)| r.clone()).collect();
         if known.is_empty() {
-            return Ok((0, 0));
+            return Ok((seen, 0));
         }
         let new = ctx
             .store
             .seed_ledger(&ctx.scope, &known, Utc::now(), seeding)
             .await
             .map_err(store)?;
-        Ok((known.len(), new))
+        Ok((seen, new))
     }
 
     /// The ledger's word on an invoice before anything is read from DK+: posted (and Moment's
@@ -229,10 +277,14 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         Ok(LedgerView::Posted(done.with(OutcomeStatus::AlreadyPresent)))
     }
 
-    /// Forgets what the store knew of the invoice's customer and products in DK+ (after a VAT
-    /// check failed on it): the next attempt reads them from DK+ again.
+    /// Forgets what the store knew of the invoice's customer, project and products in DK+ (after
+    /// a VAT check failed on them, DK+ refused the invoice or booked it differently): the next
+    /// attempt reads them from DK+ again.
     pub(crate) async fn forget_vat_facts(&self, mapped: &MappedInvoice) {
         self.forget(Record::Customer(&mapped.customer_number)).await;
+        if let Some(project) = &mapped.project_number {
+            self.forget(Record::Project(project)).await;
+        }
         for product in &mapped.products {
             self.forget(Record::Product(&product.create.item_code))
                 .await;

@@ -45,9 +45,38 @@ pub(crate) struct Context<M, D> {
     /// How many objects' outcomes could not be written to the store: a catch-up during which
     /// one was lost does not move its cursor, so the object is listed again.
     pub(crate) unrecorded: std::sync::atomic::AtomicU64,
+    /// The invoices this engine posted lately (reference, when the post went out), newest
+    /// last: each scan of DK+'s recent invoices must show them.
+    recent_posts: Mutex<std::collections::VecDeque<(String, DateTime<Utc>)>>,
 }
 
+/// How many recent posts an engine keeps for the scan's check.
+const RECENT_POSTS: usize = 1024;
+
 impl<M, D> Context<M, D> {
+    /// Notes an invoice this engine posted (DK+ answered with its number).
+    pub(crate) fn note_posted(&self, reference: &str, at: DateTime<Utc>) {
+        let mut recent = self.recent_posts.lock().unwrap_or_else(|p| p.into_inner());
+        if recent.len() >= RECENT_POSTS {
+            recent.pop_front();
+        }
+        recent.push_back((reference.to_owned(), at));
+    }
+
+    /// An invoice this engine posted between `from` and `until` that `seen` lacks.
+    pub(crate) fn missing_from_listing(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        seen: &std::collections::HashSet<String>,
+    ) -> Option<String> {
+        let recent = self.recent_posts.lock().unwrap_or_else(|p| p.into_inner());
+        recent
+            .iter()
+            .find(|(reference, at)| *at > from && *at <= until && !seen.contains(reference))
+            .map(|(reference, _)| reference.clone())
+    }
+
     pub(crate) fn new(moment: M, dkplus: D, config: IntegrationConfig) -> Self {
         Self {
             moment,
@@ -62,6 +91,7 @@ impl<M, D> Context<M, D> {
             owner: owner_id(),
             seeded: tokio::sync::OnceCell::new(),
             unrecorded: std::sync::atomic::AtomicU64::new(0),
+            recent_posts: Mutex::new(std::collections::VecDeque::new()),
         }
     }
 }

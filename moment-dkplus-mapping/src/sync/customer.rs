@@ -90,7 +90,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             .await;
         // Confirmed in DK+ as Moment has it now (within the recheck time): nothing to read or
         // send.
-        let fingerprint = customer_fingerprint(&mapped);
+        let fingerprint = customer_fingerprint(&mapped, &customer);
         if let Some(value) = self.known(Record::Customer(number), &fingerprint).await {
             self.mark_dk_customer(
                 number,

@@ -228,7 +228,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                 // Confirmed earlier as Moment would write it now: no DK+ read.
                 let fingerprint = map_customer(customer, &self.ctx.config)
                     .ok()
-                    .map(|mapped| customer_fingerprint(&mapped));
+                    .map(|mapped| customer_fingerprint(&mapped, customer));
                 let record = Record::Customer(&number);
                 if let Some(fingerprint) = &fingerprint
                     && let Some(value) = self.known(record, fingerprint).await

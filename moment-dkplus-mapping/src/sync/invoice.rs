@@ -373,7 +373,12 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
     ) -> Result<ObjectOutcome, SyncFailure> {
         match answer {
             Ok(booked) => {
-                outcome.warnings.extend(booked_differently(mapped, &booked));
+                let differences = booked_differently(mapped, &booked);
+                if !differences.is_empty() {
+                    // What the store remembered of the customer or a product may be stale.
+                    self.forget_vat_facts(mapped).await;
+                }
+                outcome.warnings.extend(differences);
                 let number = booked.number.as_ref().map(|n| n.to_string());
                 Ok(self.posted(outcome, mapped, number))
             }
@@ -400,10 +405,15 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
                     other => Err(existing_failure(mapped, other)),
                 }
             }
-            Err(error) => Err(SyncFailure::DkPlus {
-                what: "invoice".into(),
-                error,
-            }),
+            Err(error) => {
+                // Refused: a customer, project or product the store remembered may be gone or
+                // changed in DK+; the next attempt reads them again.
+                self.forget_vat_facts(mapped).await;
+                Err(SyncFailure::DkPlus {
+                    what: "invoice".into(),
+                    error,
+                })
+            }
         }
     }
 
@@ -418,6 +428,9 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         {
             // Said once per run, with the first and last numbers (see `Run::number_series`).
             self.note_number_series(&mapped.reference, n.trim());
+        }
+        if !self.ctx.dkplus.is_dry_run() {
+            self.ctx.note_posted(&mapped.reference, chrono::Utc::now());
         }
         outcome.dkplus_number = number;
         outcome.with(OutcomeStatus::Created)

@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use super::run::Run;
 use crate::ports::{DkPlusTarget, MomentSource};
 use crate::rules::MappedCustomer;
+use moment_client::Customer;
 
 /// The DK+ record a fact is about.
 #[derive(Clone, Copy, Debug)]
@@ -36,9 +37,19 @@ impl Record<'_> {
     }
 }
 
-/// The fingerprint of a customer as the integration would write it: every field it sends.
-pub(crate) fn customer_fingerprint(mapped: &MappedCustomer) -> String {
-    serde_json::to_string(&mapped.write).unwrap_or_default()
+/// The fingerprint of a customer as the integration would write it — every field it sends —
+/// and its kennitala in Moment, which decides the customer's identity (DK+ keeps no kennitala
+/// on the customer, so it is not among the fields sent).
+pub(crate) fn customer_fingerprint(mapped: &MappedCustomer, customer: &Customer) -> String {
+    format!(
+        "{}\nkennitala={}",
+        serde_json::to_string(&mapped.write).unwrap_or_default(),
+        customer
+            .organization_number
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or_default()
+    )
 }
 
 /// What a customer fact says: whether DK+ has the customer VAT-exempt.
@@ -81,7 +92,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
         if Utc::now() - at >= recheck {
             return None;
         }
-        let (noted_for, value) = value.split_once('\n')?;
+        let (noted_for, value) = value.rsplit_once('\n')?;
         (noted_for == fingerprint).then(|| value.to_owned())
     }
 

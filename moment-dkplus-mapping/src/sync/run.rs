@@ -33,8 +33,8 @@ pub(crate) struct RunCache {
     pub(crate) dk_projects: SingleFlight<ProjectNumber, ()>,
     pub(crate) dk_products: SingleFlight<ItemCode, Option<Decimal>>,
     pub(crate) sales_person: SingleFlight<(), Result<(), SyncFailure>>,
-    /// Whether the invoice ledger was brought up to date with DK+ in this run.
-    pub(crate) ledger_current: tokio::sync::OnceCell<bool>,
+    /// When this run last brought the invoice ledger up to date with DK+, and whether it could.
+    pub(crate) ledger_current: tokio::sync::Mutex<Option<(std::time::Instant, bool)>>,
     /// Which Moment customer each DK+ customer number belongs to in this run.
     pub(crate) customer_owners: Mutex<HashMap<CustomerNumber, CustomerId>>,
 }
