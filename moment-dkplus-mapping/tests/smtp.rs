@@ -45,6 +45,18 @@ fn received(dir: &PathBuf, marker: &str) -> serde_json::Value {
     }
 }
 
+/// A real failure report: the demo company's backfill, in which one invoice needs a person.
+async fn failure_report() -> (FakeWorld, FailureReport) {
+    let world = FakeWorld::start(config()).await.unwrap();
+    let _demo = DemoCompany::seed(&world);
+    let failing = world
+        .engine
+        .backfill(Utc::now() - chrono::Duration::days(30))
+        .await;
+    let report = FailureReport::for_report(&failing, &config()).expect("a failure");
+    (world, report)
+}
+
 fn config() -> IntegrationConfig {
     IntegrationConfig::builder()
         .sales_person("vef")
@@ -56,13 +68,7 @@ fn config() -> IntegrationConfig {
 #[tokio::test]
 async fn a_failure_report_arrives_as_a_utf8_mail_with_text_and_html_and_no_secret() {
     let (url, dir) = server();
-    let world = FakeWorld::start(config()).await.unwrap();
-    let _demo = DemoCompany::seed(&world);
-    let report = world
-        .engine
-        .backfill(Utc::now() - chrono::Duration::days(30))
-        .await;
-    let mut failure_report = FailureReport::for_report(&report, &config()).expect("a failure");
+    let (world, mut failure_report) = failure_report().await;
     let marker = format!("próf-{}", std::process::id());
     failure_report.subject = format!("{} — {marker}", failure_report.subject);
 
@@ -126,19 +132,7 @@ async fn a_refused_login_is_an_error_that_does_not_show_the_password() {
     let notifier = SmtpNotifier::new(&wrong, "a@nordurljos.is", &["b@nordurljos.is"], None)
         .unwrap()
         .with_timeout(Duration::from_secs(3));
-    let report = FailureReport::for_report(
-        &moment_dkplus_mapping::sync::SyncReport::empty(Utc::now()),
-        &config(),
-    );
-    // An empty report needs nobody; build one by hand through a failing world instead.
-    assert!(report.is_none());
-    let world = FakeWorld::start(config()).await.unwrap();
-    let _demo = DemoCompany::seed(&world);
-    let failing = world
-        .engine
-        .backfill(Utc::now() - chrono::Duration::days(30))
-        .await;
-    let report = FailureReport::for_report(&failing, &config()).unwrap();
+    let (_world, report) = failure_report().await;
     let error = notifier.notify(&report).await.unwrap_err().to_string();
     assert!(error.contains("SMTP server"), "{error}");
     assert!(!error.contains("wrong-password-7"), "{error}");
@@ -156,13 +150,7 @@ async fn a_server_without_starttls_gets_no_password_when_tls_is_required() {
     )
     .unwrap()
     .with_timeout(Duration::from_secs(5));
-    let world = FakeWorld::start(config()).await.unwrap();
-    let _demo = DemoCompany::seed(&world);
-    let failing = world
-        .engine
-        .backfill(Utc::now() - chrono::Duration::days(30))
-        .await;
-    let report = FailureReport::for_report(&failing, &config()).unwrap();
+    let (_world, report) = failure_report().await;
     let error = notifier.notify(&report).await.unwrap_err().to_string();
     assert!(error.contains("SMTP server"), "{error}");
     assert!(!error.contains("smtp-secret-42"), "{error}");

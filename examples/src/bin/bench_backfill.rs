@@ -410,70 +410,94 @@ fn print_targets(figures: &Figures) {
     );
 }
 
-/// Runs the customer memory probes; `false` when one failed.
-fn customer_memory(customers: usize, figures: &mut Figures) -> bool {
-    let mut sizes = vec![customers / 10, customers / 2, customers];
-    sizes.retain(|&n| n > 0);
-    sizes.dedup();
-    println!(
-        "\nPeak memory of a customer backfill (concurrency {PROBE_CONCURRENCY}; stand-ins that store nothing; one process each):"
-    );
-    println!("  {:>10} {:>9} {:>12}", "customers", "time", "peak RSS");
+/// What one memory probe process reported: how many objects, how long, the peak, and what
+/// was wrong with its result (if anything).
+struct ProbeResult {
+    count: usize,
+    elapsed: Duration,
+    peak_rss_kib: Option<u64>,
+    wrong: Option<String>,
+}
+
+/// Runs one probe process per size, prints a row each and returns the peaks; `None` when a
+/// probe failed or its result was wrong.
+fn memory_probes(
+    title: &str,
+    what: &str,
+    sizes: Vec<usize>,
+    run: impl Fn(usize) -> Result<ProbeResult, String>,
+) -> Option<Vec<Option<u64>>> {
+    println!("\n{title}:");
+    println!("  {:>10} {:>9} {:>12}", what, "time", "peak RSS");
     let mut peaks = Vec::new();
-    for n in sizes {
-        match probe_in_child(n) {
-            Ok(p) if p.failed == 0 && p.created == n as u64 => {
-                print_probe(p.customers, p.elapsed, p.peak_rss_kib);
-                peaks.push(p.peak_rss_kib);
+    for n in sizes.into_iter().filter(|&n| n > 0) {
+        match run(n) {
+            Ok(ProbeResult {
+                wrong: Some(problem),
+                ..
+            }) => {
+                eprintln!("the probe for {n} {what} is wrong: {problem}");
+                return None;
             }
             Ok(p) => {
-                eprintln!(
-                    "the probe for {n} customers is wrong: {} created, {} failed",
-                    p.created, p.failed
-                );
-                return false;
+                print_probe(p.count, p.elapsed, p.peak_rss_kib);
+                peaks.push(p.peak_rss_kib);
             }
             Err(e) => {
                 eprintln!("{e}");
-                return false;
+                return None;
             }
         }
     }
-    figures.customer_memory_ratio = growth(&peaks);
-    true
+    Some(peaks)
+}
+
+/// Runs the customer memory probes (a tenth, half, all); `false` when one failed.
+fn customer_memory(customers: usize, figures: &mut Figures) -> bool {
+    let peaks = memory_probes(
+        &format!(
+            "Peak memory of a customer backfill (concurrency {PROBE_CONCURRENCY}; the SQLite store; stand-ins that store nothing; one process each)"
+        ),
+        "customers",
+        vec![customers / 10, customers / 2, customers],
+        |n| {
+            probe_in_child(n).map(|p| ProbeResult {
+                count: p.customers,
+                elapsed: p.elapsed,
+                peak_rss_kib: p.peak_rss_kib,
+                wrong: (p.failed != 0 || p.created != n as u64)
+                    .then(|| format!("{} created, {} failed", p.created, p.failed)),
+            })
+        },
+    );
+    figures.customer_memory_ratio = peaks.as_deref().and_then(growth);
+    peaks.is_some()
 }
 
 /// Runs the invoice memory probes (a tenth, then all); `false` when one failed.
 fn invoice_memory(invoices: usize, figures: &mut Figures) -> bool {
-    let mut sizes = vec![invoices / 10, invoices];
-    sizes.retain(|&n| n > 0);
-    sizes.dedup();
-    println!(
-        "\nPeak memory of an invoice backfill in number order (concurrency {PROBE_CONCURRENCY}; the SQLite store; stand-ins that keep nothing; one process each):"
+    let peaks = memory_probes(
+        &format!(
+            "Peak memory of an invoice backfill in number order (concurrency {PROBE_CONCURRENCY}; the SQLite store; stand-ins that keep nothing; one process each)"
+        ),
+        "invoices",
+        vec![invoices / 10, invoices],
+        |n| {
+            invoice_probe_in_child(n).map(|p| ProbeResult {
+                count: p.invoices,
+                elapsed: p.elapsed,
+                peak_rss_kib: p.peak_rss_kib,
+                wrong: (p.failed != 0 || p.booked != n as u64 || p.out_of_order != 0).then(|| {
+                    format!(
+                        "{} booked, {} failed, {} out of order",
+                        p.booked, p.failed, p.out_of_order
+                    )
+                }),
+            })
+        },
     );
-    println!("  {:>10} {:>9} {:>12}", "invoices", "time", "peak RSS");
-    let mut peaks = Vec::new();
-    for n in sizes {
-        match invoice_probe_in_child(n) {
-            Ok(p) if p.failed == 0 && p.booked == n as u64 && p.out_of_order == 0 => {
-                print_probe(p.invoices, p.elapsed, p.peak_rss_kib);
-                peaks.push(p.peak_rss_kib);
-            }
-            Ok(p) => {
-                eprintln!(
-                    "the probe for {n} invoices is wrong: {} booked, {} failed, {} out of order",
-                    p.booked, p.failed, p.out_of_order
-                );
-                return false;
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                return false;
-            }
-        }
-    }
-    figures.memory_ratio = growth(&peaks);
-    true
+    figures.memory_ratio = peaks.as_deref().and_then(growth);
+    peaks.is_some()
 }
 
 fn print_probe(count: usize, elapsed: Duration, peak: Option<u64>) {
