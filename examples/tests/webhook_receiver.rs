@@ -14,8 +14,8 @@ use axum::http::HeaderName;
 use chrono::Utc;
 use dkplus_client::DkPlusClient;
 use moment_client::{CustomerId, InvoiceId, MomentClient};
-use moment_dkplus_examples::webhook::secret::SharedSecret;
-use moment_dkplus_examples::webhook::server::{ReceiverState, WEBHOOK_PATH, router};
+use moment_dkplus_mapping::receiver::SharedSecret;
+use moment_dkplus_mapping::receiver::http::{ReceiverState, WEBHOOK_PATH, router};
 use moment_dkplus_mapping::receiver::{
     Handled, QueueInbox, QueueSettings, RetrySchedule, SafetyNet, WebhookQueue,
 };

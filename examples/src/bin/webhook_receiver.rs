@@ -53,7 +53,7 @@ use moment_dkplus_examples::notify::alerting_notifier;
 use moment_dkplus_examples::setup::{Setup, init_logging};
 use moment_dkplus_examples::shutdown::stop_signal;
 use moment_dkplus_examples::webhook::ReceiverSettings;
-use moment_dkplus_examples::webhook::server::{ReceiverState, WEBHOOK_PATH, router};
+use moment_dkplus_mapping::receiver::http::{ReceiverState, WEBHOOK_PATH, router};
 use moment_dkplus_mapping::receiver::{SafetyNet, WebhookQueue};
 use moment_dkplus_mapping::sync::VerifyProblem;
 use moment_dkplus_mapping::{Notifier, SyncEngine};

@@ -1,7 +1,6 @@
-//! The webhook receiver's HTTP side ([`server`]: the secret, the size, the store before the
-//! answer) and its settings ([`ReceiverSettings`], from the environment). The durable queue,
-//! its worker and the safety net are the library's
-//! ([`moment_dkplus_mapping::receiver`]); [`secret`] is the shared secret.
+//! The webhook receiver's settings ([`ReceiverSettings`], from the environment). Everything
+//! else is the library's ([`moment_dkplus_mapping::receiver`]): the HTTP side as an axum
+//! router, the shared secret, the durable queue, its worker and the safety net.
 //!
 //! | variable | required | meaning |
 //! |---|---|---|
@@ -11,13 +10,10 @@
 //! | `WEBHOOK_MAX_BODY_BYTES` | no | largest body accepted (default 65536) |
 //! | `WEBHOOK_MAX_ATTEMPTS` | no | attempts before an event is given up and kept for a person (1 to 100, default 10) |
 //! | `WEBHOOK_RETRY_SECONDS` | no | the wait before an event that could not be handled yet is tried again, doubling up to 15 minutes (1 to 900, default 30) |
-//! | `WEBHOOK_LEASE_SECONDS` | no | how long a receiver holds an event before another may take it over after a crash (10 to 3600, default 300) |
+//! | `WEBHOOK_LEASE_SECONDS` | no | how long a receiver holds an event before another may take it over after a crash (10 to 3600, default 600; at least twice the claim lease) |
 //! | `WEBHOOK_BACKFILL_MINUTES` | no | minutes between safety-net catch-ups (default 60, `0` turns it off) |
 //!
 //! Received events wait in the store (`STORE_URL`, see [`Setup`](crate::setup::Setup)).
-
-pub mod secret;
-pub mod server;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -26,7 +22,7 @@ use axum::http::HeaderName;
 use moment_dkplus_mapping::receiver::{QueueSettings, RetrySchedule};
 
 use crate::setup::SetupError;
-use secret::SharedSecret;
+use moment_dkplus_mapping::receiver::SharedSecret;
 
 /// The default header that may carry the secret.
 pub const DEFAULT_SECRET_HEADER: &str = "x-webhook-secret";

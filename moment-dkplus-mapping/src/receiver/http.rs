@@ -1,17 +1,44 @@
-//! The HTTP side of the receiver: checks the secret and the size, stores the body in the
-//! store's queue, answers.
+//! The HTTP side of the receiver (feature `server`): an axum [`Router`] that checks the shared
+//! secret and the size, stores the body in the store's queue, and only then answers — to embed
+//! in a service's own axum app:
+//!
+//! ```no_run
+//! # use moment_dkplus_mapping::receiver::{QueueInbox, SharedSecret};
+//! # use moment_dkplus_mapping::receiver::http::{ReceiverState, router};
+//! # fn app(inbox: QueueInbox) -> axum::Router {
+//! let webhooks = router(ReceiverState {
+//!     inbox,
+//!     secret: SharedSecret::new("a-long-random-shared-secret").unwrap(),
+//!     secret_header: axum::http::HeaderName::from_static("x-webhook-secret"),
+//!     max_body_bytes: 64 * 1024,
+//! });
+//! axum::Router::new().merge(webhooks) // … and the service's own routes
+//! # }
+//! ```
+//!
+//! Tower layers trace every request, end one that takes longer than [`REQUEST_TIMEOUT`], and
+//! refuse a body over the limit before it is read whole.
+
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::to_bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State};
 use axum::http::header::CONTENT_LENGTH;
 use axum::http::{HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use moment_client::webhook::{self, WebhookObject};
-use moment_dkplus_mapping::receiver::QueueInbox;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
 
+use super::QueueInbox;
 use super::secret::SharedSecret;
+
+/// The longest a webhook request may take (storing an event takes milliseconds; a store that
+/// does not answer in this time gets Moment's delivery refused, and Moment sends it again).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The path Moment posts to.
 pub const WEBHOOK_PATH: &str = "/webhooks/moment";
@@ -31,12 +58,20 @@ pub struct ReceiverState {
     pub max_body_bytes: usize,
 }
 
-/// The receiver's routes: `POST` [`WEBHOOK_PATH`] and `GET` [`HEALTH_PATH`].
+/// The receiver's routes: `POST` [`WEBHOOK_PATH`] and `GET` [`HEALTH_PATH`], with the tower
+/// layers.
 pub fn router(state: ReceiverState) -> Router {
+    let limit = state.max_body_bytes;
     Router::new()
         .route(WEBHOOK_PATH, post(receive))
         .route(HEALTH_PATH, get(|| async { "ok" }))
         .with_state(state)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(TraceLayer::new_for_http())
 }
 
 fn answer(status: StatusCode, text: impl Into<String>) -> Response {
