@@ -710,6 +710,17 @@ async fn the_program_receives_a_webhook_and_transfers_the_invoice() {
         .await
         .unwrap();
     assert_eq!(health.text().await.unwrap(), "ok");
+    let healthz = reqwest::get(url.replace(WEBHOOK_PATH, "/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(healthz.status(), 200);
+    // The set-up is checked in the background; ready once Moment and DK+ answered.
+    let readyz = url.replace(WEBHOOK_PATH, "/readyz");
+    wait_until("the receiver is ready", || {
+        let readyz = readyz.clone();
+        async move { reqwest::get(&readyz).await.is_ok_and(|r| r.status() == 200) }
+    })
+    .await;
     let (status, _) = post(&url, invoice_webhook(&world, 501)).await;
     assert_eq!(status, 401, "no secret");
     let (status, _) = post(&with_secret(&url), invoice_webhook(&world, 501)).await;
@@ -727,6 +738,20 @@ async fn the_program_receives_a_webhook_and_transfers_the_invoice() {
     let ledger = store.ledger(&scope(&world)).await.unwrap();
     assert_eq!(ledger.len(), 1);
     assert_eq!(ledger[0].reference, "1001");
+    let metrics = reqwest::get(url.replace(WEBHOOK_PATH, "/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "moment_dkplus_ready 1",
+        "moment_dkplus_webhook_events{state=\"done\"} 1",
+        "moment_dkplus_ledger_invoices{state=\"posted\"} 1",
+        "moment_dkplus_objects_due 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
     child.kill().unwrap();
     child.wait().unwrap();
     let log = std::fs::read_to_string(dir.join("receiver.log")).unwrap();
@@ -813,6 +838,57 @@ async fn the_program_mails_a_failure_that_needs_a_person_through_a_real_smtp_ser
     assert!(
         !log.contains("smtp-secret-42"),
         "the SMTP password is never logged: {log}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_program_listens_at_once_and_says_when_its_set_up_is_wrong() {
+    let world = demo_world().await;
+    let dir = temp_dir("program-not-ready");
+    let store_url = format!("sqlite:{}", dir.join("state.db").display());
+    let mut env = program_env(&world, &store_url);
+    for (name, value) in &mut env {
+        if name == "DKPLUS_TOKEN" {
+            *value = "a-token-dkplus-refuses".to_owned();
+        }
+    }
+    let log = std::fs::File::create(dir.join("receiver.log")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_webhook_receiver"))
+        .env_clear()
+        .envs(env)
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let url = tokio::task::spawn_blocking(move || listening_url(stdout))
+        .await
+        .unwrap();
+    // Webhooks are stored even so; readiness says what is wrong.
+    let (status, _) = post(&with_secret(&url), invoice_webhook(&world, 501)).await;
+    assert_eq!(status, 202);
+    let readyz = url.replace(WEBHOOK_PATH, "/readyz");
+    wait_until("readiness reports the wrong set-up", || {
+        let readyz = readyz.clone();
+        async move {
+            match reqwest::get(&readyz).await {
+                Ok(r) if r.status() == 503 => r
+                    .text()
+                    .await
+                    .is_ok_and(|t| t.starts_with("the set-up is wrong")),
+                _ => false,
+            }
+        }
+    })
+    .await;
+    assert!(child.try_wait().unwrap().is_none(), "still running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let log = std::fs::read_to_string(dir.join("receiver.log")).unwrap();
+    assert!(
+        !log.contains("a-token-dkplus-refuses"),
+        "the token is never logged: {log}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -10,8 +10,14 @@
 //! Invoices, Customers and Projects with the URL
 //! `https://<your host>/webhooks/moment?secret=<WEBHOOK_SECRET>` (serve it over https, e.g.
 //! behind a reverse proxy: the secret is in the URL). A proxy may instead send the secret in
-//! the `X-Webhook-Secret` header (`WEBHOOK_SECRET_HEADER` renames it). `GET /health` answers
-//! `ok`.
+//! the `X-Webhook-Secret` header (`WEBHOOK_SECRET_HEADER` renames it).
+//!
+//! It listens at once and checks the set-up with Moment and DK+ in the background, so no
+//! webhook is refused while a system is slow at start. `GET /health` and `GET /healthz` answer
+//! `ok` while it runs; `GET /readyz` answers `200 ready` once the set-up is verified and `503`
+//! with what is wrong (a refused token, an unknown sales person) otherwise; `GET /metrics` gives
+//! Prometheus gauges: readiness, webhook events by state, ledger invoices by state, objects due
+//! for another attempt.
 //!
 //! How it keeps every event it acknowledged:
 //! 1. a request without the secret gets `401`, a body over `WEBHOOK_MAX_BODY_BYTES` (64 KiB)
@@ -53,11 +59,48 @@ use moment_dkplus_examples::notify::alerting_notifier;
 use moment_dkplus_examples::setup::{Setup, init_logging};
 use moment_dkplus_examples::shutdown::stop_signal;
 use moment_dkplus_examples::webhook::ReceiverSettings;
-use moment_dkplus_mapping::receiver::http::{ReceiverState, WEBHOOK_PATH, router};
+use moment_dkplus_mapping::receiver::http::{
+    Operations, Readiness, ReadyState, ReceiverState, WEBHOOK_PATH, operations_router, router,
+};
 use moment_dkplus_mapping::receiver::{SafetyNet, WebhookQueue};
 use moment_dkplus_mapping::sync::VerifyProblem;
-use moment_dkplus_mapping::{Notifier, SyncEngine};
+use moment_dkplus_mapping::{DkPlusTarget, MomentSource, Notifier, SyncEngine};
 use tokio::sync::watch;
+
+/// Checks the set-up until it works or is found wrong, and says so in `readiness`: wrong
+/// credentials or settings are reported (and logged) at once; a system that is down is asked
+/// again every 30 s.
+async fn verify_in_background<M: MomentSource, D: DkPlusTarget>(
+    engine: Arc<SyncEngine<M, D>>,
+    readiness: Readiness,
+) {
+    loop {
+        match engine.verify().await {
+            Ok(()) => {
+                tracing::info!("the set-up with Moment and DK+ is verified");
+                readiness.set(ReadyState::Ready);
+                return;
+            }
+            Err(e) => {
+                let fatal = e.problems.iter().any(|p| match p {
+                    VerifyProblem::DkPlusAccess(err) | VerifyProblem::MomentAccess(err) => {
+                        !err.is_transient()
+                    }
+                    _ => true,
+                });
+                if fatal {
+                    tracing::error!(
+                        "{e}; webhooks are stored but cannot be transferred until it is fixed"
+                    );
+                    readiness.set(ReadyState::Wrong(e.to_string()));
+                    return;
+                }
+                tracing::warn!("{e}; events wait in the store; checking again in 30 s");
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+        }
+    }
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -86,21 +129,6 @@ async fn main() -> ExitCode {
         SyncEngine::new(setup.moment, setup.dkplus, setup.config)
             .with_store(store, setup.scope.clone()),
     );
-
-    // Wrong credentials stop it here; a service that is down only delays the work.
-    if let Err(e) = engine.verify().await {
-        let fatal = e.problems.iter().any(|p| match p {
-            VerifyProblem::DkPlusAccess(err) | VerifyProblem::MomentAccess(err) => {
-                !err.is_transient()
-            }
-            _ => true,
-        });
-        if fatal {
-            eprintln!("{e}");
-            return ExitCode::from(1);
-        }
-        tracing::warn!("{e}; starting anyway, events wait in the store until it can be reached");
-    }
 
     let notifier: Arc<dyn Notifier> = match alerting_notifier(
         |name| std::env::var(name).ok(),
@@ -136,12 +164,21 @@ async fn main() -> ExitCode {
         .unwrap_or_else(|_| settings.listen.to_string());
     // The first line on stdout says where it listens (scripts and tests read it).
     println!("listening on http://{address}{WEBHOOK_PATH}");
+    // It listens at once and checks the set-up in the background: webhooks are stored (and
+    // wait) while Moment or DK+ is slow to answer at start; /readyz says how the check went.
+    let readiness = Readiness::default();
+    let check = tokio::spawn(verify_in_background(engine.clone(), readiness.clone()));
     let app = router(ReceiverState {
         inbox: queue.inbox(),
         secret: settings.secret,
         secret_header: settings.secret_header,
         max_body_bytes: settings.max_body_bytes,
-    });
+    })
+    .merge(operations_router(Operations {
+        store: engine.store().clone(),
+        scope: setup.scope.clone(),
+        readiness,
+    }));
     let serve = axum::serve(listener, app).with_graceful_shutdown(async {
         stop_signal().await;
         tracing::info!("stopping: no new webhooks are accepted");
@@ -157,6 +194,7 @@ async fn main() -> ExitCode {
     };
 
     let _ = stop.send(true);
+    check.abort();
     let finish = async {
         if !worker_task.is_finished() {
             let _ = worker_task.await;

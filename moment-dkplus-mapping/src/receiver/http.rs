@@ -145,3 +145,155 @@ async fn receive(State(state): State<ReceiverState>, request: Request) -> Respon
         }
     }
 }
+
+/// Where a service says it is alive.
+pub const HEALTHZ_PATH: &str = "/healthz";
+/// Where a service says whether its set-up was verified (load balancers send traffic then).
+pub const READYZ_PATH: &str = "/readyz";
+/// Prometheus metrics, in the text format.
+pub const METRICS_PATH: &str = "/metrics";
+
+/// Whether the service's set-up (tokens, keys, the sales person) was verified: set by the
+/// service when its check in the background ends; read by [`READYZ_PATH`] and the metrics.
+#[derive(Clone, Debug, Default)]
+pub struct Readiness(std::sync::Arc<std::sync::Mutex<ReadyState>>);
+
+/// What the background check found so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ReadyState {
+    /// Still checking (the service already accepts webhooks: they wait in the store).
+    #[default]
+    Verifying,
+    /// The set-up works.
+    Ready,
+    /// The set-up is wrong, in words (what to fix); webhooks are still stored.
+    Wrong(String),
+}
+
+impl Readiness {
+    /// Records what the check found.
+    pub fn set(&self, state: ReadyState) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = state;
+    }
+
+    /// What the check found so far.
+    pub fn get(&self) -> ReadyState {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// What the operations routes read.
+#[derive(Clone)]
+pub struct Operations {
+    /// The store whose queue, ledger and objects the metrics count.
+    pub store: std::sync::Arc<dyn crate::store::Store>,
+    /// Whose books.
+    pub scope: crate::store::Scope,
+    /// The set-up check's state.
+    pub readiness: Readiness,
+}
+
+/// `GET` [`HEALTHZ_PATH`] (alive: `200 ok`), [`READYZ_PATH`] (`200 ready` once the set-up was
+/// verified, `503` with what is wrong or that it is still being checked) and [`METRICS_PATH`]
+/// (Prometheus text: readiness, webhook events by state, ledger invoices by state, objects due
+/// for another attempt). Serve them where only operators reach them.
+pub fn operations_router(operations: Operations) -> Router {
+    Router::new()
+        .route(HEALTHZ_PATH, get(|| async { "ok" }))
+        .route(READYZ_PATH, get(readyz))
+        .route(METRICS_PATH, get(metrics))
+        .with_state(operations)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+}
+
+async fn readyz(State(ops): State<Operations>) -> Response {
+    match ops.readiness.get() {
+        ReadyState::Ready => answer(StatusCode::OK, "ready"),
+        ReadyState::Verifying => answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "verifying the set-up with Moment and DK+",
+        ),
+        ReadyState::Wrong(problem) => answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the set-up is wrong: {problem}"),
+        ),
+    }
+}
+
+async fn metrics(State(ops): State<Operations>) -> Response {
+    use crate::store::{JobState, LedgerState};
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let ready = u8::from(ops.readiness.get() == ReadyState::Ready);
+    let _ = writeln!(
+        out,
+        "# HELP moment_dkplus_ready Whether the set-up was verified (1) or not yet or wrongly (0).\n# TYPE moment_dkplus_ready gauge\nmoment_dkplus_ready {ready}"
+    );
+    let _ = writeln!(
+        out,
+        "# HELP moment_dkplus_webhook_events Webhook events in the store's queue, by state.\n# TYPE moment_dkplus_webhook_events gauge"
+    );
+    for state in [
+        JobState::Queued,
+        JobState::Leased,
+        JobState::Done,
+        JobState::Dead,
+    ] {
+        match ops.store.jobs(&ops.scope, state).await {
+            Ok(jobs) => {
+                let _ = writeln!(
+                    out,
+                    "moment_dkplus_webhook_events{{state=\"{}\"}} {}",
+                    state.key(),
+                    jobs.len()
+                );
+            }
+            Err(e) => return answer(StatusCode::SERVICE_UNAVAILABLE, format!("{e}")),
+        }
+    }
+    let ledger = match ops.store.ledger(&ops.scope).await {
+        Ok(ledger) => ledger,
+        Err(e) => return answer(StatusCode::SERVICE_UNAVAILABLE, format!("{e}")),
+    };
+    let _ = writeln!(
+        out,
+        "# HELP moment_dkplus_ledger_invoices Invoices in the ledger, by state.\n# TYPE moment_dkplus_ledger_invoices gauge"
+    );
+    for state in [
+        LedgerState::Claimed,
+        LedgerState::Posting,
+        LedgerState::Posted,
+        LedgerState::OutcomeUnknown,
+        LedgerState::Failed,
+        LedgerState::NeedsPerson,
+    ] {
+        let count = ledger.iter().filter(|e| e.state == state).count();
+        let _ = writeln!(
+            out,
+            "moment_dkplus_ledger_invoices{{state=\"{}\"}} {count}",
+            state.key()
+        );
+    }
+    match ops.store.due_objects(&ops.scope, chrono::Utc::now()).await {
+        Ok(due) => {
+            let _ = writeln!(
+                out,
+                "# HELP moment_dkplus_objects_due Objects an earlier run could not transfer, due for another attempt.\n# TYPE moment_dkplus_objects_due gauge\nmoment_dkplus_objects_due {}",
+                due.len()
+            );
+        }
+        Err(e) => return answer(StatusCode::SERVICE_UNAVAILABLE, format!("{e}")),
+    }
+    (
+        StatusCode::OK,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
+}
