@@ -105,7 +105,9 @@ impl Drop for Fakes {
     }
 }
 
-/// A program run with the shared environment; its stderr goes to a log file.
+/// A program run with the shared environment; its stderr (and, but for a receiver's, its
+/// stdout) goes to a log file — never to a pipe nobody drains, which would stop the program
+/// once the pipe is full.
 struct Program {
     name: String,
     child: Child,
@@ -114,17 +116,33 @@ struct Program {
 
 impl Program {
     fn start(bin: &str, name: &str, args: &[&str], env: &[(String, String)], dir: &Path) -> Self {
+        Self::spawn(bin, name, args, env, dir, false)
+    }
+
+    fn spawn(
+        bin: &str,
+        name: &str,
+        args: &[&str],
+        env: &[(String, String)],
+        dir: &Path,
+        read_stdout: bool,
+    ) -> Self {
         let log = dir.join(format!("{name}.log"));
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&log)
             .unwrap();
+        let stdout = if read_stdout {
+            Stdio::piped()
+        } else {
+            Stdio::from(file.try_clone().unwrap())
+        };
         let child = Command::new(bin)
             .args(args)
             .env_clear()
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdout(Stdio::piped())
+            .stdout(stdout)
             .stderr(file)
             .spawn()
             .unwrap();
@@ -139,7 +157,15 @@ impl Program {
     fn receiver(name: &str, port: u16, env: &[(String, String)], dir: &Path) -> Self {
         let mut env = env.to_vec();
         env.push(("WEBHOOK_LISTEN".into(), format!("127.0.0.1:{port}")));
-        let mut program = Self::start(env!("CARGO_BIN_EXE_webhook_receiver"), name, &[], &env, dir);
+        // A receiver writes one line to stdout (where it listens), read here.
+        let mut program = Self::spawn(
+            env!("CARGO_BIN_EXE_webhook_receiver"),
+            name,
+            &[],
+            &env,
+            dir,
+            true,
+        );
         let mut line = String::new();
         BufReader::new(program.child.stdout.as_mut().unwrap())
             .read_line(&mut line)
