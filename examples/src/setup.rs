@@ -319,13 +319,29 @@ impl Setup {
 
 /// Sends log lines to stderr. `RUST_LOG` overrides `default_filter` (e.g. `RUST_LOG=info`).
 pub fn init_logging(default_filter: &str) {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
-    // A second call (tests) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .try_init();
+        // Colours only for a person at a terminal, never in a log file.
+        .with_ansi(std::io::stderr().is_terminal());
+    // A second call (tests) keeps the first subscriber.
+    match std::env::var("LOG_FORMAT").ok().as_deref().map(str::trim) {
+        Some("json") => {
+            let _ = builder.json().flatten_event(true).try_init();
+        }
+        None | Some("" | "text") => {
+            let _ = builder.try_init();
+        }
+        Some(other) => {
+            let _ = builder.try_init();
+            tracing::warn!(
+                "LOG_FORMAT is {other:?}: use json (one JSON object per line) or text; logging text"
+            );
+        }
+    }
 }
 
 #[cfg(test)]

@@ -853,6 +853,7 @@ async fn the_program_listens_at_once_and_says_when_its_set_up_is_wrong() {
             *value = "a-token-dkplus-refuses".to_owned();
         }
     }
+    env.push(("LOG_FORMAT".to_owned(), "json".to_owned()));
     let log = std::fs::File::create(dir.join("receiver.log")).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_webhook_receiver"))
         .env_clear()
@@ -890,5 +891,13 @@ async fn the_program_listens_at_once_and_says_when_its_set_up_is_wrong() {
         !log.contains("a-token-dkplus-refuses"),
         "the token is never logged: {log}"
     );
+    // LOG_FORMAT=json: one JSON object per line, for a log collector.
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty());
+    for line in lines {
+        let record: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+        assert!(record.get("level").is_some(), "{line}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
