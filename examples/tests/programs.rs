@@ -321,3 +321,43 @@ async fn the_demo_runs_two_passes_and_passes_its_own_checks() {
     // The surcharge is folded into the unit price in DK+: 18 500 × 1.125.
     assert!(text.contains("4 × 20812.5"), "{out:?}");
 }
+
+#[test]
+fn the_receiver_lists_every_setting_with_its_variable() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_webhook_receiver"))
+        .arg("--help")
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    // Every variable the receiver reads: each quoted upper-case name in the files that read
+    // them, so a new setting cannot be left out of --help.
+    let mut variables = vec!["RUST_LOG".to_owned()];
+    for file in ["src/setup.rs", "src/webhook/mod.rs", "src/notify.rs"] {
+        let text =
+            std::fs::read_to_string(format!("{}/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        for quoted in text.split('"').skip(1).step_by(2) {
+            if quoted.len() >= 4
+                && quoted.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                && !variables.iter().any(|v| v == quoted)
+            {
+                variables.push(quoted.to_owned());
+            }
+        }
+    }
+    assert!(variables.len() > 20, "{variables:?}");
+    for variable in &variables {
+        assert!(
+            help.contains(variable.as_str()),
+            "--help does not list {variable}"
+        );
+    }
+    let wrong = std::process::Command::new(env!("CARGO_BIN_EXE_webhook_receiver"))
+        .arg("--port")
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("unknown argument \"--port\""));
+}

@@ -67,6 +67,41 @@ use moment_dkplus_mapping::sync::VerifyProblem;
 use moment_dkplus_mapping::{DkPlusTarget, MomentSource, Notifier, SyncEngine};
 use tokio::sync::watch;
 
+/// Every setting, with its variable (`--help`).
+const HELP: &str = "\
+usage: webhook_receiver [--help]
+
+Receives Moment's webhooks and transfers each changed customer, project and invoice to DK+.
+Every setting is an environment variable:
+
+  MOMENT_COMPANY          yes   Moment company code
+  MOMENT_API_KEY          yes   Moment API key (never printed)
+  DKPLUS_TOKEN            yes   DK+ API token (never printed)
+  DKPLUS_SALES_PERSON     yes   DK+ sales person number on every invoice
+  WEBHOOK_SECRET          yes   shared secret, at least 16 letters, digits, '-', '_' or '.'
+  WEBHOOK_SECRET_HEADER   no    header that may carry the secret (default X-Webhook-Secret)
+  WEBHOOK_LISTEN          no    address to listen on (default 127.0.0.1:8080)
+  WEBHOOK_MAX_BODY_BYTES  no    largest body accepted (default 65536)
+  WEBHOOK_RETRY_SECONDS   no    first wait before an event is tried again, doubling to 15 min (default 30)
+  WEBHOOK_LEASE_SECONDS   no    how long a receiver holds an event (default 600)
+  WEBHOOK_MAX_ATTEMPTS    no    attempts before an event is set aside with a report (default 10)
+  WEBHOOK_BACKFILL_MINUTES no   minutes between safety-net catch-ups; 0 turns it off (default 60)
+  STORE_URL               no    sqlite:path.db (default sqlite:moment-dkplus.db) or postgres://user:password@host/db
+  DKPLUS_COMPANY          no    a name for the DK+ company; keys the store with MOMENT_COMPANY (default default)
+  SETTLE_SECONDS          no    wait before an unclear post is looked up again (default 900)
+  CLAIM_LEASE_SECONDS     no    how long a process holds an invoice it posts (default 300)
+  CONCURRENCY             no    objects a catch-up transfers at a time, 1 to 64 (default 4)
+  ERROR_EMAIL             no    who receives failure reports (comma-separated with SMTP_URL)
+  SMTP_URL                no    smtps://user:password@host:465 or smtp://host:587; without it reports go to the log
+  ALERT_FROM              with SMTP_URL   sender of failure e-mails
+  ALERT_REPLY_TO          no    where replies to failure e-mails go
+  MOMENT_BASE_URL, DKPLUS_BASE_URL, MOMENT_PAGE_BASE   no   other API addresses; Moment's first page (0 or 1)
+  LOG_FORMAT              no    text (default) or json
+  RUST_LOG                no    log level (default info)
+
+Routes: POST /webhooks/moment, GET /health, /healthz, /readyz, /metrics.
+Every setting is described in docs/configuration.md.";
+
 /// Checks the set-up until it works or is found wrong, and says so in `readiness`: wrong
 /// credentials or settings are reported (and logged) at once; a system that is down is asked
 /// again every 30 s.
@@ -105,9 +140,18 @@ async fn verify_in_background<M: MomentSource, D: DkPlusTarget>(
 #[tokio::main]
 async fn main() -> ExitCode {
     init_logging("info");
-    if std::env::args().nth(1).is_some() {
-        eprintln!("usage: webhook_receiver (settings come from environment variables)");
-        return ExitCode::from(2);
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("--help" | "-h") => {
+            println!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!(
+                "unknown argument {other:?}: the settings come from environment variables\n\n{HELP}"
+            );
+            return ExitCode::from(2);
+        }
     }
     let (setup, settings) = match (Setup::from_env(), ReceiverSettings::from_env()) {
         (Ok(setup), Ok(settings)) => (setup, settings),
