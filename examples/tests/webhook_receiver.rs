@@ -669,6 +669,27 @@ fn listening_url(stdout: std::process::ChildStdout) -> String {
         .to_owned()
 }
 
+/// Starts the receiver program with `env` (its log in `dir/receiver.log`) and returns it with
+/// the URL it listens at.
+async fn start_receiver(
+    env: impl IntoIterator<Item = (String, String)>,
+    dir: &Path,
+) -> (std::process::Child, String) {
+    let log = std::fs::File::create(dir.join("receiver.log")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_webhook_receiver"))
+        .env_clear()
+        .envs(env)
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let url = tokio::task::spawn_blocking(move || listening_url(stdout))
+        .await
+        .unwrap();
+    (child, url)
+}
+
 fn program_env(world: &FakeWorld, store_url: &str) -> Vec<(String, String)> {
     [
         ("MOMENT_COMPANY", world.moment.company_code()),
@@ -693,18 +714,7 @@ async fn the_program_receives_a_webhook_and_transfers_the_invoice() {
     let world = demo_world().await;
     let dir = temp_dir("program");
     let store_url = format!("sqlite:{}", dir.join("state.db").display());
-    let log = std::fs::File::create(dir.join("receiver.log")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_webhook_receiver"))
-        .env_clear()
-        .envs(program_env(&world, &store_url))
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let url = tokio::task::spawn_blocking(move || listening_url(stdout))
-        .await
-        .unwrap();
+    let (mut child, url) = start_receiver(program_env(&world, &store_url), &dir).await;
 
     let health = reqwest::get(url.replace(WEBHOOK_PATH, "/health"))
         .await
@@ -781,18 +791,7 @@ async fn the_program_mails_a_failure_that_needs_a_person_through_a_real_smtp_ser
         ]
         .map(|(k, v)| (k.to_owned(), v)),
     );
-    let log = std::fs::File::create(dir.join("receiver.log")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_webhook_receiver"))
-        .env_clear()
-        .envs(env)
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let url = tokio::task::spawn_blocking(move || listening_url(stdout))
-        .await
-        .unwrap();
+    let (mut child, url) = start_receiver(env, &dir).await;
     // Invoice 1004's customer has no kennitala: a failure a person must fix.
     let (status, _) = post(&with_secret(&url), invoice_webhook(&world, 504)).await;
     assert_eq!(status, 202);
@@ -854,18 +853,7 @@ async fn the_program_listens_at_once_and_says_when_its_set_up_is_wrong() {
         }
     }
     env.push(("LOG_FORMAT".to_owned(), "json".to_owned()));
-    let log = std::fs::File::create(dir.join("receiver.log")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_webhook_receiver"))
-        .env_clear()
-        .envs(env)
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let url = tokio::task::spawn_blocking(move || listening_url(stdout))
-        .await
-        .unwrap();
+    let (mut child, url) = start_receiver(env, &dir).await;
     // Webhooks are stored even so; readiness says what is wrong.
     let (status, _) = post(&with_secret(&url), invoice_webhook(&world, 501)).await;
     assert_eq!(status, 202);
