@@ -9,7 +9,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use moment_dkplus_mapping::ObjectKind;
 use moment_dkplus_mapping::store::{
-    Claim, ClaimRequest, JobState, LedgerState, ObjectState, Scope, Seeding, Settlement, Store,
+    Claim, ClaimRequest, DigestItem, JobState, LedgerState, ObjectState, RunRecord, Scope, Seeding,
+    Settlement, Store,
 };
 use stores::{ALL, Kind, open, unique_scope};
 
@@ -406,6 +407,116 @@ async fn a_job_goes_to_one_worker_is_retried_and_dead_lettered() {
         assert_eq!(store.prune_jobs(&scope, at(300)).await.unwrap(), 1);
         assert!(store.jobs(&scope, JobState::Done).await.unwrap().is_empty());
         assert_eq!(store.jobs(&scope, JobState::Dead).await.unwrap().len(), 1);
+        // A person hands the dead letter out again: counted from its first attempt, once.
+        assert!(!store.requeue_dead(&scope, second, at(400)).await.unwrap());
+        assert!(store.requeue_dead(&scope, first, at(400)).await.unwrap());
+        assert!(!store.requeue_dead(&scope, first, at(400)).await.unwrap());
+        assert!(
+            !store
+                .requeue_dead(&unique_scope("elsewhere"), first, at(400))
+                .await
+                .unwrap()
+        );
+        assert!(store.jobs(&scope, JobState::Dead).await.unwrap().is_empty());
+        let again = store
+            .lease(&scope, "w6", at(400), lease)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((again.id, again.attempts), (first, 1), "{kind:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_object_runs_and_digest_items_are_listed() {
+    on_every_store("listing", |store, scope, kind| async move {
+        for (id, updated) in [(1, 10), (2, 30), (3, 20)] {
+            let state = ObjectState {
+                kind: ObjectKind::Invoice,
+                moment_id: id,
+                dkplus_key: None,
+                last_status: "needs_person".into(),
+                fingerprint: None,
+                last_error: Some("the customer has no kennitala: add it in Moment".into()),
+                next_attempt_at: Some(at(updated)),
+                updated_at: at(updated),
+            };
+            store.record_object(&scope, &state).await.unwrap();
+        }
+        let listed: Vec<i64> = store
+            .objects(&scope)
+            .await
+            .unwrap()
+            .iter()
+            .map(|o| o.moment_id)
+            .collect();
+        assert_eq!(
+            listed,
+            [2, 3, 1],
+            "{kind:?}: the most recently changed first"
+        );
+        assert!(
+            store
+                .objects(&unique_scope("other"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let run = |started: i64, failed: usize| {
+            let mut counts = moment_dkplus_mapping::sync::Counts::default();
+            counts.failed = failed;
+            RunRecord {
+                started_at: at(started),
+                finished_at: at(started + 5),
+                counts,
+                stopped: (failed > 1).then(|| "DK+ could not be reached".to_owned()),
+                listing_failures: Vec::new(),
+            }
+        };
+        store.record_run(&scope, &run(0, 0)).await.unwrap();
+        store.record_run(&scope, &run(100, 2)).await.unwrap();
+        store.record_run(&scope, &run(50, 1)).await.unwrap();
+        let recent = store.recent_runs(&scope, 2).await.unwrap();
+        assert_eq!(recent, vec![run(100, 2), run(50, 1)], "{kind:?}");
+        // A run 31 days later forgets those older than 30 days.
+        let later = 31 * 24 * 3600;
+        store.record_run(&scope, &run(later, 0)).await.unwrap();
+        assert_eq!(
+            store.recent_runs(&scope, 10).await.unwrap(),
+            vec![run(later, 0)],
+            "{kind:?}"
+        );
+
+        let item = |key: &str, text: &str, t: i64| DigestItem {
+            key: key.into(),
+            text: text.into(),
+            at: at(t),
+        };
+        store
+            .add_digest_item(&scope, &item("b", "Íslenskt nafn vantar", 2))
+            .await
+            .unwrap();
+        store
+            .add_digest_item(&scope, &item("a", "first", 1))
+            .await
+            .unwrap();
+        // A second note under the same key keeps the first.
+        store
+            .add_digest_item(&scope, &item("a", "second", 3))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.digest_items(&scope).await.unwrap(),
+            vec![item("a", "first", 1), item("b", "Íslenskt nafn vantar", 2)],
+            "{kind:?}"
+        );
+        store.clear_digest(&scope, &["a".to_owned()]).await.unwrap();
+        assert_eq!(
+            store.digest_items(&scope).await.unwrap(),
+            vec![item("b", "Íslenskt nafn vantar", 2)]
+        );
     })
     .await;
 }

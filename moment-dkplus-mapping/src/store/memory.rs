@@ -10,7 +10,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::ledger::{self, Claim, ClaimRequest, LedgerEntry, Settlement};
-use super::{Job, JobId, JobState, ObjectState, Scope, Store, StoreResult};
+use super::{
+    DigestItem, Job, JobId, JobState, ObjectState, RUNS_KEPT, RunRecord, Scope, Store, StoreResult,
+};
 use crate::sync::ObjectKind;
 
 #[derive(Default)]
@@ -23,6 +25,8 @@ struct State {
     next_job: i64,
     notified: HashMap<(Scope, String), DateTime<Utc>>,
     facts: HashMap<(Scope, String), (String, DateTime<Utc>)>,
+    runs: HashMap<Scope, Vec<RunRecord>>,
+    digest: HashMap<Scope, BTreeMap<String, DigestItem>>,
 }
 
 /// The store in memory, shared by every clone of the engine that holds it.
@@ -392,6 +396,93 @@ impl Store for MemoryStore {
         self.lock()
             .facts
             .insert((scope.clone(), key.to_owned()), (value.to_owned(), at));
+        Ok(())
+    }
+
+    async fn objects(&self, scope: &Scope) -> StoreResult<Vec<ObjectState>> {
+        let state = self.lock();
+        let mut objects: Vec<ObjectState> = state
+            .objects
+            .iter()
+            .filter(|((s, _, _), _)| s == scope)
+            .map(|(_, o)| o.clone())
+            .collect();
+        objects.sort_by(|a, b| {
+            b.updated_at
+                .cmp(&a.updated_at)
+                .then_with(|| a.kind.to_string().cmp(&b.kind.to_string()))
+                .then_with(|| a.moment_id.cmp(&b.moment_id))
+        });
+        Ok(objects)
+    }
+
+    async fn requeue_dead(
+        &self,
+        scope: &Scope,
+        id: JobId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut state = self.lock();
+        match state.jobs.get_mut(&id) {
+            Some((s, job)) if s == scope && job.state == JobState::Dead => {
+                job.state = JobState::Queued;
+                job.attempts = 0;
+                job.due = now;
+                job.worker = None;
+                job.lease_until = None;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn record_run(&self, scope: &Scope, run: &RunRecord) -> StoreResult<()> {
+        let mut state = self.lock();
+        let runs = state.runs.entry(scope.clone()).or_default();
+        runs.push(run.clone());
+        let oldest = run.finished_at - RUNS_KEPT;
+        runs.retain(|r| r.started_at >= oldest);
+        Ok(())
+    }
+
+    async fn recent_runs(&self, scope: &Scope, limit: u32) -> StoreResult<Vec<RunRecord>> {
+        let state = self.lock();
+        let mut runs: Vec<RunRecord> = state.runs.get(scope).cloned().unwrap_or_default();
+        // Most recent first; among equal start times the later recorded first (the databases'
+        // order by id).
+        runs.reverse();
+        runs.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+        runs.truncate(limit as usize);
+        Ok(runs)
+    }
+
+    async fn add_digest_item(&self, scope: &Scope, item: &DigestItem) -> StoreResult<()> {
+        self.lock()
+            .digest
+            .entry(scope.clone())
+            .or_default()
+            .entry(item.key.clone())
+            .or_insert_with(|| item.clone());
+        Ok(())
+    }
+
+    async fn digest_items(&self, scope: &Scope) -> StoreResult<Vec<DigestItem>> {
+        let state = self.lock();
+        let mut items: Vec<DigestItem> = state
+            .digest
+            .get(scope)
+            .map(|d| d.values().cloned().collect())
+            .unwrap_or_default();
+        items.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.key.cmp(&b.key)));
+        Ok(items)
+    }
+
+    async fn clear_digest(&self, scope: &Scope, keys: &[String]) -> StoreResult<()> {
+        if let Some(digest) = self.lock().digest.get_mut(scope) {
+            for key in keys {
+                digest.remove(key);
+            }
+        }
         Ok(())
     }
 }

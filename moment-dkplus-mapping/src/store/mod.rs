@@ -14,7 +14,9 @@
 //!   worker at a time, retried, and dead-lettered after too many attempts;
 //! - what has been **notified**, so alerts are not repeated;
 //! - what was last confirmed of a **DK+ record** (a customer, project or product), so an
-//!   unchanged one costs no DK+ read.
+//!   unchanged one costs no DK+ read;
+//! - the **recent runs** ([`RunRecord`], 30 days) and the **warnings waiting for the next
+//!   digest** ([`DigestItem`]), for the status page and the alert policy.
 //!
 //! Every change is one transaction: a process killed at any instant loses nothing and doubles
 //! nothing.
@@ -350,6 +352,76 @@ pub trait Store: Send + Sync {
         value: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
+
+    /// Every object's state, the most recently changed first (the status page).
+    async fn objects(&self, scope: &Scope) -> StoreResult<Vec<ObjectState>>;
+
+    /// Hands a dead-lettered job out again at `now`, with its attempts counted from zero (a
+    /// person asked for it). `Ok(false)` when the job is not dead-lettered (any more).
+    async fn requeue_dead(&self, scope: &Scope, id: JobId, now: DateTime<Utc>)
+    -> StoreResult<bool>;
+
+    /// Keeps what a run did, and forgets runs older than [`RUNS_KEPT`].
+    async fn record_run(&self, scope: &Scope, run: &RunRecord) -> StoreResult<()>;
+
+    /// The latest `limit` runs, the most recent first.
+    async fn recent_runs(&self, scope: &Scope, limit: u32) -> StoreResult<Vec<RunRecord>>;
+
+    /// Notes a warning for the next digest; one already waiting under `key` keeps its text and
+    /// time.
+    async fn add_digest_item(&self, scope: &Scope, item: &DigestItem) -> StoreResult<()>;
+
+    /// The warnings waiting for the next digest, oldest first.
+    async fn digest_items(&self, scope: &Scope) -> StoreResult<Vec<DigestItem>>;
+
+    /// Forgets the digest items under `keys` (they were sent).
+    async fn clear_digest(&self, scope: &Scope, keys: &[String]) -> StoreResult<()>;
+}
+
+/// How long [`Store::record_run`] keeps a run.
+pub const RUNS_KEPT: chrono::Duration = chrono::Duration::days(30);
+
+/// What one sync run did, as the status page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it finished.
+    pub finished_at: DateTime<Utc>,
+    /// Its outcomes by status.
+    pub counts: crate::sync::Counts,
+    /// Why it stopped early, in words, when it did.
+    pub stopped: Option<String>,
+    /// Listings of Moment that stopped early, in words.
+    pub listing_failures: Vec<String>,
+}
+
+impl RunRecord {
+    /// The record of a finished report.
+    pub fn of(report: &crate::sync::SyncReport) -> Self {
+        Self {
+            started_at: report.started_at,
+            finished_at: report.finished_at,
+            counts: report.counts,
+            stopped: report.stopped.as_ref().map(ToString::to_string),
+            listing_failures: report
+                .listing_failures
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        }
+    }
+}
+
+/// A warning waiting for the next digest mail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestItem {
+    /// What it is about (one item per key: a warned object, or a run warning's kind).
+    pub key: String,
+    /// The warning, in words.
+    pub text: String,
+    /// When it was first noted.
+    pub at: DateTime<Utc>,
 }
 
 /// Opens the store a URL names: `memory:`, `sqlite:path/to/file.db` (created when missing;

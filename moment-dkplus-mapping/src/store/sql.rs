@@ -96,7 +96,10 @@ macro_rules! sql_store {
     ($store:ty, $db:ty, $row:ty) => {
         use $crate::store::ledger::{self as protocol, Claim, ClaimRequest, LedgerEntry, Settlement};
         use $crate::store::sql::{db_error, millis, object_kind, time, NamedTimes, FLAGS, NOTIFIED};
-        use $crate::store::{Job, JobId, JobState, LedgerState, ObjectState, Scope, StoreError};
+        use $crate::store::{
+            DigestItem, Job, JobId, JobState, LedgerState, ObjectState, RunRecord, Scope, StoreError,
+            RUNS_KEPT,
+        };
         use sqlx::Row as _;
         use $crate::store::sql::WriteTx as _;
 
@@ -119,6 +122,27 @@ macro_rules! sql_store {
                 last_error: row.try_get("last_error")?,
                 updated_at: time(row.try_get("updated_at")?),
             })
+        }
+
+        /// An object's state from a row of `objects` (`None` for a kind this build does not
+        /// know).
+        fn object_of(row: &$row) -> Result<Option<ObjectState>, sqlx::Error> {
+            let kind: String = row.try_get("kind")?;
+            let Some(kind) = object_kind(&kind) else {
+                return Ok(None);
+            };
+            Ok(Some(ObjectState {
+                kind,
+                moment_id: row.try_get("moment_id")?,
+                dkplus_key: row.try_get("dkplus_key")?,
+                last_status: row.try_get("last_status")?,
+                fingerprint: row.try_get("fingerprint")?,
+                last_error: row.try_get("last_error")?,
+                next_attempt_at: row
+                    .try_get::<Option<i64>, _>("next_attempt_at")?
+                    .map(time),
+                updated_at: time(row.try_get("updated_at")?),
+            }))
         }
 
         fn job_of(row: &$row) -> Result<Job, sqlx::Error> {
@@ -532,27 +556,9 @@ macro_rules! sql_store {
                 .fetch_all(&mut *conn)
                 .await
                 .map_err(&fail)?;
-                let read = |row: &$row| -> Result<Option<ObjectState>, sqlx::Error> {
-                    let kind: String = row.try_get("kind")?;
-                    let Some(kind) = object_kind(&kind) else {
-                        return Ok(None);
-                    };
-                    Ok(Some(ObjectState {
-                        kind,
-                        moment_id: row.try_get("moment_id")?,
-                        dkplus_key: row.try_get("dkplus_key")?,
-                        last_status: row.try_get("last_status")?,
-                        fingerprint: row.try_get("fingerprint")?,
-                        last_error: row.try_get("last_error")?,
-                        next_attempt_at: row
-                            .try_get::<Option<i64>, _>("next_attempt_at")?
-                            .map(time),
-                        updated_at: time(row.try_get("updated_at")?),
-                    }))
-                };
                 let mut due = Vec::new();
                 for row in &rows {
-                    due.extend(read(row).map_err(&fail)?);
+                    due.extend(object_of(row).map_err(&fail)?);
                 }
                 Ok(due)
             }
@@ -787,6 +793,167 @@ macro_rules! sql_store {
                 at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
                 self.set_named_time(NOTIFIED, scope, key, at).await
+            }
+
+            async fn objects(&self, scope: &Scope) -> Result<Vec<ObjectState>, StoreError> {
+                let fail = db_error("reading the objects' states");
+                let mut conn = self.read().await?;
+                let rows = sqlx::query(
+                    "SELECT kind, moment_id, dkplus_key, last_status, fingerprint, last_error, \
+                     next_attempt_at, updated_at FROM objects WHERE moment_company = $1 \
+                     AND dkplus_company = $2 ORDER BY updated_at DESC, kind, moment_id",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(&fail)?;
+                let mut objects = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    objects.extend(object_of(row).map_err(&fail)?);
+                }
+                Ok(objects)
+            }
+
+            async fn requeue_dead(
+                &self,
+                scope: &Scope,
+                id: JobId,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let fail = db_error("handing a set-aside job out again");
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                let changed = sqlx::query(
+                    "UPDATE jobs SET state = 'queued', attempts = 0, due = $1, worker = NULL, \
+                     lease_until = NULL WHERE id = $2 AND moment_company = $3 \
+                     AND dkplus_company = $4 AND state = 'dead'",
+                )
+                .bind(millis(now))
+                .bind(id.0)
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .execute(tx.conn())
+                .await
+                .map_err(&fail)?
+                .rows_affected();
+                tx.commit().await.map_err(&fail)?;
+                Ok(changed == 1)
+            }
+
+            async fn record_run(&self, scope: &Scope, run: &RunRecord) -> Result<(), StoreError> {
+                let fail = db_error("recording a run");
+                let record = serde_json::to_string(run)
+                    .map_err(|e| StoreError::new(format!("recording a run: {e}")))?;
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                sqlx::query(
+                    "INSERT INTO runs (moment_company, dkplus_company, started_at, record) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(millis(run.started_at))
+                .bind(&record)
+                .execute(tx.conn())
+                .await
+                .map_err(&fail)?;
+                sqlx::query(
+                    "DELETE FROM runs WHERE moment_company = $1 AND dkplus_company = $2 \
+                     AND started_at < $3",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(millis(run.finished_at - RUNS_KEPT))
+                .execute(tx.conn())
+                .await
+                .map_err(&fail)?;
+                tx.commit().await.map_err(&fail)
+            }
+
+            async fn recent_runs(
+                &self,
+                scope: &Scope,
+                limit: u32,
+            ) -> Result<Vec<RunRecord>, StoreError> {
+                let fail = db_error("reading the recent runs");
+                let mut conn = self.read().await?;
+                let records: Vec<String> = sqlx::query_scalar(
+                    "SELECT record FROM runs WHERE moment_company = $1 AND dkplus_company = $2 \
+                     ORDER BY started_at DESC, id DESC LIMIT $3",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(&fail)?;
+                // A record this build cannot read (written by a newer one) is left out.
+                Ok(records
+                    .iter()
+                    .filter_map(|r| serde_json::from_str(r).ok())
+                    .collect())
+            }
+
+            async fn add_digest_item(
+                &self,
+                scope: &Scope,
+                item: &DigestItem,
+            ) -> Result<(), StoreError> {
+                let fail = db_error("noting a warning for the digest");
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                sqlx::query(
+                    "INSERT INTO alert_digest (moment_company, dkplus_company, key, text, at) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (moment_company, dkplus_company, key) DO NOTHING",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(&item.key)
+                .bind(&item.text)
+                .bind(millis(item.at))
+                .execute(tx.conn())
+                .await
+                .map_err(&fail)?;
+                tx.commit().await.map_err(&fail)
+            }
+
+            async fn digest_items(&self, scope: &Scope) -> Result<Vec<DigestItem>, StoreError> {
+                let fail = db_error("reading the digest");
+                let mut conn = self.read().await?;
+                let rows: Vec<(String, String, i64)> = sqlx::query_as(
+                    "SELECT key, text, at FROM alert_digest WHERE moment_company = $1 \
+                     AND dkplus_company = $2 ORDER BY at, key",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(&fail)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(key, text, at)| DigestItem {
+                        key,
+                        text,
+                        at: time(at),
+                    })
+                    .collect())
+            }
+
+            async fn clear_digest(&self, scope: &Scope, keys: &[String]) -> Result<(), StoreError> {
+                let fail = db_error("clearing the digest");
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                for key in keys {
+                    sqlx::query(
+                        "DELETE FROM alert_digest WHERE moment_company = $1 \
+                         AND dkplus_company = $2 AND key = $3",
+                    )
+                    .bind(&scope.moment_company)
+                    .bind(&scope.dkplus_company)
+                    .bind(key)
+                    .execute(tx.conn())
+                    .await
+                    .map_err(&fail)?;
+                }
+                tx.commit().await.map_err(&fail)
             }
         }
     };

@@ -36,7 +36,7 @@ impl fmt::Display for ListingFailure {
 }
 
 /// Counts of outcomes by status.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Counts {
     /// Created.
