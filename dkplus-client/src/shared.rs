@@ -24,7 +24,10 @@ pub trait Transient {
 
 /// What each client's public `retry` module offers (the same items in both).
 pub(crate) mod retry_items {
-    pub use super::{DEFAULT_MAX_RETRY_AFTER, Transient, default_policy, retry_delay};
+    pub use super::{
+        DEFAULT_MAX_RETRY_AFTER, REQUEST_SECONDS, RETRIES_TOTAL, Transient, default_policy,
+        retry_delay,
+    };
     pub use backon::ExponentialBuilder;
 }
 
@@ -81,6 +84,38 @@ pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or_default())
+}
+
+/// The name of the histogram of API request durations, in seconds, labelled by `system`
+/// (`dkplus`, `moment`) and `outcome` (`2xx`, `4xx`, `5xx`, `error` when no answer came).
+/// Recorded through the `metrics` facade: nothing is kept unless the application installs a
+/// recorder (the service's `/metrics` does).
+pub const REQUEST_SECONDS: &str = "moment_dkplus_api_request_seconds";
+
+/// The name of the counter of API requests sent again after a transient failure, labelled by
+/// `system`.
+pub const RETRIES_TOTAL: &str = "moment_dkplus_api_retries_total";
+
+/// Records one attempt's duration under [`REQUEST_SECONDS`].
+pub(crate) fn record_attempt(
+    system: &'static str,
+    started: std::time::Instant,
+    status: Option<u16>,
+) {
+    let outcome = match status {
+        Some(200..=299) => "2xx",
+        Some(300..=399) => "3xx",
+        Some(400..=499) => "4xx",
+        Some(_) => "5xx",
+        None => "error",
+    };
+    metrics::histogram!(REQUEST_SECONDS, "system" => system, "outcome" => outcome)
+        .record(started.elapsed().as_secs_f64());
+}
+
+/// Counts one retry under [`RETRIES_TOTAL`].
+pub(crate) fn record_retry(system: &'static str) {
+    metrics::counter!(RETRIES_TOTAL, "system" => system).increment(1);
 }
 
 /// Why a success body could not be read.

@@ -88,7 +88,9 @@ pub fn alerting_notifier(
             Arc::new(mail)
         }
     };
-    Ok(Arc::new(AlertPolicy::new(inner, store, scope)))
+    Ok(Arc::new(
+        AlertPolicy::new(inner, store, scope).with_error_email(read("ERROR_EMAIL")),
+    ))
 }
 
 #[cfg(test)]

@@ -512,6 +512,25 @@ async fn every_object_runs_and_digest_items_are_listed() {
             vec![item("a", "first", 1), item("b", "Íslenskt nafn vantar", 2)],
             "{kind:?}"
         );
+        for key in [
+            "open:invoice:7",
+            "open:customer:3",
+            "opened",
+            "closed:invoice:7",
+        ] {
+            store.mark_notified(&scope, key, at(5)).await.unwrap();
+        }
+        let open: Vec<String> = store
+            .notified_keys(&scope, "open:")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(key, when)| {
+                assert_eq!(when, at(5));
+                key
+            })
+            .collect();
+        assert_eq!(open, ["open:customer:3", "open:invoice:7"], "{kind:?}");
         store.clear_digest(&scope, &["a".to_owned()]).await.unwrap();
         assert_eq!(
             store.digest_items(&scope).await.unwrap(),

@@ -80,6 +80,7 @@ impl DkPlusClient {
                 retry_delay(&request.method, error, backoff, inner.max_retry_after)
             })
             .notify(|error, delay| {
+                crate::shared::record_retry("dkplus");
                 tracing::info!(error = %error, delay_ms = delay.as_millis() as u64, "retrying DK+ request");
             })
             .await
@@ -96,7 +97,14 @@ impl DkPlusClient {
         if let Some(throttle) = &self.inner.throttle {
             throttle.wait().await;
         }
-        let answer = self.attempt(request, url, path).await?;
+        let started = std::time::Instant::now();
+        let answer = self.attempt(request, url, path).await;
+        crate::shared::record_attempt(
+            "dkplus",
+            started,
+            answer.as_ref().ok().map(|a| a.status.as_u16()),
+        );
+        let answer = answer?;
         tracing::Span::current().record("status", answer.status.as_u16());
         if !answer.status.is_success() {
             let retry_after = answer

@@ -87,6 +87,7 @@ impl MomentClient {
                 retry_delay(&Method::GET, error, backoff, inner.max_retry_after)
             })
             .notify(|error, delay| {
+                crate::shared::record_retry("moment");
                 tracing::warn!(%error, delay_ms = delay.as_millis() as u64, "retrying Moment request");
             })
             .instrument(span)
@@ -107,13 +108,19 @@ impl MomentClient {
 
     async fn attempt(&self, request: &Request, attempt: u32) -> Result<Fetched> {
         let inner = &self.inner;
+        let started = std::time::Instant::now();
         let response = inner
             .http
             .get(request.url(&inner.base_url))
             .basic_auth("apikey", Some(inner.api_key.expose_secret()))
             .send()
-            .await
-            .map_err(|source| transport(request, source))?;
+            .await;
+        crate::shared::record_attempt(
+            "moment",
+            started,
+            response.as_ref().ok().map(|r| r.status().as_u16()),
+        );
+        let response = response.map_err(|source| transport(request, source))?;
         let status = response.status();
         tracing::debug!(attempt, status = status.as_u16(), "Moment answered");
         let content_type = response

@@ -243,6 +243,9 @@ where
     }
 
     async fn notify(&self, report: &SyncReport) {
+        if let Err(e) = self.notifier.observe(report).await {
+            tracing::error!(error = %e, "recovery or digest not delivered");
+        }
         if let Some(failure_report) = FailureReport::for_report(report, self.engine.config()) {
             self.send(&failure_report).await;
         }
@@ -275,6 +278,7 @@ where
             ),
             failed: 1,
             report: SyncReport::empty(now),
+            kind: crate::sync::AlertKind::Failure,
         };
         self.send(&report).await;
     }
@@ -356,6 +360,7 @@ where
         let delay = self.settings.retry.delay(attempt);
         let due = Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
         tracing::warn!(job = %id, attempt, %reason, "not transferred yet; tried again later");
+        crate::sync::telemetry::record_event_retry();
         // One report when the trouble starts, not one per attempt — and none for waiting on
         // another process's claim or an unclear post's settle time, which is how several
         // processes work, not trouble.

@@ -81,6 +81,9 @@ impl<M: MomentSource, D: DkPlusTarget> SafetyNet<M, D> {
             .await;
         drop(turn);
         tracing::info!(counts = %report.counts, "safety-net catch-up finished");
+        if let Err(e) = self.notifier.observe(&report).await {
+            tracing::error!(error = %e, "recovery or digest not delivered");
+        }
         let Some(failure_report) = FailureReport::for_report(&report, self.engine.config()) else {
             return report;
         };

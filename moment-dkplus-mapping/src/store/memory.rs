@@ -367,6 +367,22 @@ impl Store for MemoryStore {
             .copied())
     }
 
+    async fn notified_keys(
+        &self,
+        scope: &Scope,
+        prefix: &str,
+    ) -> StoreResult<Vec<(String, DateTime<Utc>)>> {
+        let mut keys: Vec<(String, DateTime<Utc>)> = self
+            .lock()
+            .notified
+            .iter()
+            .filter(|((s, key), _)| s == scope && key.starts_with(prefix))
+            .map(|((_, key), at)| (key.clone(), *at))
+            .collect();
+        keys.sort();
+        Ok(keys)
+    }
+
     async fn mark_notified(&self, scope: &Scope, key: &str, at: DateTime<Utc>) -> StoreResult<()> {
         self.lock()
             .notified

@@ -106,7 +106,11 @@ pub struct ObjectState {
     pub moment_id: i64,
     /// Its key in DK+ (customer or project number, item code, invoice reference).
     pub dkplus_key: Option<String>,
-    /// The last outcome's status key (`created`, `unchanged`, `failed`, …).
+    /// The last outcome: its status key when it went through (`created`, `updated`,
+    /// `unchanged`, `already_present`, `skipped`); after a failure `failed` (a later attempt
+    /// may succeed by itself: a system was out of reach), `needs_person` (something must be
+    /// fixed first; `last_error` says what) or `outcome_unknown` (a post's answer was lost:
+    /// DK+ is looked up again after the settle time).
     pub last_status: String,
     /// A fingerprint of what was last sent to DK+ (or found there unchanged).
     pub fingerprint: Option<String>,
@@ -335,6 +339,13 @@ pub trait Store: Send + Sync {
 
     /// Notes that an alert with this key was sent.
     async fn mark_notified(&self, scope: &Scope, key: &str, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Every noted alert whose key starts with `prefix`, with when it was noted, in key order.
+    async fn notified_keys(
+        &self,
+        scope: &Scope,
+        prefix: &str,
+    ) -> StoreResult<Vec<(String, DateTime<Utc>)>>;
 
     /// What was last confirmed of a DK+ record (`customer:…`, `project:…`, `product:…`): the
     /// value noted and when.

@@ -33,15 +33,7 @@ impl<DB: sqlx::Database> WriteTx for sqlx::Transaction<'static, DB> {
 
 /// The object kind of its stored name (`customer`, `project`, `invoice`, `product`).
 pub(super) fn object_kind(name: &str) -> Option<crate::sync::ObjectKind> {
-    use crate::sync::ObjectKind;
-    [
-        ObjectKind::Customer,
-        ObjectKind::Project,
-        ObjectKind::Invoice,
-        ObjectKind::Product,
-    ]
-    .into_iter()
-    .find(|kind| kind.to_string() == name)
+    crate::sync::ObjectKind::from_name(name)
 }
 
 /// Unix milliseconds of a time, as stored.
@@ -739,6 +731,25 @@ macro_rules! sql_store {
                 key: &str,
             ) -> Result<Option<DateTime<Utc>>, StoreError> {
                 self.named_time(NOTIFIED, scope, key).await
+            }
+
+            async fn notified_keys(
+                &self,
+                scope: &Scope,
+                prefix: &str,
+            ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+                let mut conn = self.read().await?;
+                let rows: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT key, at FROM notified WHERE moment_company = $1 \
+                     AND dkplus_company = $2 AND substr(key, 1, length($3)) = $3 ORDER BY key",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(prefix)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db_error(NOTIFIED.reading))?;
+                Ok(rows.into_iter().map(|(key, at)| (key, time(at))).collect())
             }
 
             async fn dkplus_fact(

@@ -8,8 +8,13 @@
 //!   sent only once it has lasted [`transient_after`](AlertSettings::transient_after) (30
 //!   minutes), then reminded like the others;
 //! - a stopped run (a refused token, DK+ down) is one alert for its cause, not one per object;
-//! - warnings alone go out as a digest, at most once per
-//!   [`digest_every`](AlertSettings::digest_every) (a day).
+//! - when a run shows an alerted problem over (the object went through, the run did not stop),
+//!   one mail says it is resolved;
+//! - warnings are gathered in the store and go out as one digest at most once per
+//!   [`digest_every`](AlertSettings::digest_every) (a day), each warning once.
+//!
+//! It sees every finished operation through [`Notifier::observe`] (recoveries, warnings) and the
+//! failures through [`Notifier::notify`].
 //!
 //! A report with anything due goes out whole (so the mail shows the full picture); one with
 //! nothing due is held back. The inner notifier receives the same [`FailureReport`], with its
@@ -23,7 +28,9 @@ use chrono::{DateTime, Utc};
 
 use super::failure::SyncFailure;
 use super::notify::{FailureReport, Notifier, NotifyError};
-use crate::store::{Scope, Store};
+use super::outcome::ObjectKind;
+use super::report::SyncReport;
+use crate::store::{DigestItem, Scope, Store};
 
 /// When the policy lets a report through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +59,7 @@ pub struct AlertPolicy {
     store: Arc<dyn Store>,
     scope: Scope,
     settings: AlertSettings,
+    error_email: Option<String>,
 }
 
 impl std::fmt::Debug for AlertPolicy {
@@ -84,28 +92,51 @@ fn chrono(d: Duration) -> chrono::Duration {
 
 /// What a report holds that may be due, each with its key in the store.
 enum Item {
-    /// A failure that needs a person, or a stopped run: due unless reported within the remind
-    /// time.
-    Lasting(String),
-    /// A transient failure: due once it has lasted the transient time (and then like a
-    /// lasting one).
-    Transient(String),
-    /// Warnings: due once per digest time.
-    Digest,
+    /// Needs a person: sent at once, then reminded.
+    Lasting { key: String, tag: String },
+    /// May pass by itself: sent once it has lasted.
+    Transient { key: String, tag: String },
+}
+
+/// What an alert is about, as kept under `open:` and `closed:` keys: `stopped`, `listing` or
+/// `{kind}:{moment id}`.
+fn tag_of(kind: ObjectKind, moment_id: i64) -> String {
+    format!("{kind}:{moment_id}")
+}
+
+/// The object a tag names.
+fn object_of(tag: &str) -> Option<(ObjectKind, i64)> {
+    let (kind, id) = tag.split_once(':')?;
+    Some((ObjectKind::from_name(kind)?, id.parse().ok()?))
+}
+
+/// The status keys (see [`ObjectState::last_status`](crate::store::ObjectState)) that mean the
+/// object went through.
+fn went_through(status: &str) -> bool {
+    !matches!(status, "failed" | "needs_person" | "outcome_unknown")
 }
 
 impl AlertPolicy {
-    /// The policy over `inner`, remembering in `store` under `scope`.
+    /// A policy in front of `inner`, remembering in `store` under `scope`, with the default
+    /// [`AlertSettings`].
     pub fn new(inner: Arc<dyn Notifier>, store: Arc<dyn Store>, scope: Scope) -> Self {
         Self {
             inner,
             store,
             scope,
             settings: AlertSettings::default(),
+            error_email: None,
         }
     }
 
-    /// Replaces the settings.
+    /// The address recoveries and digests are sent to (failure reports carry their own).
+    #[must_use]
+    pub fn with_error_email(mut self, to: Option<String>) -> Self {
+        self.error_email = to;
+        self
+    }
+
+    /// The policy with other settings.
     #[must_use]
     pub fn with_settings(mut self, settings: AlertSettings) -> Self {
         self.settings = settings;
@@ -117,15 +148,26 @@ impl AlertPolicy {
         let mut items = Vec::new();
         if let Some(stopped) = &sync.stopped {
             let key = format!("alert:stopped:{}", failure_kind(&stopped.failure));
+            let tag = "stopped".to_owned();
             // A system out of reach is transient; a refused token needs a person at once.
             items.push(if stopped.failure.retry_later() {
-                Item::Transient(key)
+                Item::Transient { key, tag }
             } else {
-                Item::Lasting(key)
+                Item::Lasting { key, tag }
+            });
+        }
+        if sync.outcomes.is_empty() && sync.stopped.is_none() && report.failed > 0 {
+            // A message about something outside a run (an event set aside): once per message.
+            items.push(Item::Lasting {
+                key: format!("alert:message:{}", report.body),
+                tag: String::new(),
             });
         }
         if !sync.listing_failures.is_empty() {
-            items.push(Item::Transient("alert:listing".to_owned()));
+            items.push(Item::Transient {
+                key: "alert:listing".to_owned(),
+                tag: "listing".to_owned(),
+            });
         }
         for outcome in &sync.outcomes {
             let Some(failure) = outcome.failure() else {
@@ -137,14 +179,12 @@ impl AlertPolicy {
                 outcome.moment_id.get(),
                 failure_kind(failure)
             );
+            let tag = tag_of(outcome.kind, outcome.moment_id.get());
             items.push(if failure.retry_later() {
-                Item::Transient(key)
+                Item::Transient { key, tag }
             } else {
-                Item::Lasting(key)
+                Item::Lasting { key, tag }
             });
-        }
-        if sync.counts.failed == 0 && sync.stopped.is_none() && sync.listing_failures.is_empty() {
-            items.push(Item::Digest);
         }
         items
     }
@@ -160,9 +200,6 @@ impl AlertPolicy {
         }
     }
 
-    /// When a transient failure was first seen in its current stretch: unseen for longer than
-    /// the remind time (a day), it starts a new stretch (runs an hour apart still see one
-    /// stretch). `None` when the store cannot be read: the failure then counts as lasting.
     async fn lasting_since(&self, key: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let first_key = format!("{key}:first-seen");
         let last_key = format!("{key}:last-seen");
@@ -184,44 +221,167 @@ impl AlertPolicy {
         Some(since)
     }
 
-    /// The keys of the report that are due now; empty when nothing is.
-    async fn due(&self, report: &FailureReport, now: DateTime<Utc>) -> Vec<String> {
+    /// The alert keys of `items` that are due now.
+    async fn due(&self, items: &[Item], now: DateTime<Utc>) -> Vec<String> {
         let mut due = Vec::new();
-        for item in Self::items(report) {
+        for item in items {
             match item {
-                Item::Lasting(key) => {
-                    if !self
-                        .sent_within(&key, now, self.settings.remind_every)
-                        .await
-                    {
-                        due.push(key);
+                Item::Lasting { key, .. } => {
+                    if !self.sent_within(key, now, self.settings.remind_every).await {
+                        due.push(key.clone());
                     }
                 }
-                Item::Transient(key) => {
-                    let lasted = match self.lasting_since(&key, now).await {
+                Item::Transient { key, .. } => {
+                    let lasted = match self.lasting_since(key, now).await {
                         Some(since) => now - since,
                         None => chrono(self.settings.transient_after),
                     };
                     if lasted >= chrono(self.settings.transient_after)
-                        && !self
-                            .sent_within(&key, now, self.settings.remind_every)
-                            .await
+                        && !self.sent_within(key, now, self.settings.remind_every).await
                     {
-                        due.push(key);
-                    }
-                }
-                Item::Digest => {
-                    let key = "alert:digest".to_owned();
-                    if !self
-                        .sent_within(&key, now, self.settings.digest_every)
-                        .await
-                    {
-                        due.push(key);
+                        due.push(key.clone());
                     }
                 }
             }
         }
         due
+    }
+
+    /// Notes the warnings of `report` for the next digest.
+    async fn gather_warnings(&self, report: &SyncReport, now: DateTime<Utc>) {
+        let mut items: Vec<DigestItem> = report
+            .warnings
+            .iter()
+            .map(|w| DigestItem {
+                key: format!("run:{w}"),
+                text: w.to_string(),
+                at: now,
+            })
+            .collect();
+        for outcome in &report.outcomes {
+            for warning in &outcome.warnings {
+                items.push(DigestItem {
+                    key: format!("{}:{}:{warning}", outcome.kind, outcome.moment_id.get()),
+                    text: format!(
+                        "{} {}: {warning}",
+                        outcome.kind,
+                        outcome.moment_number.as_deref().unwrap_or("(no number)")
+                    ),
+                    at: now,
+                });
+            }
+        }
+        for item in &items {
+            if let Err(e) = self.store.add_digest_item(&self.scope, item).await {
+                tracing::warn!(error = %e, "could not note a warning for the digest");
+            }
+        }
+    }
+
+    /// Sends the digest when warnings wait and the last one is
+    /// [`digest_every`](AlertSettings::digest_every) old (or none was ever sent).
+    async fn send_digest_if_due(&self, now: DateTime<Utc>) -> Result<(), NotifyError> {
+        const KEY: &str = "alert:digest";
+        if self.sent_within(KEY, now, self.settings.digest_every).await {
+            return Ok(());
+        }
+        let items = match self.store.digest_items(&self.scope).await {
+            Ok(items) if !items.is_empty() => items,
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the digest; sent later");
+                return Ok(());
+            }
+        };
+        let lines: Vec<_> = items.iter().map(|i| (i.at, i.text.clone())).collect();
+        let to = self.error_email.as_deref();
+        self.inner
+            .notify(&FailureReport::digest(&lines, now, to))
+            .await?;
+        let keys: Vec<String> = items.into_iter().map(|i| i.key).collect();
+        if let Err(e) = self.store.clear_digest(&self.scope, &keys).await {
+            tracing::warn!(error = %e, "could not clear the digest; its warnings may be sent again");
+        }
+        if let Err(e) = self.store.mark_notified(&self.scope, KEY, now).await {
+            tracing::warn!(error = %e, "could not note the digest");
+        }
+        Ok(())
+    }
+
+    /// Whether an alert about `tag` was sent and no recovery since.
+    async fn open_since(&self, tag: &str) -> Option<DateTime<Utc>> {
+        let opened = self
+            .store
+            .notified(&self.scope, &format!("open:{tag}"))
+            .await
+            .ok()??;
+        let closed = self
+            .store
+            .notified(&self.scope, &format!("closed:{tag}"))
+            .await
+            .ok()?;
+        closed
+            .is_none_or(|closed| closed < opened)
+            .then_some(opened)
+    }
+
+    /// The problems alerted earlier that `report` (or the store, for objects another run
+    /// handled) shows over, each in words; each is closed in the store.
+    async fn recovered(&self, report: &SyncReport, now: DateTime<Utc>) -> Vec<String> {
+        let open = match self.store.notified_keys(&self.scope, "open:").await {
+            Ok(open) => open,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the open alerts");
+                return Vec::new();
+            }
+        };
+        let mut recovered = Vec::new();
+        for (key, _) in open {
+            let tag = &key["open:".len()..];
+            let Some(opened) = self.open_since(tag).await else {
+                continue;
+            };
+            let over = match (tag, object_of(tag)) {
+                ("stopped", _) => (report.stopped.is_none() && report.finished_at > opened)
+                    .then(|| "the transfer runs again (Moment and DK+ answer)".to_owned()),
+                ("listing", _) => (report.stopped.is_none()
+                    && report.listing_failures.is_empty()
+                    && report.finished_at > opened)
+                    .then(|| "Moment's lists are read to the end again".to_owned()),
+                (_, Some((kind, moment_id))) => {
+                    match self.store.object_state(&self.scope, kind, moment_id).await {
+                        Ok(Some(state))
+                            if went_through(&state.last_status) && state.updated_at > opened =>
+                        {
+                            Some(format!(
+                                "{kind} {}[Moment id {moment_id}]: {}",
+                                state
+                                    .dkplus_key
+                                    .as_deref()
+                                    .map(|k| format!("{k} "))
+                                    .unwrap_or_default(),
+                                state.last_status.replace('_', " ")
+                            ))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            if let Some(line) = over {
+                // Closed before the mail goes out, so two processes rarely both send it.
+                if let Err(e) = self
+                    .store
+                    .mark_notified(&self.scope, &format!("closed:{tag}"), now)
+                    .await
+                {
+                    tracing::warn!(error = %e, "could not note a recovery");
+                    continue;
+                }
+                recovered.push(line);
+            }
+        }
+        recovered
     }
 }
 
@@ -229,7 +389,14 @@ impl AlertPolicy {
 impl Notifier for AlertPolicy {
     async fn notify(&self, report: &FailureReport) -> Result<(), NotifyError> {
         let now = Utc::now();
-        let due = self.due(report, now).await;
+        let items = Self::items(report);
+        if items.is_empty() {
+            // Warnings alone: gathered for the digest (already done in `observe` when the
+            // caller observes; noting them twice keeps one).
+            self.gather_warnings(&report.report, now).await;
+            return self.send_digest_if_due(now).await;
+        }
+        let due = self.due(&items, now).await;
         if due.is_empty() {
             tracing::debug!(subject = %report.subject, "nothing new to alert; held back");
             return Ok(());
@@ -240,7 +407,37 @@ impl Notifier for AlertPolicy {
                 tracing::warn!(error = %e, "could not note an alert; it may be sent again");
             }
         }
+        // Everything the mail showed is open until a run shows it over.
+        for item in &items {
+            let (Item::Lasting { tag, .. } | Item::Transient { tag, .. }) = item;
+            if tag.is_empty() {
+                continue;
+            }
+            if let Err(e) = self
+                .store
+                .mark_notified(&self.scope, &format!("open:{tag}"), now)
+                .await
+            {
+                tracing::warn!(error = %e, "could not note an open alert; its recovery may not be mailed");
+            }
+        }
         Ok(())
+    }
+
+    async fn observe(&self, report: &SyncReport) -> Result<(), NotifyError> {
+        if report.dry_run {
+            return Ok(());
+        }
+        let now = Utc::now();
+        self.gather_warnings(report, now).await;
+        let recovered = self.recovered(report, now).await;
+        if !recovered.is_empty() {
+            let to = self.error_email.as_deref();
+            self.inner
+                .notify(&FailureReport::recovery(&recovered, report, to))
+                .await?;
+        }
+        self.send_digest_if_due(now).await
     }
 }
 
@@ -252,7 +449,9 @@ mod tests {
     use crate::IntegrationConfig;
     use crate::ports::{PortError, PortErrorKind, System};
     use crate::store::MemoryStore;
-    use crate::sync::{CollectingNotifier, ObjectKind, ObjectOutcome, OutcomeStatus, SyncReport};
+    use crate::sync::{
+        AlertKind, CollectingNotifier, ObjectKind, ObjectOutcome, OutcomeStatus, SyncReport,
+    };
 
     fn config() -> IntegrationConfig {
         IntegrationConfig::builder()
@@ -399,5 +598,169 @@ mod tests {
         );
         patient.notify(&outage).await.unwrap();
         assert_eq!(outage_sent.reports().len(), 1, "a different cause");
+    }
+
+    fn went_through(id: i64) -> ObjectOutcome {
+        ObjectOutcome::new(CustomerId::new(id), Some("10007".into())).with(OutcomeStatus::Created)
+    }
+
+    /// What `remember` keeps of an outcome.
+    async fn remember(store: &Arc<dyn Store>, outcome: &ObjectOutcome) {
+        let state = crate::store::ObjectState {
+            kind: outcome.kind,
+            moment_id: outcome.moment_id.get(),
+            dkplus_key: outcome.dkplus_number.clone(),
+            last_status: outcome.state_key().to_owned(),
+            fingerprint: None,
+            last_error: outcome.failure().map(ToString::to_string),
+            next_attempt_at: None,
+            updated_at: Utc::now(),
+        };
+        store
+            .record_object(&Scope::new("acme", "dk"), &state)
+            .await
+            .unwrap();
+    }
+
+    fn sync_of(outcomes: Vec<ObjectOutcome>) -> SyncReport {
+        let mut sync = SyncReport::empty(Utc::now());
+        sync.counts.failed = outcomes.iter().filter(|o| o.is_failed()).count();
+        sync.outcomes = outcomes;
+        sync.finished_at = Utc::now();
+        sync
+    }
+
+    #[tokio::test]
+    async fn an_alerted_failure_that_goes_through_is_mailed_as_resolved_once() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let (policy, sent) = policy(&store, AlertSettings::default());
+        // Not alerted, so nothing to resolve: customer 8 failed and went through unseen.
+        remember(&store, &needs_a_person(7)).await;
+        policy
+            .observe(&sync_of(vec![needs_a_person(7)]))
+            .await
+            .unwrap();
+        policy
+            .notify(&report(vec![needs_a_person(7)]))
+            .await
+            .unwrap();
+        assert_eq!(sent.reports().len(), 1);
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+
+        // A run the policy does not see itself (another process's, or a catch-up that keeps
+        // only problems) puts it through: the store shows it, the next report resolves it.
+        remember(&store, &went_through(7)).await;
+        policy.observe(&sync_of(Vec::new())).await.unwrap();
+        let reports = sent.reports();
+        assert_eq!(reports.len(), 2, "{reports:#?}");
+        assert_eq!(reports[1].kind, AlertKind::Recovery);
+        assert!(
+            reports[1].subject.contains("resolved"),
+            "{}",
+            reports[1].subject
+        );
+        assert!(
+            reports[1]
+                .body
+                .contains("customer [Moment id 7]: created"),
+            "{}",
+            reports[1].body
+        );
+        // Once: a later run says nothing more.
+        policy
+            .observe(&sync_of(vec![went_through(7)]))
+            .await
+            .unwrap();
+        assert_eq!(sent.reports().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_stopped_run_that_runs_again_is_mailed_as_resolved() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let (policy, sent) = policy(&store, AlertSettings::default());
+        let mut stopped = SyncReport::empty(Utc::now());
+        stopped.stopped = Some(crate::sync::Stopped {
+            failure: SyncFailure::DkPlus {
+                what: "connection check".into(),
+                error: PortError::new(System::DkPlus, PortErrorKind::Unauthorized, "401"),
+            },
+            not_attempted: 3,
+        });
+        policy.observe(&stopped).await.unwrap();
+        policy
+            .notify(&FailureReport::for_report(&stopped, &config()).unwrap())
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        policy
+            .observe(&sync_of(vec![went_through(1)]))
+            .await
+            .unwrap();
+        let reports = sent.reports();
+        assert_eq!(reports.len(), 2);
+        assert_eq!(reports[1].kind, AlertKind::Recovery);
+        assert!(reports[1].body.contains("the transfer runs again"));
+    }
+
+    #[tokio::test]
+    async fn warnings_gather_into_one_digest_a_day_each_warning_once() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let (today, sent) = policy(&store, AlertSettings::default());
+        let warned = |id: i64, text: &str| {
+            let mut outcome = went_through(id);
+            outcome
+                .warnings
+                .push(crate::Warning::CustomerKennitalaMissing {
+                    customer: text.into(),
+                });
+            outcome
+        };
+        // The first warning goes out at once (no digest yet); the next ones wait a day.
+        today
+            .observe(&sync_of(vec![warned(1, "Nafn stytt")]))
+            .await
+            .unwrap();
+        assert_eq!(sent.reports().len(), 1);
+        assert_eq!(sent.reports()[0].kind, AlertKind::Digest);
+        assert!(sent.reports()[0].body.contains("Nafn stytt"));
+        for (id, text) in [(2, "annað"), (3, "þriðja"), (2, "annað")] {
+            today
+                .observe(&sync_of(vec![warned(id, text)]))
+                .await
+                .unwrap();
+            // `notify` of the same warnings-only report adds nothing and sends nothing.
+            let sync = sync_of(vec![warned(id, text)]);
+            if let Some(report) = FailureReport::for_report(&sync, &config()) {
+                today.notify(&report).await.unwrap();
+            }
+        }
+        assert_eq!(sent.reports().len(), 1, "held for the daily digest");
+        let waiting = store.digest_items(&Scope::new("acme", "dk")).await.unwrap();
+        assert_eq!(waiting.len(), 2, "each warning once: {waiting:?}");
+
+        // A day later the next report sends them all in one mail.
+        let (next_day, later) = policy(
+            &store,
+            AlertSettings {
+                digest_every: Duration::ZERO,
+                ..AlertSettings::default()
+            },
+        );
+        next_day.observe(&sync_of(Vec::new())).await.unwrap();
+        let digest = later.reports();
+        assert_eq!(digest.len(), 1);
+        assert!(
+            digest[0].subject.contains("2 warnings"),
+            "{}",
+            digest[0].subject
+        );
+        assert!(digest[0].body.contains("annað") && digest[0].body.contains("þriðja"));
+        assert!(
+            store
+                .digest_items(&Scope::new("acme", "dk"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -304,7 +304,7 @@ impl<M: MomentSource, D: DkPlusTarget> Run<'_, M, D> {
             kind: outcome.kind,
             moment_id: outcome.moment_id.get(),
             dkplus_key: outcome.dkplus_number.clone(),
-            last_status: outcome.status.key().to_owned(),
+            last_status: outcome.state_key().to_owned(),
             fingerprint: fingerprint.filter(|_| failure.is_none()),
             last_error: failure.map(ToString::to_string),
             // Every failure is tried again by the next catch-up until it goes through — also

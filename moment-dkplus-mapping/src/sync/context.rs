@@ -14,7 +14,7 @@ use super::report::{ReportBuilder, Retention, SyncReport};
 use super::run::Run;
 use crate::config::IntegrationConfig;
 use crate::ports::{DkPlusTarget, MomentSource, PortErrorKind};
-use crate::store::{MemoryStore, Scope, Store};
+use crate::store::{MemoryStore, RunRecord, Scope, Store};
 
 /// How long the engine waits before it checks a system a second time, when one object's failure
 /// says the system cannot be reached.
@@ -192,13 +192,25 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
         if let Some(stopped) = &report.stopped {
             tracing::error!(%stopped, "run stopped");
         }
-        // Rendered (with its copy of the report) only when there is someone to send it to.
-        if let Some(notifier) = &self.notifier
-            && let Some(failure_report) = FailureReport::for_report(&report, &self.config)
-            && let Err(e) = notifier.notify(&failure_report).await
+        if !report.dry_run
+            && let Err(e) = self
+                .store
+                .record_run(&self.scope, &RunRecord::of(&report))
+                .await
         {
-            tracing::error!(error = %e, "failure report not delivered");
-            report.notify_error = Some(e.to_string());
+            tracing::warn!(error = %e, "could not keep the run's summary for the status page");
+        }
+        // Rendered (with its copy of the report) only when there is someone to send it to.
+        if let Some(notifier) = &self.notifier {
+            if let Err(e) = notifier.observe(&report).await {
+                tracing::error!(error = %e, "recovery or digest not delivered");
+            }
+            if let Some(failure_report) = FailureReport::for_report(&report, &self.config)
+                && let Err(e) = notifier.notify(&failure_report).await
+            {
+                tracing::error!(error = %e, "failure report not delivered");
+                report.notify_error = Some(e.to_string());
+            }
         }
         report
     }

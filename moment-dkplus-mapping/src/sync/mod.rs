@@ -25,10 +25,11 @@ mod outcome;
 mod project;
 mod report;
 mod run;
+pub mod telemetry;
 
 pub use alert::{AlertPolicy, AlertSettings};
 pub use engine::{SyncEngine, VerifyError, VerifyProblem};
 pub use failure::{ExistingInvoice, SyncFailure};
-pub use notify::{CollectingNotifier, FailureReport, Notifier, NotifyError};
+pub use notify::{AlertKind, CollectingNotifier, FailureReport, Notifier, NotifyError};
 pub use outcome::{ObjectKind, ObjectOutcome, OutcomeStatus};
 pub use report::{Counts, ListingFailure, OutcomeSink, Retention, Stopped, SyncReport};

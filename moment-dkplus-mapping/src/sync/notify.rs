@@ -27,8 +27,24 @@ pub struct FailureReport {
     /// How many objects failed.
     pub failed: usize,
     /// The report it was rendered from, for notifiers that send data rather than text (a chat
-    /// message, a ticket, a JSON log line).
+    /// message, a ticket, a JSON log line). For a recovery, the report that showed it; for a
+    /// digest, an empty report of when it was sent (the items are in the body).
     pub report: SyncReport,
+    /// What the message is: a failure, a recovery or a digest of warnings.
+    pub kind: AlertKind,
+}
+
+/// What a [`FailureReport`] tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AlertKind {
+    /// Something failed or the run stopped (or, without the alert policy, warnings).
+    Failure,
+    /// Failures reported earlier are over.
+    Recovery,
+    /// Warnings gathered since the last digest.
+    Digest,
 }
 
 impl FailureReport {
@@ -197,6 +213,56 @@ impl FailureReport {
             body,
             failed,
             report: report.clone(),
+            kind: AlertKind::Failure,
+        }
+    }
+
+    /// The message that failures reported earlier are over: `recovered` lists each in words.
+    pub fn recovery(recovered: &[String], report: &SyncReport, to: Option<&str>) -> Self {
+        let subject = match recovered.len() {
+            1 => "Moment → DK+: resolved — 1 earlier problem is over".to_owned(),
+            n => format!("Moment → DK+: resolved — {n} earlier problems are over"),
+        };
+        let mut body = format!(
+            "Problems reported earlier are over: the transfer that started {} UTC went \
+             through.\n\nResolved:\n",
+            report.started_at.format("%Y-%m-%d %H:%M:%S")
+        );
+        for line in recovered {
+            let _ = writeln!(body, " - {line}");
+        }
+        Self {
+            to: to.map(str::to_owned),
+            subject,
+            body,
+            failed: 0,
+            report: report.clone(),
+            kind: AlertKind::Recovery,
+        }
+    }
+
+    /// The digest of warnings gathered since the last one (`items`: when each was first
+    /// noted, and what it says).
+    pub fn digest(
+        items: &[(chrono::DateTime<chrono::Utc>, String)],
+        now: chrono::DateTime<chrono::Utc>,
+        to: Option<&str>,
+    ) -> Self {
+        let subject = match items.len() {
+            1 => "Moment → DK+: digest — 1 warning to look at".to_owned(),
+            n => format!("Moment → DK+: digest — {n} warnings to look at"),
+        };
+        let mut body = "Transferred, but worth a look (first noted, UTC):\n".to_owned();
+        for (at, text) in items {
+            let _ = writeln!(body, " - {} {text}", at.format("%Y-%m-%d %H:%M"));
+        }
+        Self {
+            to: to.map(str::to_owned),
+            subject,
+            body,
+            failed: 0,
+            report: SyncReport::empty(now),
+            kind: AlertKind::Digest,
         }
     }
 }
@@ -237,6 +303,15 @@ pub trait Notifier: Send + Sync {
     /// Delivers one report. Called once per sync operation that needs a person (see
     /// [`FailureReport::for_report`]).
     async fn notify(&self, report: &FailureReport) -> Result<(), NotifyError>;
+
+    /// Sees every finished sync operation, also one with nothing to report, before
+    /// [`notify`](Self::notify) (when that is called): a notifier that remembers what it
+    /// reported can tell a problem is over. The alert policy mails recoveries and the digest of
+    /// warnings from here. By default it does nothing.
+    async fn observe(&self, report: &SyncReport) -> Result<(), NotifyError> {
+        let _ = report;
+        Ok(())
+    }
 }
 
 /// A [`Notifier`] that keeps the reports in memory: for tests, demos, and applications that

@@ -25,6 +25,17 @@ pub enum ObjectKind {
     Product,
 }
 
+impl ObjectKind {
+    /// Every kind.
+    pub const ALL: [Self; 4] = [Self::Customer, Self::Project, Self::Invoice, Self::Product];
+
+    /// The kind its name (as displayed and stored: `customer`, `project`, `invoice`,
+    /// `product`) names.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.to_string() == name)
+    }
+}
+
 impl fmt::Display for ObjectKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -124,6 +135,21 @@ pub struct ObjectOutcome {
 }
 
 impl ObjectOutcome {
+    /// Where the object stands after this outcome, as the store keeps it
+    /// ([`ObjectState::last_status`](crate::store::ObjectState::last_status)) and the metrics
+    /// label it: the status key when it went through; after a failure `failed` (a later attempt
+    /// may succeed by itself), `needs_person` or `outcome_unknown`.
+    pub fn state_key(&self) -> &'static str {
+        match self.failure() {
+            None => self.status.key(),
+            Some(SyncFailure::OutcomeUnknown { .. } | SyncFailure::Settling { .. }) => {
+                "outcome_unknown"
+            }
+            Some(f) if f.retry_later() => "failed",
+            Some(_) => "needs_person",
+        }
+    }
+
     pub(crate) fn new(moment_id: impl Into<MomentId>, moment_number: Option<String>) -> Self {
         let moment_id = moment_id.into();
         Self {

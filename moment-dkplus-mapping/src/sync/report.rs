@@ -346,6 +346,9 @@ impl<'s> ReportBuilder<'s> {
 
     pub(crate) fn record(&self, mut outcome: ObjectOutcome) {
         outcome.planned = self.dry_run;
+        if !self.dry_run {
+            super::telemetry::record_outcome(&outcome);
+        }
         if let Some(sink) = self.sink {
             sink.record(&outcome);
         }
