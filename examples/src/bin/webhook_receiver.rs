@@ -48,31 +48,45 @@
 //! `RUST_LOG` sets the log level (default `info`). Every variable is listed in
 //! `docs/configuration.md`.
 //!
-//! Stop it with Ctrl-C or SIGTERM: it stops accepting, lets the event under way finish (up to
-//! 30 s) and leaves the rest in the store for the next start (or another receiver).
+//! With `ADMIN_SECRET` set, `GET /status` is the status page (sign in with that secret): every
+//! object's sync state, filterable, each failure with its reason and what to do and a Retry
+//! button, the recent runs, the backfill cursor and the dead letters; `/status.json` is the
+//! same as JSON (also for `Authorization: Bearer <ADMIN_SECRET>`).
+//!
+//! Every setting may also come from a TOML file (`--config FILE` or `CONFIG_FILE`), one key per
+//! variable (`store_url = "postgres://…"`); a variable that is set wins over the file.
+//!
+//! Stop it with Ctrl-C or SIGTERM: it stops accepting, lets requests and the event under way
+//! finish for up to `SHUTDOWN_GRACE_SECONDS` (8), leaves the rest in the store for the next start
+//! (or another receiver), and its last log line says how many events wait in the queue.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use moment_dkplus_examples::notify::alerting_notifier;
+use moment_dkplus_examples::settings::Settings;
 use moment_dkplus_examples::setup::{Setup, init_logging};
 use moment_dkplus_examples::shutdown::stop_signal;
 use moment_dkplus_examples::webhook::ReceiverSettings;
 use moment_dkplus_mapping::receiver::http::{
-    Operations, Readiness, ReadyState, ReceiverState, WEBHOOK_PATH, operations_router, router,
+    Operations, Readiness, ReadyState, ReceiverState, WEBHOOK_PATH, install_metrics,
+    operations_router, router,
 };
+use moment_dkplus_mapping::receiver::status_page::{StatusPage, status_router};
 use moment_dkplus_mapping::receiver::{SafetyNet, WebhookQueue};
+use moment_dkplus_mapping::store::JobState;
 use moment_dkplus_mapping::sync::VerifyProblem;
 use moment_dkplus_mapping::{DkPlusTarget, MomentSource, Notifier, SyncEngine};
 use tokio::sync::watch;
 
 /// Every setting, with its variable (`--help`).
 const HELP: &str = "\
-usage: webhook_receiver [--help]
+usage: webhook_receiver [--config FILE] [--help]
 
 Receives Moment's webhooks and transfers each changed customer, project and invoice to DK+.
-Every setting is an environment variable:
+Every setting is an environment variable, or a key of the TOML file --config (or CONFIG_FILE)
+names, spelt like the variable in either case; a variable that is set wins over the file:
 
   MOMENT_COMPANY          yes   Moment company code
   MOMENT_API_KEY          yes   Moment API key (never printed)
@@ -86,6 +100,8 @@ Every setting is an environment variable:
   WEBHOOK_LEASE_SECONDS   no    how long a receiver holds an event (default 600)
   WEBHOOK_MAX_ATTEMPTS    no    attempts before an event is set aside with a report (default 10)
   WEBHOOK_BACKFILL_MINUTES no   minutes between safety-net catch-ups; 0 turns it off (default 60)
+  ADMIN_SECRET            no    turns the status page (/status) on: the secret to sign in with (16+ characters)
+  SHUTDOWN_GRACE_SECONDS  no    how long a stop waits for requests and the event under way, 0 to 60 (default 8)
   STORE_URL               no    sqlite:path.db (default sqlite:moment-dkplus.db) or postgres://user:password@host/db
   DKPLUS_COMPANY          no    a name for the DK+ company; keys the store with MOMENT_COMPANY (default default)
   SETTLE_SECONDS          no    wait before an unclear post is looked up again (default 900)
@@ -99,8 +115,39 @@ Every setting is an environment variable:
   LOG_FORMAT              no    text (default) or json
   RUST_LOG                no    log level (default info)
 
-Routes: POST /webhooks/moment, GET /health, /healthz, /readyz, /metrics.
+Routes: POST /webhooks/moment, GET /health, /healthz, /readyz, /metrics; /status and
+/status.json with ADMIN_SECRET.
 Every setting is described in docs/configuration.md.";
+
+/// Every setting the program reads (a settings file may hold these keys alone).
+const VARIABLES: &[&str] = &[
+    "MOMENT_COMPANY",
+    "MOMENT_API_KEY",
+    "DKPLUS_TOKEN",
+    "DKPLUS_SALES_PERSON",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_SECRET_HEADER",
+    "WEBHOOK_LISTEN",
+    "WEBHOOK_MAX_BODY_BYTES",
+    "WEBHOOK_RETRY_SECONDS",
+    "WEBHOOK_LEASE_SECONDS",
+    "WEBHOOK_MAX_ATTEMPTS",
+    "WEBHOOK_BACKFILL_MINUTES",
+    "ADMIN_SECRET",
+    "SHUTDOWN_GRACE_SECONDS",
+    "STORE_URL",
+    "DKPLUS_COMPANY",
+    "SETTLE_SECONDS",
+    "CLAIM_LEASE_SECONDS",
+    "CONCURRENCY",
+    "ERROR_EMAIL",
+    "SMTP_URL",
+    "ALERT_FROM",
+    "ALERT_REPLY_TO",
+    "MOMENT_BASE_URL",
+    "DKPLUS_BASE_URL",
+    "MOMENT_PAGE_BASE",
+];
 
 /// Checks the set-up until it works or is found wrong, and says so in `readiness`: wrong
 /// credentials or settings are reported (and logged) at once; a system that is down is asked
@@ -137,23 +184,73 @@ async fn verify_in_background<M: MomentSource, D: DkPlusTarget>(
     }
 }
 
+/// What the command line asks for.
+enum Command {
+    Help,
+    Run { config: Option<std::path::PathBuf> },
+}
+
+fn command(args: &[String]) -> Result<Command, String> {
+    match args {
+        [] => Ok(Command::Run { config: None }),
+        [flag] if flag == "--help" || flag == "-h" => Ok(Command::Help),
+        [flag, file] if flag == "--config" => Ok(Command::Run {
+            config: Some(file.into()),
+        }),
+        [flag] if flag == "--config" => {
+            Err("--config needs a file: --config /etc/moment-dkplus.toml".into())
+        }
+        [other, ..] => Err(format!(
+            "unknown argument {other:?}: the settings come from environment variables or --config FILE"
+        )),
+    }
+}
+
+/// How many events wait in the store's queue, and how many are held by a receiver.
+async fn left_in_queue(
+    store: &dyn moment_dkplus_mapping::store::Store,
+    scope: &moment_dkplus_mapping::store::Scope,
+) -> String {
+    match (
+        store.jobs(scope, JobState::Queued).await,
+        store.jobs(scope, JobState::Leased).await,
+    ) {
+        (Ok(queued), Ok(leased)) => format!(
+            "{} event(s) wait in the queue and {} are held by a receiver (handed out again when their lease runs out)",
+            queued.len(),
+            leased.len()
+        ),
+        (Err(e), _) | (_, Err(e)) => format!("the queue could not be read: {e}"),
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     init_logging("info");
-    match std::env::args().nth(1).as_deref() {
-        None => {}
-        Some("--help" | "-h") => {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match command(&args) {
+        Ok(Command::Help) => {
             println!("{HELP}");
             return ExitCode::SUCCESS;
         }
-        Some(other) => {
-            eprintln!(
-                "unknown argument {other:?}: the settings come from environment variables\n\n{HELP}"
-            );
+        Ok(Command::Run { config }) => config,
+        Err(e) => {
+            eprintln!("{e}\n\n{HELP}");
             return ExitCode::from(2);
         }
-    }
-    let (setup, settings) = match (Setup::from_env(), ReceiverSettings::from_env()) {
+    };
+    let file = match Settings::load(config.as_deref(), VARIABLES) {
+        Ok(file) => file,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let lookup = |name: &str| file.get(name);
+    let (setup, settings) = match (
+        Setup::from_lookup(lookup),
+        ReceiverSettings::from_lookup(lookup),
+    ) {
         (Ok(setup), Ok(settings)) => (setup, settings),
         (setup, settings) => {
             for e in [setup.err(), settings.err()].into_iter().flatten() {
@@ -174,20 +271,25 @@ async fn main() -> ExitCode {
             .with_store(store, setup.scope.clone()),
     );
 
-    let notifier: Arc<dyn Notifier> = match alerting_notifier(
-        |name| std::env::var(name).ok(),
-        engine.store().clone(),
-        setup.scope.clone(),
-    ) {
-        Ok(notifier) => notifier,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
+    let notifier: Arc<dyn Notifier> =
+        match alerting_notifier(lookup, engine.store().clone(), setup.scope.clone()) {
+            Ok(notifier) => notifier,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        };
+    let recorder = install_metrics();
     let queue =
         Arc::new(WebhookQueue::new(engine.clone(), notifier.clone()).with_settings(settings.queue));
-    tracing::info!(worker = queue.worker(), scope = %setup.scope, store = %setup.store_url, "starting");
+    tracing::info!(
+        worker = queue.worker(),
+        scope = %setup.scope,
+        store = %setup.store_url,
+        settings_file = file.file().map(|f| f.display().to_string()),
+        status_page = settings.admin_secret.is_some(),
+        "starting"
+    );
     let (stop, stopped) = watch::channel(false);
     let mut worker_task = tokio::spawn(queue.clone().run(stopped.clone()));
     let safety_net_task = settings.backfill_every.map(|every| {
@@ -198,7 +300,7 @@ async fn main() -> ExitCode {
     let listener = match tokio::net::TcpListener::bind(settings.listen).await {
         Ok(listener) => listener,
         Err(e) => {
-            eprintln!("cannot listen on {}: {e}", settings.listen);
+            eprintln!("cannot listen on {} (WEBHOOK_LISTEN): {e}", settings.listen);
             return ExitCode::from(2);
         }
     };
@@ -212,7 +314,7 @@ async fn main() -> ExitCode {
     // wait) while Moment or DK+ is slow to answer at start; /readyz says how the check went.
     let readiness = Readiness::default();
     let check = tokio::spawn(verify_in_background(engine.clone(), readiness.clone()));
-    let app = router(ReceiverState {
+    let mut app = router(ReceiverState {
         inbox: queue.inbox(),
         secret: settings.secret,
         secret_header: settings.secret_header,
@@ -222,43 +324,66 @@ async fn main() -> ExitCode {
         store: engine.store().clone(),
         scope: setup.scope.clone(),
         readiness,
+        recorder,
     }));
-    let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-        stop_signal().await;
-        tracing::info!("stopping: no new webhooks are accepted");
+    if let Some(admin_secret) = settings.admin_secret {
+        app = app.merge(status_router(StatusPage {
+            store: engine.store().clone(),
+            scope: setup.scope.clone(),
+            inbox: queue.inbox(),
+            admin_secret,
+        }));
+    }
+    let mut stopping = stopped.clone();
+    let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
     });
+    let mut serve = std::pin::pin!(serve.into_future());
     // Events are only accepted while a worker handles them: if the worker stops (a panic),
     // the receiver stops too, so Moment's webhooks wait for a process that works.
     let served = tokio::select! {
-        served = serve => served.map_err(|e| format!("the server stopped: {e}")),
+        served = &mut serve => served.map_err(|e| format!("the server stopped: {e}")),
         ended = &mut worker_task => Err(match ended {
             Err(e) if e.is_panic() => "the worker stopped with a panic; no webhook is accepted without it".to_owned(),
             _ => "the worker stopped; no webhook is accepted without it".to_owned(),
         }),
+        () = stop_signal() => {
+            tracing::info!(
+                grace_s = settings.shutdown_grace.as_secs(),
+                "stopping: no new webhooks are accepted; requests and the event under way may finish"
+            );
+            Ok(())
+        }
     };
 
     let _ = stop.send(true);
     check.abort();
     let finish = async {
+        let _ = (&mut serve).await;
         if !worker_task.is_finished() {
-            let _ = worker_task.await;
+            let _ = (&mut worker_task).await;
         }
         if let Some(task) = safety_net_task {
             let _ = task.await;
         }
     };
-    if tokio::time::timeout(Duration::from_secs(30), finish)
+    if tokio::time::timeout(settings.shutdown_grace, finish)
         .await
         .is_err()
     {
         tracing::warn!(
-            "events still under way after 30 s; they are handed out again when their lease runs out"
+            grace_s = settings.shutdown_grace.as_secs(),
+            "still busy when the grace ran out; what was under way is handed out again when its lease runs out"
         );
     }
+    let left = left_in_queue(engine.store().as_ref(), &setup.scope).await;
     match served {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            tracing::info!("stopped: {left}");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
-            tracing::error!("{e}");
+            tracing::error!("{e}; stopped: {left}");
             eprintln!("{e}");
             ExitCode::from(1)
         }

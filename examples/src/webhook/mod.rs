@@ -12,6 +12,8 @@
 //! | `WEBHOOK_RETRY_SECONDS` | no | the wait before an event that could not be handled yet is tried again, doubling up to 15 minutes (1 to 900, default 30) |
 //! | `WEBHOOK_LEASE_SECONDS` | no | how long a receiver holds an event before another may take it over after a crash (10 to 3600, default 600; at least twice the claim lease) |
 //! | `WEBHOOK_BACKFILL_MINUTES` | no | minutes between safety-net catch-ups (default 60, `0` turns it off) |
+//! | `ADMIN_SECRET` | no | turns the status page on (`/status`): the secret an operator signs in with (at least 16 characters) |
+//! | `SHUTDOWN_GRACE_SECONDS` | no | how long a stop waits for requests and the event under way (0 to 60, default 8) |
 //!
 //! Received events wait in the store (`STORE_URL`, see [`Setup`](crate::setup::Setup)).
 
@@ -43,7 +45,15 @@ pub struct ReceiverSettings {
     pub queue: QueueSettings,
     /// Time between safety-net backfills; `None` when turned off.
     pub backfill_every: Option<Duration>,
+    /// The status page's sign-in secret; `None` leaves the page off.
+    pub admin_secret: Option<SharedSecret>,
+    /// How long a stop waits for requests and the event under way.
+    pub shutdown_grace: Duration,
 }
+
+/// The default [`ReceiverSettings::shutdown_grace`]: under the 10 s a container runtime
+/// waits before it kills.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
 impl ReceiverSettings {
     /// Reads the process environment (see the module docs).
@@ -125,6 +135,13 @@ impl ReceiverSettings {
                 }
             },
         };
+        let admin_secret = read("ADMIN_SECRET").and_then(|value| match SharedSecret::new(value) {
+            Ok(secret) => Some(secret),
+            Err(e) => {
+                problems.push(format!("ADMIN_SECRET: {e}"));
+                None
+            }
+        });
         let mut bounded = |name: &str, range: std::ops::RangeInclusive<u64>, what: &str| {
             read(name).and_then(|text| match text.parse::<u64>() {
                 Ok(n) if range.contains(&n) => Some(Duration::from_secs(n)),
@@ -138,6 +155,7 @@ impl ReceiverSettings {
                 }
             })
         };
+        let shutdown_grace = bounded("SHUTDOWN_GRACE_SECONDS", 0..=60, "whole seconds");
         let retry_first = bounded("WEBHOOK_RETRY_SECONDS", 1..=900, "whole seconds");
         let lease = bounded("WEBHOOK_LEASE_SECONDS", 10..=3600, "whole seconds");
         let max_attempts = match read("WEBHOOK_MAX_ATTEMPTS") {
@@ -184,6 +202,8 @@ impl ReceiverSettings {
                         ..defaults
                     },
                     backfill_every,
+                    admin_secret,
+                    shutdown_grace: shutdown_grace.unwrap_or(DEFAULT_SHUTDOWN_GRACE),
                 })
             }
             _ => Err(SetupError { problems }),
@@ -206,6 +226,8 @@ mod tests {
         assert_eq!(settings.max_body_bytes, 64 * 1024);
         assert_eq!(settings.backfill_every, Some(Duration::from_secs(3600)));
         assert_eq!(settings.queue, QueueSettings::default());
+        assert!(settings.admin_secret.is_none(), "the status page is off");
+        assert_eq!(settings.shutdown_grace, Duration::from_secs(8));
     }
 
     #[test]
@@ -221,6 +243,8 @@ mod tests {
                     "WEBHOOK_RETRY_SECONDS" => "0",
                     "WEBHOOK_LEASE_SECONDS" => "5",
                     "WEBHOOK_BACKFILL_MINUTES" => "-1",
+                    "ADMIN_SECRET" => "admin",
+                    "SHUTDOWN_GRACE_SECONDS" => "600",
                     _ => return None,
                 }
                 .to_owned(),
@@ -240,6 +264,8 @@ mod tests {
                 "WEBHOOK_LISTEN",
                 "WEBHOOK_MAX_BODY_BYTES",
                 "WEBHOOK_BACKFILL_MINUTES",
+                "ADMIN_SECRET",
+                "SHUTDOWN_GRACE_SECONDS",
                 "WEBHOOK_RETRY_SECONDS",
                 "WEBHOOK_LEASE_SECONDS",
                 "WEBHOOK_MAX_ATTEMPTS"

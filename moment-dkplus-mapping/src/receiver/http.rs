@@ -29,6 +29,7 @@ use axum::http::header::CONTENT_LENGTH;
 use axum::http::{HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use moment_client::webhook::{self, WebhookObject};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -191,12 +192,66 @@ pub struct Operations {
     pub scope: crate::store::Scope,
     /// The set-up check's state.
     pub readiness: Readiness,
+    /// This process's counters and histograms ([`install_metrics`]), rendered after the
+    /// store's gauges; `None` serves the gauges alone.
+    pub recorder: Option<PrometheusHandle>,
+}
+
+/// The upper bounds, in seconds, of the API latency histogram's buckets.
+pub const LATENCY_BUCKETS: [f64; 10] = [0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+/// Installs this process's metrics recorder (once; later calls return the same handle): the
+/// engine's outcome and retry counters and both clients' request-latency histograms
+/// (`moment_dkplus_api_request_seconds`, buckets [`LATENCY_BUCKETS`]) are kept from then on and
+/// rendered by [`METRICS_PATH`]. `None` when the application installed another recorder of
+/// the `metrics` facade first (its own exporter then has them).
+pub fn install_metrics() -> Option<PrometheusHandle> {
+    static HANDLE: std::sync::OnceLock<Option<PrometheusHandle>> = std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full(dkplus_client::retry::REQUEST_SECONDS.to_owned()),
+                    &LATENCY_BUCKETS,
+                )
+                .ok()?
+                .build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok()?;
+            describe();
+            Some(handle)
+        })
+        .clone()
+}
+
+/// Gives each metric its help text.
+fn describe() {
+    use crate::sync::telemetry::{EVENT_RETRIES_TOTAL, OUTCOMES_TOTAL};
+    use dkplus_client::retry::{REQUEST_SECONDS, RETRIES_TOTAL};
+    metrics::describe_histogram!(
+        REQUEST_SECONDS,
+        metrics::Unit::Seconds,
+        "Duration of each request to DK+ or Moment, by system and answer class."
+    );
+    metrics::describe_counter!(
+        RETRIES_TOTAL,
+        "Requests to DK+ or Moment sent again after a transient failure, by system."
+    );
+    metrics::describe_counter!(
+        OUTCOMES_TOTAL,
+        "Objects handled by this process, by kind and state (outcome_unknown: a post whose answer was lost)."
+    );
+    metrics::describe_counter!(
+        EVENT_RETRIES_TOTAL,
+        "Webhook events put back in the queue to be tried again."
+    );
 }
 
 /// `GET` [`HEALTHZ_PATH`] (alive: `200 ok`), [`READYZ_PATH`] (`200 ready` once the set-up was
 /// verified, `503` with what is wrong or that it is still being checked) and [`METRICS_PATH`]
 /// (Prometheus text: readiness, webhook events by state, ledger invoices by state, objects due
-/// for another attempt). Serve them where only operators reach them.
+/// for another attempt; then this process's counters and latency histograms when
+/// [`Operations::recorder`] is set). Serve them where only operators reach them.
 pub fn operations_router(operations: Operations) -> Router {
     Router::new()
         .route(HEALTHZ_PATH, get(|| async { "ok" }))
@@ -286,6 +341,9 @@ async fn metrics(State(ops): State<Operations>) -> Response {
             );
         }
         Err(e) => return answer(StatusCode::SERVICE_UNAVAILABLE, format!("{e}")),
+    }
+    if let Some(recorder) = &ops.recorder {
+        out.push_str(&recorder.render());
     }
     (
         StatusCode::OK,

@@ -11,6 +11,9 @@ pub mod http;
 pub mod queue;
 pub mod safety_net;
 pub mod secret;
+pub mod status;
+#[cfg(feature = "server")]
+pub mod status_page;
 
 pub use queue::{Handled, QueueInbox, QueueSettings, RetrySchedule, RunGate, WebhookQueue};
 pub use safety_net::SafetyNet;

@@ -133,6 +133,11 @@ impl std::fmt::Debug for QueueInbox {
 }
 
 impl QueueInbox {
+    /// Wakes the worker (after an event was handed out again outside the inbox).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
     /// Stores a webhook body (already checked to be a Moment notification) durably and wakes
     /// the worker. Answer Moment only after `Ok`; on `Err` answer `503` so it sends it again.
     ///

@@ -54,6 +54,12 @@ impl SharedSecret {
         Ok(Self(secret))
     }
 
+    /// The secret itself, as a key (never to be shown).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn key(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
     /// Whether `candidate` is the secret.
     pub fn matches(&self, candidate: &str) -> bool {
         let (a, b) = (self.0.as_bytes(), candidate.as_bytes());

@@ -660,9 +660,7 @@ mod tests {
             reports[1].subject
         );
         assert!(
-            reports[1]
-                .body
-                .contains("customer [Moment id 7]: created"),
+            reports[1].body.contains("customer [Moment id 7]: created"),
             "{}",
             reports[1].body
         );

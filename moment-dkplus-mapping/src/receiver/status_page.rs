@@ -1,0 +1,640 @@
+//! The status page (feature `server`): the [`StatusReport`] as server-rendered HTML (no
+//! JavaScript) and as JSON, behind an admin secret, with a **Retry** button per failure.
+//!
+//! - `GET` [`STATUS_PATH`] shows a sign-in form until the admin secret is given; then the page:
+//!   counts by [`SyncCategory`], the objects of the chosen filter (`?show=needs_person`,
+//!   `failed`, `outcome_unknown`, `done`, `all`; by default every problem) each with its reason
+//!   and what to do, the recent runs, the backfill cursor, the queue and its dead letters.
+//! - `GET` [`STATUS_JSON_PATH`] gives the same report as JSON, to a signed-in browser or to
+//!   `Authorization: Bearer <admin secret>`.
+//! - `POST` `/status/retry` queues a webhook event for the object (the worker transfers it
+//!   again, as for a change in Moment); `POST` `/status/requeue` hands a dead letter out again.
+//!   Both need the form's CSRF token, which only a signed-in page carries.
+//!
+//! Sign-in sets a cookie (`HttpOnly`, `SameSite=Strict`, `Secure` unless the page is reached on
+//! a loopback address) holding an expiry signed with the admin secret (HMAC-SHA256): replicas
+//! sharing the secret accept each other's cookies, and changing the secret signs everyone out.
+//! The CSRF token is the cookie signed again. Serve it where only operators reach it.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::header::{
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, COOKIE, HOST, LOCATION, SET_COOKIE,
+};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+use tower_http::timeout::TimeoutLayer;
+
+use super::QueueInbox;
+use super::http::REQUEST_TIMEOUT;
+use super::secret::SharedSecret;
+use super::status::{StatusFilter, StatusReport, SyncCategory, retry_event, status_report};
+use crate::store::{JobId, Scope, Store};
+use crate::sync::ObjectKind;
+
+/// The page.
+pub const STATUS_PATH: &str = "/status";
+/// The same report as JSON.
+pub const STATUS_JSON_PATH: &str = "/status.json";
+/// The cookie that holds a sign-in.
+pub const SESSION_COOKIE: &str = "mdk_status";
+/// How long a sign-in holds.
+pub const SESSION_HOURS: i64 = 12;
+
+/// What the status page needs.
+#[derive(Clone)]
+pub struct StatusPage {
+    /// Where the states are read.
+    pub store: Arc<dyn Store>,
+    /// Whose books.
+    pub scope: Scope,
+    /// Where a retry's event is queued.
+    pub inbox: QueueInbox,
+    /// The secret an operator signs in with.
+    pub admin_secret: SharedSecret,
+}
+
+impl std::fmt::Debug for StatusPage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StatusPage")
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The status page's routes (see the module documentation).
+pub fn status_router(page: StatusPage) -> Router {
+    Router::new()
+        .route(STATUS_PATH, get(show))
+        .route(STATUS_JSON_PATH, get(show_json))
+        .route("/status/login", post(login))
+        .route("/status/logout", post(logout))
+        .route("/status/retry", post(retry))
+        .route("/status/requeue", post(requeue))
+        .with_state(page)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn sign(secret: &SharedSecret, what: &str) -> String {
+    // HMAC accepts a key of any length.
+    let mut mac = HmacSha256::new_from_slice(secret.key()).expect("HMAC takes any key length");
+    mac.update(what.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn verify(secret: &SharedSecret, what: &str, signature: &str) -> bool {
+    let Ok(bytes) = hex::decode(signature) else {
+        return false;
+    };
+    let mut mac = HmacSha256::new_from_slice(secret.key()).expect("HMAC takes any key length");
+    mac.update(what.as_bytes());
+    mac.verify_slice(&bytes).is_ok()
+}
+
+/// A session cookie's value: its expiry and the expiry signed.
+fn session_value(secret: &SharedSecret, expires: DateTime<Utc>) -> String {
+    let expires = expires.timestamp();
+    format!("{expires}.{}", sign(secret, &format!("session:{expires}")))
+}
+
+fn valid_session(secret: &SharedSecret, value: &str, now: DateTime<Utc>) -> bool {
+    let Some((expires, signature)) = value.split_once('.') else {
+        return false;
+    };
+    let Ok(at) = expires.parse::<i64>() else {
+        return false;
+    };
+    at > now.timestamp() && verify(secret, &format!("session:{expires}"), signature)
+}
+
+fn csrf_token(secret: &SharedSecret, session: &str) -> String {
+    sign(secret, &format!("csrf:{session}"))
+}
+
+fn session_of(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The signed-in session of a request, if any.
+fn signed_in(page: &StatusPage, headers: &HeaderMap) -> Option<String> {
+    session_of(headers).filter(|s| valid_session(&page.admin_secret, s, Utc::now()))
+}
+
+fn on_loopback(headers: &HeaderMap) -> bool {
+    let host = headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let name = host
+        .rsplit_once(':')
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map_or(host, |(name, _)| name);
+    matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// Escapes text for HTML.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn see_other(to: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(to) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222}\
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;\
+text-align:left;vertical-align:top}th{background:#f4f4f4}.needs_person{background:#fde8e8}\
+.failed{background:#fff4e0}.outcome_unknown{background:#eef}nav a{margin-right:1em}\
+nav a.on{font-weight:bold}";
+
+fn page_start(title: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
+         <style>{STYLE}</style></head><body>",
+        esc(title)
+    )
+}
+
+fn login_form(message: Option<&str>) -> String {
+    let mut out = page_start("Moment → DK+ status: sign in");
+    out.push_str("<h1>Moment → DK+ status</h1>");
+    if let Some(message) = message {
+        let _ = write!(out, "<p id=\"message\" role=\"alert\">{}</p>", esc(message));
+    }
+    out.push_str(
+        "<form method=\"post\" action=\"/status/login\"><label>Admin secret \
+         <input type=\"password\" name=\"secret\" id=\"secret\" autocomplete=\"current-password\" \
+         required></label> <button type=\"submit\" id=\"sign-in\">Sign in</button></form>\
+         </body></html>",
+    );
+    out
+}
+
+fn time(at: Option<DateTime<Utc>>) -> String {
+    at.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| "—".to_owned())
+}
+
+fn render(report: &StatusReport, csrf: &str, notice: Option<&str>) -> String {
+    let mut out = page_start("Moment → DK+ status");
+    let _ = write!(
+        out,
+        "<h1>Moment → DK+ status</h1><p>Moment company <b>{}</b>, DK+ company <b>{}</b>; read {}.\
+         </p>",
+        esc(&report.scope.moment_company),
+        esc(&report.scope.dkplus_company),
+        time(Some(report.generated_at))
+    );
+    if let Some(notice) = notice {
+        let _ = write!(out, "<p id=\"notice\" role=\"status\">{}</p>", esc(notice));
+    }
+    out.push_str("<nav>");
+    let mut filters = vec![(StatusFilter::Problems, "Every problem".to_owned())];
+    for category in SyncCategory::ALL {
+        let count = report.counts.get(&category).copied().unwrap_or(0);
+        filters.push((
+            StatusFilter::Only(category),
+            format!("{} ({count})", category.label()),
+        ));
+    }
+    filters.push((StatusFilter::All, "All".to_owned()));
+    for (filter, label) in filters {
+        let _ = write!(
+            out,
+            "<a href=\"{STATUS_PATH}?show={}\"{}>{}</a>",
+            filter.key(),
+            if filter == report.show {
+                " class=\"on\""
+            } else {
+                ""
+            },
+            esc(&label)
+        );
+    }
+    out.push_str("</nav>");
+    let _ = write!(
+        out,
+        "<h2>Objects</h2><table id=\"objects\"><thead><tr><th>Kind</th><th>Moment id</th>\
+         <th>DK+</th><th>State</th><th>Reason</th><th>What to do</th><th>Next attempt</th>\
+         <th>Changed</th><th></th></tr></thead><tbody>"
+    );
+    if report.objects.is_empty() {
+        out.push_str("<tr><td colspan=\"9\">Nothing here.</td></tr>");
+    }
+    for row in &report.objects {
+        let id = row.moment_id.map(|i| i.to_string()).unwrap_or_default();
+        let _ = write!(
+            out,
+            "<tr class=\"{}\" id=\"{}-{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td>{}</td><td>",
+            row.category.key(),
+            row.kind,
+            esc(&id),
+            row.kind,
+            esc(&id),
+            esc(row.dkplus_key.as_deref().unwrap_or("")),
+            esc(&row.status.replace('_', " ")),
+            esc(row.reason.as_deref().unwrap_or("")),
+            esc(row.what_to_do.as_deref().unwrap_or("")),
+            time(row.next_attempt_at),
+            time(Some(row.updated_at)),
+        );
+        if row.retry
+            && let Some(moment_id) = row.moment_id
+        {
+            let _ = write!(
+                out,
+                "<form method=\"post\" action=\"/status/retry\"><input type=\"hidden\" \
+                 name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"kind\" value=\"{}\">\
+                 <input type=\"hidden\" name=\"id\" value=\"{moment_id}\"><button type=\"submit\" \
+                 class=\"retry\">Retry</button></form>",
+                row.kind
+            );
+        }
+        out.push_str("</td></tr>");
+    }
+    out.push_str("</tbody></table>");
+
+    let _ = write!(
+        out,
+        "<h2>Webhook queue</h2><p id=\"queue\">{} waiting, {} being handled, {} set aside. \
+         The next catch-up starts at {}.</p>",
+        report.queue.queued,
+        report.queue.leased,
+        report.queue.dead,
+        time(report.cursor)
+    );
+    if !report.dead_letters.is_empty() {
+        out.push_str(
+            "<table id=\"dead-letters\"><thead><tr><th>Event</th><th>Received</th><th>Attempts</th>\
+             <th>Reason</th><th>Body</th><th></th></tr></thead><tbody>",
+        );
+        for dead in &report.dead_letters {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>\
+                 <form method=\"post\" action=\"/status/requeue\"><input type=\"hidden\" \
+                 name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"job\" value=\"{}\">\
+                 <button type=\"submit\">Try again</button></form></td></tr>",
+                dead.id,
+                time(Some(dead.received_at)),
+                dead.attempts,
+                esc(dead.reason.as_deref().unwrap_or("")),
+                esc(&dead.payload),
+                dead.id.0
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+
+    out.push_str(
+        "<h2>Recent runs</h2><table id=\"runs\"><thead><tr><th>Started</th><th>Finished</th>\
+         <th>Outcome</th><th>Stopped</th></tr></thead><tbody>",
+    );
+    for run in &report.runs {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            time(Some(run.started_at)),
+            time(Some(run.finished_at)),
+            esc(&run.counts.summary(false)),
+            esc(run.stopped.as_deref().unwrap_or(""))
+        );
+    }
+    out.push_str("</tbody></table>");
+    let _ = write!(
+        out,
+        "<p><a href=\"{STATUS_JSON_PATH}?show={}\">This page as JSON</a></p>\
+         <form method=\"post\" action=\"/status/logout\"><button type=\"submit\">Sign out</button>\
+         </form></body></html>",
+        report.show.key()
+    );
+    out
+}
+
+/// The query of the page.
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    show: Option<String>,
+    notice: Option<String>,
+}
+
+fn filter_of(query: &PageQuery) -> Result<StatusFilter, Response> {
+    let value = query.show.as_deref().unwrap_or("problems");
+    StatusFilter::parse(value).ok_or_else(|| {
+        (
+            StatusCode::BAD_REQUEST,
+            format!(
+                "show={value:?} is not a filter: use problems, all, needs_person, failed, \
+                 outcome_unknown or done"
+            ),
+        )
+            .into_response()
+    })
+}
+
+fn unreadable(e: &crate::store::StoreError) -> Response {
+    tracing::error!(error = %e, "the status page could not read the store");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the store cannot be read; try again shortly",
+    )
+        .into_response()
+}
+
+async fn show(
+    State(page): State<StatusPage>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(session) = signed_in(&page, &headers) else {
+        return html(StatusCode::OK, login_form(None));
+    };
+    let show = match filter_of(&query) {
+        Ok(show) => show,
+        Err(response) => return response,
+    };
+    match status_report(page.store.as_ref(), &page.scope, show).await {
+        Ok(report) => html(
+            StatusCode::OK,
+            render(
+                &report,
+                &csrf_token(&page.admin_secret, &session),
+                query.notice.as_deref(),
+            ),
+        ),
+        Err(e) => unreadable(&e),
+    }
+}
+
+async fn show_json(
+    State(page): State<StatusPage>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|token| page.admin_secret.matches(token.trim()));
+    if !bearer && signed_in(&page, &headers).is_none() {
+        return (
+            StatusCode::UNAUTHORIZED,
+            "sign in, or send Authorization: Bearer <admin secret>",
+        )
+            .into_response();
+    }
+    let show = match filter_of(&query) {
+        Ok(show) => show,
+        Err(response) => return response,
+    };
+    match status_report(page.store.as_ref(), &page.scope, show).await {
+        Ok(report) => (
+            [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+            axum::Json(report),
+        )
+            .into_response(),
+        Err(e) => unreadable(&e),
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    secret: String,
+}
+
+async fn login(
+    State(page): State<StatusPage>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    if !page.admin_secret.matches(form.secret.trim()) {
+        tracing::warn!("status page: a sign-in with a wrong secret");
+        return html(
+            StatusCode::UNAUTHORIZED,
+            login_form(Some("That is not the admin secret (ADMIN_SECRET).")),
+        );
+    }
+    let expires = Utc::now() + chrono::Duration::hours(SESSION_HOURS);
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        session_value(&page.admin_secret, expires),
+        SESSION_HOURS * 3600,
+        if on_loopback(&headers) {
+            ""
+        } else {
+            "; Secure"
+        }
+    );
+    let mut response = see_other(STATUS_PATH);
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(SET_COOKIE, value);
+    }
+    response
+}
+
+async fn logout() -> Response {
+    let mut response = see_other(STATUS_PATH);
+    response.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_static("mdk_status=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    response
+}
+
+/// The session of a form post, when it is signed in and carries its CSRF token.
+fn checked(page: &StatusPage, headers: &HeaderMap, csrf: &str) -> Result<(), Response> {
+    let Some(session) = signed_in(page, headers) else {
+        return Err((StatusCode::UNAUTHORIZED, "sign in first").into_response());
+    };
+    if !verify(&page.admin_secret, &format!("csrf:{session}"), csrf) {
+        tracing::warn!("status page: a form post without a valid CSRF token was refused");
+        return Err((
+            StatusCode::FORBIDDEN,
+            "the form is stale or did not come from the status page: reload the page",
+        )
+            .into_response());
+    }
+    Ok(())
+}
+
+fn with_notice(notice: &str) -> String {
+    let mut encoded = String::new();
+    for byte in notice.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.') {
+            encoded.push(byte as char);
+        } else {
+            let _ = write!(encoded, "%{byte:02X}");
+        }
+    }
+    format!("{STATUS_PATH}?show=all&notice={encoded}")
+}
+
+#[derive(Deserialize)]
+struct RetryForm {
+    csrf: String,
+    kind: String,
+    id: i64,
+}
+
+async fn retry(
+    State(page): State<StatusPage>,
+    headers: HeaderMap,
+    Form(form): Form<RetryForm>,
+) -> Response {
+    if let Err(refused) = checked(&page, &headers, &form.csrf) {
+        return refused;
+    }
+    let Some(event) = ObjectKind::from_name(&form.kind).and_then(|k| retry_event(k, form.id))
+    else {
+        return (
+            StatusCode::BAD_REQUEST,
+            format!("{:?} objects cannot be retried on their own", form.kind),
+        )
+            .into_response();
+    };
+    match page.inbox.enqueue(&event).await {
+        Ok(job) => {
+            tracing::info!(%job, kind = %form.kind, id = form.id, "retry asked on the status page");
+            see_other(&with_notice(&format!(
+                "{} {} is queued to be transferred again ({job}); reload to see how it went.",
+                form.kind, form.id
+            )))
+        }
+        Err(e) => unreadable(&e),
+    }
+}
+
+#[derive(Deserialize)]
+struct RequeueForm {
+    csrf: String,
+    job: i64,
+}
+
+async fn requeue(
+    State(page): State<StatusPage>,
+    headers: HeaderMap,
+    Form(form): Form<RequeueForm>,
+) -> Response {
+    if let Err(refused) = checked(&page, &headers, &form.csrf) {
+        return refused;
+    }
+    match page
+        .store
+        .requeue_dead(&page.scope, JobId(form.job), Utc::now())
+        .await
+    {
+        Ok(true) => {
+            page.inbox.wake();
+            see_other(&with_notice(&format!(
+                "job {} is handed out again.",
+                form.job
+            )))
+        }
+        Ok(false) => see_other(&with_notice(&format!(
+            "job {} is not set aside (any more).",
+            form.job
+        ))),
+        Err(e) => unreadable(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret() -> SharedSecret {
+        SharedSecret::new("an-admin-secret-of-some-length").unwrap()
+    }
+
+    #[test]
+    fn a_session_holds_until_it_expires_and_only_under_its_secret() {
+        let now = Utc::now();
+        let value = session_value(&secret(), now + chrono::Duration::hours(1));
+        assert!(valid_session(&secret(), &value, now));
+        assert!(!valid_session(
+            &secret(),
+            &value,
+            now + chrono::Duration::hours(2)
+        ));
+        let other = SharedSecret::new("another-admin-secret-here").unwrap();
+        assert!(!valid_session(&other, &value, now));
+        // A forged expiry breaks the signature.
+        let (_, signature) = value.split_once('.').unwrap();
+        let forged = format!(
+            "{}.{signature}",
+            (now + chrono::Duration::days(999)).timestamp()
+        );
+        assert!(!valid_session(&secret(), &forged, now));
+        assert!(!valid_session(&secret(), "garbage", now));
+    }
+
+    #[test]
+    fn the_csrf_token_belongs_to_its_session() {
+        let now = Utc::now();
+        let one = session_value(&secret(), now + chrono::Duration::hours(1));
+        let two = session_value(&secret(), now + chrono::Duration::hours(2));
+        let token = csrf_token(&secret(), &one);
+        assert!(verify(&secret(), &format!("csrf:{one}"), &token));
+        assert!(!verify(&secret(), &format!("csrf:{two}"), &token));
+        assert!(!verify(&secret(), &format!("csrf:{one}"), "00"));
+    }
+
+    #[test]
+    fn text_is_escaped_for_html() {
+        assert_eq!(
+            esc("<a href=\"x\">Þ&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;Þ&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}
