@@ -103,3 +103,43 @@ start_smtp() {
     export TEST_SMTP_DIR="$dir/mail"
     echo "SMTP (aiosmtpd) on 127.0.0.1:$port" >&2
 }
+
+# Headless Chromium driven over WebDriver: Debian's chromium and chromium-driver (installed with
+# apt when missing), chromedriver on a loopback port. Exports TEST_WEBDRIVER_URL and
+# TEST_CHROMIUM (the browser binary).
+start_chromedriver() {
+    if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+        echo "chromium or chromedriver is not installed; installing Debian's packages" >&2
+        if [ "$(id -u)" -eq 0 ]; then
+            DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >&2 || true
+        else
+            sudo -n env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true
+            sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >&2 || true
+        fi
+    fi
+    if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+        echo "FAILED: chromium and chromedriver could not be installed; the browser tests cannot run" >&2
+        return 1
+    fi
+    local dir="$MDK_SERVICES_DIR/chromedriver"
+    local port
+    port="$(free_port)"
+    mkdir -p "$dir"
+    chromedriver --port="$port" --allowed-ips=127.0.0.1 >"$dir/log" 2>&1 &
+    local pid=$!
+    MDK_STOPS+=("kill $pid 2>/dev/null; wait $pid 2>/dev/null")
+    local i
+    for i in $(seq 1 100); do
+        python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "http://127.0.0.1:$port/status" >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    if ! python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "http://127.0.0.1:$port/status" >/dev/null 2>&1; then
+        echo "FAILED: chromedriver did not start: $(cat "$dir/log")" >&2
+        return 1
+    fi
+    export TEST_WEBDRIVER_URL="http://127.0.0.1:$port"
+    TEST_CHROMIUM="$(command -v chromium)"
+    export TEST_CHROMIUM
+    echo "chromedriver $(chromedriver --version | cut -d' ' -f2) on 127.0.0.1:$port" >&2
+}

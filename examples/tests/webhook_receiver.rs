@@ -889,3 +889,285 @@ async fn the_program_listens_at_once_and_says_when_its_set_up_is_wrong() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+const ADMIN: &str = "admin-secret-0123456789abcdef";
+
+/// A browser session in headless Chromium over the WebDriver chromedriver serves.
+async fn browser() -> fantoccini::Client {
+    let webdriver = std::env::var("TEST_WEBDRIVER_URL").expect(
+        "TEST_WEBDRIVER_URL is not set: this test needs headless Chromium behind chromedriver; \
+         run the tests with `bash .ci/test`, which installs and starts them",
+    );
+    let binary = std::env::var("TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let profile = temp_dir("chromium-profile");
+    let capabilities = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": binary,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!()
+    };
+    // chromedriver is on loopback: plain HTTP, no TLS stack.
+    fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&webdriver)
+        .await
+        .expect("chromedriver starts a headless Chromium")
+}
+
+/// Every sample of a Prometheus text exposition, as (name with labels, value); panics on a line
+/// that is not one.
+fn prometheus_samples(text: &str) -> Vec<(String, f64)> {
+    text.lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            let (series, value) = line
+                .rsplit_once(' ')
+                .unwrap_or_else(|| panic!("not a sample: {line:?}"));
+            let value: f64 = match value {
+                "+Inf" => f64::INFINITY,
+                other => other
+                    .parse()
+                    .unwrap_or_else(|_| panic!("not a number in {line:?}")),
+            };
+            let name_ok = series.split('{').next().is_some_and(|n| {
+                !n.is_empty()
+                    && n.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+            });
+            assert!(name_ok, "not a metric name in {line:?}");
+            if let Some(labels) = series.split_once('{').map(|(_, l)| l) {
+                assert!(labels.ends_with('}'), "labels not closed in {line:?}");
+            }
+            (series.to_owned(), value)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_status_page_shows_a_failure_in_chromium_and_its_retry_sends_it_after_the_fix() {
+    let world = FakeWorld::start(config()).await.unwrap();
+    let demo = DemoCompany::seed(&world);
+    let dir = temp_dir("status-page");
+    let store_url = format!("sqlite:{}", dir.join("state.db").display());
+    // The settings in a TOML file, the webhook secret from the environment (which wins).
+    let mut env = program_env(&world, &store_url);
+    let file = dir.join("receiver.toml");
+    let mut toml = String::new();
+    env.retain(|(name, value)| {
+        if name == "WEBHOOK_SECRET" {
+            return true;
+        }
+        toml.push_str(&format!("{} = {:?}\n", name.to_lowercase(), value));
+        false
+    });
+    toml.push_str(&format!(
+        "admin_secret = {ADMIN:?}\nshutdown_grace_seconds = 3\n"
+    ));
+    std::fs::write(&file, toml).unwrap();
+    env.push(("CONFIG_FILE".into(), file.display().to_string()));
+    let (child, url) = start_receiver(env, &dir).await;
+    let base = url.replace(WEBHOOK_PATH, "");
+
+    // Invoice 1004's customer has no kennitala: it needs a person.
+    let failing = demo.failing_invoice.get();
+    let (status, _) = post(&with_secret(&url), invoice_webhook(&world, failing)).await;
+    assert_eq!(status, 202);
+    let store = store::open(&store_url).await.unwrap();
+    wait_until("the invoice is recorded as needing a person", || {
+        let store = store.clone();
+        let scope = scope(&world);
+        async move {
+            store
+                .object_state(&scope, moment_dkplus_mapping::ObjectKind::Invoice, failing)
+                .await
+                .unwrap()
+                .is_some_and(|o| o.last_status == "needs_person")
+        }
+    })
+    .await;
+
+    // Without signing in: no data, and no retry.
+    let client = reqwest::Client::new();
+    let json = client
+        .get(format!("{base}/status.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), 401);
+    let forged = client
+        .post(format!("{base}/status/retry"))
+        .form(&[
+            ("csrf", "00"),
+            ("kind", "invoice"),
+            ("id", &failing.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    let report: serde_json::Value = client
+        .get(format!("{base}/status.json?show=needs_person"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["objects"][0]["moment_id"], failing, "{report:#}");
+    assert!(
+        report["objects"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("kennitala")
+    );
+
+    let browser = browser().await;
+    let outcome = async {
+        use fantoccini::Locator;
+        browser.goto(&format!("{base}/status")).await?;
+        let secret = browser.find(Locator::Id("secret")).await?;
+        secret.send_keys("wrong-secret-guess-1234").await?;
+        browser.find(Locator::Id("sign-in")).await?.click().await?;
+        let message = browser.find(Locator::Id("message")).await?.text().await?;
+        assert!(message.contains("not the admin secret"), "{message}");
+        browser
+            .find(Locator::Id("secret"))
+            .await?
+            .send_keys(ADMIN)
+            .await?;
+        browser.find(Locator::Id("sign-in")).await?.click().await?;
+
+        let row_id = format!("invoice-{failing}");
+        let row = browser.find(Locator::Id(&row_id)).await?;
+        let text = row.text().await?;
+        assert!(text.contains("kennitala"), "the reason is shown: {text}");
+        assert!(
+            text.contains("Fix what the reason says"),
+            "what to do is shown: {text}"
+        );
+        assert_eq!(row.attr("class").await?.as_deref(), Some("needs_person"));
+
+        // The bookkeeper adds the kennitala in Moment, then presses Retry.
+        world
+            .moment
+            .update_customer(demo.customer_without_kennitala, |c| {
+                c.organization_number = Some("560907-1330".into())
+            });
+        row.find(Locator::Css("button.retry"))
+            .await?
+            .click()
+            .await?;
+        let notice = browser.find(Locator::Id("notice")).await?.text().await?;
+        assert!(
+            notice.contains("queued to be transferred again"),
+            "{notice}"
+        );
+
+        let mut state = String::new();
+        for _ in 0..200 {
+            browser.goto(&format!("{base}/status?show=all")).await?;
+            state = browser
+                .find(Locator::Id(&row_id))
+                .await?
+                .attr("class")
+                .await?
+                .unwrap_or_default();
+            if state == "done" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(state, "done", "the retried invoice went through");
+        let runs = browser.find(Locator::Id("runs")).await?.text().await?;
+        assert!(
+            runs.contains("1 created") || runs.contains("created"),
+            "{runs}"
+        );
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    browser.close().await.unwrap();
+    outcome.unwrap();
+    assert!(
+        references(&world).contains(&"1004".to_owned()),
+        "{:?}",
+        references(&world)
+    );
+
+    // The metrics are Prometheus text with this process's counters and latency histogram.
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let samples = prometheus_samples(&metrics);
+    let value = |series: &str| {
+        samples
+            .iter()
+            .find(|(s, _)| s == series)
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| panic!("{series} in\n{metrics}"))
+    };
+    assert_eq!(
+        value("moment_dkplus_outcomes_total{kind=\"invoice\",status=\"needs_person\"}"),
+        1.0
+    );
+    assert!(value("moment_dkplus_outcomes_total{kind=\"invoice\",status=\"created\"}") >= 1.0);
+    assert!(
+        samples.iter().any(
+            |(s, v)| s.starts_with("moment_dkplus_api_request_seconds_bucket{")
+                && s.contains("system=\"dkplus\"")
+                && s.contains("le=\"+Inf\"")
+                && *v >= 1.0
+        ),
+        "{metrics}"
+    );
+    assert!(
+        samples.iter().any(
+            |(s, _)| s.starts_with("moment_dkplus_api_request_seconds_count{")
+                && s.contains("system=\"moment\"")
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("# TYPE moment_dkplus_api_request_seconds histogram"),
+        "{metrics}"
+    );
+
+    // A stop ends within the grace, and the last line says what is left in the queue.
+    let started = std::time::Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut child = child;
+    let exit = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(exit.success(), "{exit:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let log = std::fs::read_to_string(dir.join("receiver.log")).unwrap();
+    let last = log.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("stopped: 0 event(s) wait in the queue and 0 are held by a receiver"),
+        "{last}"
+    );
+    assert!(!log.contains(ADMIN), "the admin secret is never logged");
+}
