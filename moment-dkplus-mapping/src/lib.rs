@@ -102,6 +102,7 @@ mod docs_doctests {
         Errors = "errors.md",
         IntegrationRules = "integration-rules.md",
         MomentApi = "moment-api.md",
+        Operations = "operations.md",
         Performance = "performance.md",
         Security = "security.md",
         StateStore = "state-store.md",
