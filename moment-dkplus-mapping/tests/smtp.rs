@@ -160,3 +160,102 @@ async fn a_server_without_starttls_gets_no_password_when_tls_is_required() {
     });
     assert!(!sent, "nothing was delivered without TLS");
 }
+
+/// The messages the server received from `sender`, oldest first, as (subject, text).
+fn sent_by(dir: &PathBuf, sender: &str) -> Vec<(String, String)> {
+    let mut mails: Vec<(std::time::SystemTime, String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let text = std::fs::read_to_string(entry.path()).ok()?;
+            let mail: serde_json::Value = serde_json::from_str(&text).ok()?;
+            mail["from"].as_str()?.contains(sender).then(|| {
+                (
+                    entry.metadata().and_then(|m| m.modified()).unwrap(),
+                    mail["subject"].as_str().unwrap_or_default().to_owned(),
+                    mail["text"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+        })
+        .collect();
+    mails.sort();
+    mails.into_iter().map(|(_, s, t)| (s, t)).collect()
+}
+
+#[tokio::test]
+async fn over_several_runs_a_failure_is_mailed_once_and_its_fix_once_as_resolved() {
+    use std::sync::Arc;
+
+    use moment_dkplus_mapping::SyncEngine;
+    use moment_dkplus_mapping::store::{self, Scope};
+    use moment_dkplus_mapping::sync::AlertPolicy;
+
+    let (url, dir) = server();
+    let world = FakeWorld::start(config()).await.unwrap();
+    let demo = DemoCompany::seed(&world);
+    let sender = format!(
+        "policy-{}-{}@nordurljos.is",
+        std::process::id(),
+        Utc::now().timestamp_micros()
+    );
+    let mail = SmtpNotifier::new(&url, &sender, &["bokhald@nordurljos.is"], None).unwrap();
+    let store = store::open("memory:").await.unwrap();
+    let scope = Scope::new(world.moment.company_code(), "mail-test");
+    let alerts = Arc::new(AlertPolicy::new(
+        Arc::new(mail),
+        store.clone(),
+        scope.clone(),
+    ));
+    let engine = SyncEngine::new(
+        world.moment.client().unwrap(),
+        world.dkplus.client().unwrap(),
+        config(),
+    )
+    .with_store(store, scope)
+    .with_notifier(alerts);
+    let since = Utc::now() - chrono::Duration::days(30);
+
+    for _ in 0..3 {
+        let report = engine.catch_up(since).await;
+        assert_eq!(report.counts.failed, 1, "invoice 1004 needs a kennitala");
+    }
+    let wait_for = |n: usize| {
+        let started = Instant::now();
+        loop {
+            let mails = sent_by(&dir, &sender);
+            if mails.len() >= n || started.elapsed() > Duration::from_secs(10) {
+                return mails;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let mails = wait_for(1);
+    let failures: Vec<_> = mails
+        .iter()
+        .filter(|(s, _)| s.contains("not transferred"))
+        .collect();
+    assert_eq!(failures.len(), 1, "three runs, one mail: {mails:#?}");
+    assert!(failures[0].1.contains("kennitala"));
+
+    world
+        .moment
+        .update_customer(demo.customer_without_kennitala, |c| {
+            c.organization_number = Some("560907-1330".into())
+        });
+    for _ in 0..2 {
+        let report = engine.catch_up(since).await;
+        assert_eq!(report.counts.failed, 0, "{:#?}", report.outcomes);
+    }
+    let mails = wait_for(2);
+    let resolved: Vec<_> = mails
+        .iter()
+        .filter(|(s, _)| s.contains("resolved"))
+        .collect();
+    assert_eq!(resolved.len(), 1, "one recovery mail: {mails:#?}");
+    assert!(resolved[0].1.contains("invoice"), "{}", resolved[0].1);
+    std::thread::sleep(Duration::from_millis(300));
+    let subjects: Vec<String> = sent_by(&dir, &sender).into_iter().map(|(s, _)| s).collect();
+    // The demo company's warnings went out once, in the first digest (none was sent before).
+    let digests = subjects.iter().filter(|s| s.contains("digest")).count();
+    assert_eq!((subjects.len(), digests), (3, 1), "nothing more: {subjects:#?}");
+}
