@@ -1013,6 +1013,44 @@ async fn the_status_page_shows_a_failure_in_chromium_and_its_retry_sends_it_afte
         .await
         .unwrap();
     assert_eq!(forged.status(), 401);
+    // Signed in, but a form that did not come from the page (no valid CSRF token): refused.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = no_redirects
+        .post(format!("{base}/status/login"))
+        .form(&[("secret", ADMIN)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let cross_site = no_redirects
+        .post(format!("{base}/status/retry"))
+        .header("cookie", &session)
+        .form(&[
+            ("csrf", "0badc0de"),
+            ("kind", "invoice"),
+            ("id", &failing.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    assert_eq!(
+        jobs(&store, &world, JobState::Queued).await,
+        0,
+        "nothing was queued"
+    );
     let report: serde_json::Value = client
         .get(format!("{base}/status.json?show=needs_person"))
         .bearer_auth(ADMIN)

@@ -257,5 +257,9 @@ async fn over_several_runs_a_failure_is_mailed_once_and_its_fix_once_as_resolved
     let subjects: Vec<String> = sent_by(&dir, &sender).into_iter().map(|(s, _)| s).collect();
     // The demo company's warnings went out once, in the first digest (none was sent before).
     let digests = subjects.iter().filter(|s| s.contains("digest")).count();
-    assert_eq!((subjects.len(), digests), (3, 1), "nothing more: {subjects:#?}");
+    assert_eq!(
+        (subjects.len(), digests),
+        (3, 1),
+        "nothing more: {subjects:#?}"
+    );
 }

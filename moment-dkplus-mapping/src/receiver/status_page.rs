@@ -369,17 +369,14 @@ struct PageQuery {
     notice: Option<String>,
 }
 
-fn filter_of(query: &PageQuery) -> Result<StatusFilter, Response> {
+/// The filter the query asks for, or what is wrong with it.
+fn filter_of(query: &PageQuery) -> Result<StatusFilter, String> {
     let value = query.show.as_deref().unwrap_or("problems");
     StatusFilter::parse(value).ok_or_else(|| {
-        (
-            StatusCode::BAD_REQUEST,
-            format!(
-                "show={value:?} is not a filter: use problems, all, needs_person, failed, \
-                 outcome_unknown or done"
-            ),
+        format!(
+            "show={value:?} is not a filter: use problems, all, needs_person, failed, \
+             outcome_unknown or done"
         )
-            .into_response()
     })
 }
 
@@ -402,7 +399,7 @@ async fn show(
     };
     let show = match filter_of(&query) {
         Ok(show) => show,
-        Err(response) => return response,
+        Err(problem) => return (StatusCode::BAD_REQUEST, problem).into_response(),
     };
     match status_report(page.store.as_ref(), &page.scope, show).await {
         Ok(report) => html(
@@ -436,7 +433,7 @@ async fn show_json(
     }
     let show = match filter_of(&query) {
         Ok(show) => show,
-        Err(response) => return response,
+        Err(problem) => return (StatusCode::BAD_REQUEST, problem).into_response(),
     };
     match status_report(page.store.as_ref(), &page.scope, show).await {
         Ok(report) => (
@@ -492,18 +489,22 @@ async fn logout() -> Response {
     response
 }
 
-/// The session of a form post, when it is signed in and carries its CSRF token.
-fn checked(page: &StatusPage, headers: &HeaderMap, csrf: &str) -> Result<(), Response> {
+/// Whether a form post is signed in and carries its session's CSRF token; the refusal's
+/// status and words otherwise.
+fn checked(
+    page: &StatusPage,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<(), (StatusCode, &'static str)> {
     let Some(session) = signed_in(page, headers) else {
-        return Err((StatusCode::UNAUTHORIZED, "sign in first").into_response());
+        return Err((StatusCode::UNAUTHORIZED, "sign in first"));
     };
     if !verify(&page.admin_secret, &format!("csrf:{session}"), csrf) {
         tracing::warn!("status page: a form post without a valid CSRF token was refused");
         return Err((
             StatusCode::FORBIDDEN,
             "the form is stale or did not come from the status page: reload the page",
-        )
-            .into_response());
+        ));
     }
     Ok(())
 }
@@ -533,7 +534,7 @@ async fn retry(
     Form(form): Form<RetryForm>,
 ) -> Response {
     if let Err(refused) = checked(&page, &headers, &form.csrf) {
-        return refused;
+        return refused.into_response();
     }
     let Some(event) = ObjectKind::from_name(&form.kind).and_then(|k| retry_event(k, form.id))
     else {
@@ -567,7 +568,7 @@ async fn requeue(
     Form(form): Form<RequeueForm>,
 ) -> Response {
     if let Err(refused) = checked(&page, &headers, &form.csrf) {
-        return refused;
+        return refused.into_response();
     }
     match page
         .store

@@ -467,7 +467,7 @@ impl Store for MemoryStore {
         // Most recent first; among equal start times the later recorded first (the databases'
         // order by id).
         runs.reverse();
-        runs.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+        runs.sort_by_key(|r| std::cmp::Reverse(r.started_at));
         runs.truncate(limit as usize);
         Ok(runs)
     }
