@@ -61,12 +61,19 @@ impl Settings {
     /// # Errors
     /// As [`load`](Self::load).
     pub fn parse(text: &str, path: &Path, known: &[&str]) -> Result<Self, SetupError> {
-        let table: toml::Table = toml::from_str(text).map_err(|e| SetupError {
-            problems: vec![format!(
-                "the settings file {} is not TOML: {}",
-                path.display(),
-                e.to_string().trim()
-            )],
+        // The error's own text quotes the line, which may hold a secret: only where and what.
+        let table: toml::Table = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+            SetupError {
+                problems: vec![format!(
+                    "the settings file {} is not TOML{}: {}",
+                    path.display(),
+                    line.map(|l| format!(" (line {l})")).unwrap_or_default(),
+                    e.message()
+                )],
+            }
         })?;
         let mut problems = Vec::new();
         let mut values = BTreeMap::new();
@@ -151,7 +158,16 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("webhook_listen in s.toml must be"), "{text}");
-        let e = Settings::parse("store_url = ", Path::new("s.toml"), KNOWN).unwrap_err();
-        assert!(e.to_string().contains("s.toml is not TOML"), "{e}");
+        let e = Settings::parse(
+            "store_url = \"x\"\ndkplus_token = s3cr3t-t0ken\n",
+            Path::new("s.toml"),
+            KNOWN,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("s.toml is not TOML (line 2)"), "{e}");
+        assert!(
+            !e.to_string().contains("s3cr3t"),
+            "the line is not quoted: {e}"
+        );
     }
 }

@@ -965,6 +965,12 @@ async fn the_status_page_shows_a_failure_in_chromium_and_its_retry_sends_it_afte
         if name == "WEBHOOK_SECRET" {
             return true;
         }
+        // The safety net runs at start: its catch-up is a run the page lists.
+        let value = if name == "WEBHOOK_BACKFILL_MINUTES" {
+            "60"
+        } else {
+            value.as_str()
+        };
         toml.push_str(&format!("{} = {:?}\n", name.to_lowercase(), value));
         false
     });
@@ -1014,6 +1020,25 @@ async fn the_status_page_shows_a_failure_in_chromium_and_its_retry_sends_it_afte
         .unwrap();
     assert_eq!(forged.status(), 401);
     // Signed in, but a form that did not come from the page (no valid CSRF token): refused.
+    // (A retry is queued as an UPDATE event; Moment's own deliveries here are CREATE_NEW.)
+    let retries_queued = || async {
+        let mut n = 0;
+        for state in [
+            JobState::Queued,
+            JobState::Leased,
+            JobState::Done,
+            JobState::Dead,
+        ] {
+            n += store
+                .jobs(&scope(&world), state)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|job| job.payload.contains("\"UPDATE\""))
+                .count();
+        }
+        n
+    };
     let no_redirects = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -1046,11 +1071,7 @@ async fn the_status_page_shows_a_failure_in_chromium_and_its_retry_sends_it_afte
         .await
         .unwrap();
     assert_eq!(cross_site.status(), 403);
-    assert_eq!(
-        jobs(&store, &world, JobState::Queued).await,
-        0,
-        "nothing was queued"
-    );
+    assert_eq!(retries_queued().await, 0, "nothing was queued");
     let report: serde_json::Value = client
         .get(format!("{base}/status.json?show=needs_person"))
         .bearer_auth(ADMIN)
@@ -1126,10 +1147,7 @@ async fn the_status_page_shows_a_failure_in_chromium_and_its_retry_sends_it_afte
         }
         assert_eq!(state, "done", "the retried invoice went through");
         let runs = browser.find(Locator::Id("runs")).await?.text().await?;
-        assert!(
-            runs.contains("1 created") || runs.contains("created"),
-            "{runs}"
-        );
+        assert!(runs.contains("1 failed"), "the catch-up at start: {runs}");
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
@@ -1158,10 +1176,7 @@ async fn the_status_page_shows_a_failure_in_chromium_and_its_retry_sends_it_afte
             .map(|(_, v)| *v)
             .unwrap_or_else(|| panic!("{series} in\n{metrics}"))
     };
-    assert_eq!(
-        value("moment_dkplus_outcomes_total{kind=\"invoice\",status=\"needs_person\"}"),
-        1.0
-    );
+    assert!(value("moment_dkplus_outcomes_total{kind=\"invoice\",status=\"needs_person\"}") >= 1.0);
     assert!(value("moment_dkplus_outcomes_total{kind=\"invoice\",status=\"created\"}") >= 1.0);
     assert!(
         samples.iter().any(

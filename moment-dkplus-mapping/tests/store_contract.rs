@@ -531,6 +531,40 @@ async fn every_object_runs_and_digest_items_are_listed() {
             })
             .collect();
         assert_eq!(open, ["open:customer:3", "open:invoice:7"], "{kind:?}");
+        // One claim of a key wins until the key is older than asked; a forgotten key is free.
+        assert!(
+            !store
+                .claim_notified(&scope, "opened", at(9), at(5))
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .claim_notified(&scope, "opened", at(9), at(6))
+                .await
+                .unwrap()
+        );
+        assert_eq!(store.notified(&scope, "opened").await.unwrap(), Some(at(9)));
+        assert!(
+            store
+                .claim_notified(&scope, "fresh", at(9), at(0))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .claim_notified(&scope, "fresh", at(10), at(0))
+                .await
+                .unwrap()
+        );
+        store.forget_notified(&scope, "fresh").await.unwrap();
+        assert_eq!(store.notified(&scope, "fresh").await.unwrap(), None);
+        assert!(
+            store
+                .claim_notified(&scope, "fresh", at(11), at(0))
+                .await
+                .unwrap()
+        );
         store.clear_digest(&scope, &["a".to_owned()]).await.unwrap();
         assert_eq!(
             store.digest_items(&scope).await.unwrap(),

@@ -112,8 +112,8 @@ names, spelt like the variable in either case; a variable that is set wins over 
   ALERT_FROM              with SMTP_URL   sender of failure e-mails
   ALERT_REPLY_TO          no    where replies to failure e-mails go
   MOMENT_BASE_URL, DKPLUS_BASE_URL, MOMENT_PAGE_BASE   no   other API addresses; Moment's first page (0 or 1)
-  LOG_FORMAT              no    text (default) or json
-  RUST_LOG                no    log level (default info)
+  LOG_FORMAT              no    text (default) or json (environment only)
+  RUST_LOG                no    log level (default info; environment only)
 
 Routes: POST /webhooks/moment, GET /health, /healthz, /readyz, /metrics; /status and
 /status.json with ADMIN_SECRET.
@@ -376,7 +376,12 @@ async fn main() -> ExitCode {
             "still busy when the grace ran out; what was under way is handed out again when its lease runs out"
         );
     }
-    let left = left_in_queue(engine.store().as_ref(), &setup.scope).await;
+    let left = tokio::time::timeout(
+        Duration::from_secs(2),
+        left_in_queue(engine.store().as_ref(), &setup.scope),
+    )
+    .await
+    .unwrap_or_else(|_| "the queue could not be read within 2 s".to_owned());
     match served {
         Ok(()) => {
             tracing::info!("stopped: {left}");

@@ -142,6 +142,13 @@ impl ReceiverSettings {
                 None
             }
         });
+        if admin_secret.is_some() && admin_secret == secret {
+            problems.push(
+                "ADMIN_SECRET is the same as WEBHOOK_SECRET, which travels in URLs and proxy logs: \
+                 choose another random secret for the status page"
+                    .to_owned(),
+            );
+        }
         let mut bounded = |name: &str, range: std::ops::RangeInclusive<u64>, what: &str| {
             read(name).and_then(|text| match text.parse::<u64>() {
                 Ok(n) if range.contains(&n) => Some(Duration::from_secs(n)),
@@ -282,5 +289,15 @@ mod tests {
         })
         .unwrap();
         assert_eq!(settings.backfill_every, None);
+    }
+
+    #[test]
+    fn the_admin_secret_may_not_be_the_webhook_secret() {
+        let err = ReceiverSettings::from_lookup(|name| match name {
+            "WEBHOOK_SECRET" | "ADMIN_SECRET" => Some("0123456789abcdef".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert!(err.problems[0].starts_with("ADMIN_SECRET is the same as WEBHOOK_SECRET"));
     }
 }

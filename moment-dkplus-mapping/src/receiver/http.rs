@@ -200,7 +200,8 @@ pub struct Operations {
 /// The upper bounds, in seconds, of the API latency histogram's buckets.
 pub const LATENCY_BUCKETS: [f64; 10] = [0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 
-/// Installs this process's metrics recorder (once; later calls return the same handle): the
+/// Installs this process's metrics recorder (once; later calls return the same handle; called
+/// within a Tokio runtime, it also folds samples in every few seconds): the
 /// engine's outcome and retry counters and both clients' request-latency histograms
 /// (`moment_dkplus_api_request_seconds`, buckets [`LATENCY_BUCKETS`]) are kept from then on and
 /// rendered by [`METRICS_PATH`]. `None` when the application installed another recorder of
@@ -219,6 +220,17 @@ pub fn install_metrics() -> Option<PrometheusHandle> {
             let handle = recorder.handle();
             metrics::set_global_recorder(recorder).ok()?;
             describe();
+            // Samples are folded into the histograms on each render; without a scraper they
+            // would pile up, so fold them every few seconds too.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                let upkeep = handle.clone();
+                runtime.spawn(async move {
+                    loop {
+                        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                        upkeep.run_upkeep();
+                    }
+                });
+            }
             Some(handle)
         })
         .clone()

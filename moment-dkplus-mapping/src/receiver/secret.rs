@@ -25,17 +25,26 @@ impl fmt::Debug for SharedSecret {
 pub enum SecretError {
     /// Shorter than [`MIN_SECRET_LEN`].
     #[error(
-        "the webhook secret has {0} characters; use at least {MIN_SECRET_LEN} random characters \
+        "the secret has {0} characters; use at least {MIN_SECRET_LEN} random characters \
          (for example the output of `openssl rand -hex 24`)"
     )]
     TooShort(usize),
     /// Holds characters that cannot travel unchanged in a URL or a header.
     #[error(
-        "the webhook secret may hold only letters, digits, '-', '_' and '.', so it travels \
+        "the secret may hold only letters, digits, '-', '_' and '.', so it travels \
          unchanged in a URL and a header"
     )]
     BadCharacters,
 }
+
+/// Two secrets are equal when they hold the same text (compared in constant time).
+impl PartialEq for SharedSecret {
+    fn eq(&self, other: &Self) -> bool {
+        self.matches(&other.0)
+    }
+}
+
+impl Eq for SharedSecret {}
 
 impl SharedSecret {
     /// Checks and wraps a secret.

@@ -180,7 +180,8 @@ pub struct StatusReport {
     pub show: StatusFilter,
     /// How many objects are in each category (whatever the filter).
     pub counts: BTreeMap<SyncCategory, usize>,
-    /// The objects the filter keeps: problems first, the most recently changed first.
+    /// The objects the filter keeps: problems first, the most recently changed first; at most
+    /// [`MAX_ROWS`].
     pub objects: Vec<ObjectRow>,
     /// The latest runs, the most recent first.
     pub runs: Vec<RunRecord>,
@@ -188,7 +189,7 @@ pub struct StatusReport {
     pub cursor: Option<DateTime<Utc>>,
     /// The webhook queue.
     pub queue: QueueCounts,
-    /// Events set aside for a person.
+    /// Events set aside for a person, the most recent first; at most [`MAX_DEAD_LETTERS`].
     pub dead_letters: Vec<DeadLetter>,
 }
 
@@ -238,13 +239,24 @@ fn row_of(object: &ObjectState) -> ObjectRow {
 
 /// What the ledger says of an invoice that overrides its object's state: an unclear post or one
 /// a person must look at.
-fn ledger_category(entry: &LedgerEntry) -> Option<SyncCategory> {
+fn ledger_category(entry: &LedgerEntry, now: DateTime<Utc>) -> Option<SyncCategory> {
     match entry.state {
         LedgerState::OutcomeUnknown => Some(SyncCategory::OutcomeUnknown),
         LedgerState::NeedsPerson => Some(SyncCategory::NeedsPerson),
+        // A claim whose holder died (its lease ran out) may have sent the post: unclear.
+        LedgerState::Claimed | LedgerState::Posting
+            if entry.lease_until.is_none_or(|until| until < now) =>
+        {
+            Some(SyncCategory::OutcomeUnknown)
+        }
         _ => None,
     }
 }
+
+/// The most objects a report lists (the counts cover every object).
+pub const MAX_ROWS: usize = 500;
+/// The most dead letters a report lists.
+pub const MAX_DEAD_LETTERS: usize = 50;
 
 /// Reads the status report of `scope` from `store`.
 ///
@@ -255,6 +267,7 @@ pub async fn status_report(
     scope: &Scope,
     show: StatusFilter,
 ) -> StoreResult<StatusReport> {
+    let now = Utc::now();
     let objects = store.objects(scope).await?;
     let ledger = store.ledger(scope).await?;
     let mut rows: Vec<ObjectRow> = objects.iter().map(row_of).collect();
@@ -270,7 +283,7 @@ pub async fn status_report(
             _ => None,
         };
         if let Some(entry) = entry
-            && let Some(category) = ledger_category(entry)
+            && let Some(category) = ledger_category(entry, now)
         {
             row.category = category;
             row.status = entry.state.key().to_owned();
@@ -289,7 +302,7 @@ pub async fn status_report(
         if entry.moment_id.is_some_and(|id| known.contains(&id)) {
             continue;
         }
-        if let Some(category) = ledger_category(entry) {
+        if let Some(category) = ledger_category(entry, now) {
             rows.push(ObjectRow {
                 kind: ObjectKind::Invoice,
                 moment_id: entry.moment_id,
@@ -316,11 +329,16 @@ pub async fn status_report(
             .cmp(&order(b.category))
             .then_with(|| b.updated_at.cmp(&a.updated_at))
     });
-    let dead = store.jobs(scope, JobState::Dead).await?;
+    rows.truncate(MAX_ROWS);
+    let mut dead = store.jobs(scope, JobState::Dead).await?;
+    let dead_count = dead.len();
+    // The most recent first.
+    dead.reverse();
+    dead.truncate(MAX_DEAD_LETTERS);
     let queue = QueueCounts {
         queued: store.jobs(scope, JobState::Queued).await?.len(),
         leased: store.jobs(scope, JobState::Leased).await?.len(),
-        dead: dead.len(),
+        dead: dead_count,
     };
     Ok(StatusReport {
         scope: scope.clone(),

@@ -11,8 +11,7 @@
 //!   again, as for a change in Moment); `POST` `/status/requeue` hands a dead letter out again.
 //!   Both need the form's CSRF token, which only a signed-in page carries.
 //!
-//! Sign-in sets a cookie (`HttpOnly`, `SameSite=Strict`, `Secure` unless the page is reached on
-//! a loopback address) holding an expiry signed with the admin secret (HMAC-SHA256): replicas
+//! Sign-in sets a cookie (`HttpOnly`, `Secure`, `SameSite=Strict`) holding an expiry signed with the admin secret (HMAC-SHA256): replicas
 //! sharing the secret accept each other's cookies, and changing the secret signs everyone out.
 //! The CSRF token is the cookie signed again. Serve it where only operators reach it.
 
@@ -22,7 +21,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::header::{
-    AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, COOKIE, HOST, LOCATION, SET_COOKIE,
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -138,18 +137,6 @@ fn session_of(headers: &HeaderMap) -> Option<String> {
 /// The signed-in session of a request, if any.
 fn signed_in(page: &StatusPage, headers: &HeaderMap) -> Option<String> {
     session_of(headers).filter(|s| valid_session(&page.admin_secret, s, Utc::now()))
-}
-
-fn on_loopback(headers: &HeaderMap) -> bool {
-    let host = headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    let name = host
-        .rsplit_once(':')
-        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
-        .map_or(host, |(name, _)| name);
-    matches!(name, "localhost" | "127.0.0.1" | "[::1]")
 }
 
 /// Escapes text for HTML.
@@ -366,7 +353,8 @@ fn render(report: &StatusReport, csrf: &str, notice: Option<&str>) -> String {
 #[derive(Debug, Deserialize)]
 struct PageQuery {
     show: Option<String>,
-    notice: Option<String>,
+    done: Option<String>,
+    subject: Option<String>,
 }
 
 /// The filter the query asks for, or what is wrong with it.
@@ -407,7 +395,11 @@ async fn show(
             render(
                 &report,
                 &csrf_token(&page.admin_secret, &session),
-                query.notice.as_deref(),
+                query
+                    .done
+                    .as_deref()
+                    .and_then(|done| notice_of(done, query.subject.as_deref().unwrap_or("")))
+                    .as_deref(),
             ),
         ),
         Err(e) => unreadable(&e),
@@ -450,11 +442,7 @@ struct LoginForm {
     secret: String,
 }
 
-async fn login(
-    State(page): State<StatusPage>,
-    headers: HeaderMap,
-    Form(form): Form<LoginForm>,
-) -> Response {
+async fn login(State(page): State<StatusPage>, Form(form): Form<LoginForm>) -> Response {
     if !page.admin_secret.matches(form.secret.trim()) {
         tracing::warn!("status page: a sign-in with a wrong secret");
         return html(
@@ -463,15 +451,11 @@ async fn login(
         );
     }
     let expires = Utc::now() + chrono::Duration::hours(SESSION_HOURS);
+    // Secure always: browsers keep it on https, and on http only for loopback addresses.
     let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
         session_value(&page.admin_secret, expires),
         SESSION_HOURS * 3600,
-        if on_loopback(&headers) {
-            ""
-        } else {
-            "; Secure"
-        }
     );
     let mut response = see_other(STATUS_PATH);
     if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -484,7 +468,9 @@ async fn logout() -> Response {
     let mut response = see_other(STATUS_PATH);
     response.headers_mut().insert(
         SET_COOKIE,
-        HeaderValue::from_static("mdk_status=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+        HeaderValue::from_static(
+            "mdk_status=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0",
+        ),
     );
     response
 }
@@ -509,16 +495,32 @@ fn checked(
     Ok(())
 }
 
-fn with_notice(notice: &str) -> String {
-    let mut encoded = String::new();
-    for byte in notice.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.') {
-            encoded.push(byte as char);
-        } else {
-            let _ = write!(encoded, "%{byte:02X}");
-        }
-    }
-    format!("{STATUS_PATH}?show=all&notice={encoded}")
+/// The page after an action, with what happened as fixed words chosen by a code (no text from
+/// the request is shown).
+fn after(action: &str, subject: &str) -> String {
+    let subject: String = subject
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    format!("{STATUS_PATH}?show=all&done={action}&subject={subject}")
+}
+
+/// The words for an action's code.
+fn notice_of(done: &str, subject: &str) -> Option<String> {
+    let subject: String = subject
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(40)
+        .collect();
+    Some(match done {
+        "retried" => format!(
+            "{} is queued to be transferred again; reload to see how it went.",
+            subject.replacen('-', " ", 1)
+        ),
+        "requeued" => format!("Event {subject} is handed out again."),
+        "not_dead" => format!("Event {subject} is not set aside (any more)."),
+        _ => return None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -547,10 +549,7 @@ async fn retry(
     match page.inbox.enqueue(&event).await {
         Ok(job) => {
             tracing::info!(%job, kind = %form.kind, id = form.id, "retry asked on the status page");
-            see_other(&with_notice(&format!(
-                "{} {} is queued to be transferred again ({job}); reload to see how it went.",
-                form.kind, form.id
-            )))
+            see_other(&after("retried", &format!("{}-{}", form.kind, form.id)))
         }
         Err(e) => unreadable(&e),
     }
@@ -577,15 +576,9 @@ async fn requeue(
     {
         Ok(true) => {
             page.inbox.wake();
-            see_other(&with_notice(&format!(
-                "job {} is handed out again.",
-                form.job
-            )))
+            see_other(&after("requeued", &form.job.to_string()))
         }
-        Ok(false) => see_other(&with_notice(&format!(
-            "job {} is not set aside (any more).",
-            form.job
-        ))),
+        Ok(false) => see_other(&after("not_dead", &form.job.to_string())),
         Err(e) => unreadable(&e),
     }
 }

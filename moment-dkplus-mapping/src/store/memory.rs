@@ -367,6 +367,38 @@ impl Store for MemoryStore {
             .copied())
     }
 
+    async fn claim_notified(
+        &self,
+        scope: &Scope,
+        key: &str,
+        at: DateTime<Utc>,
+        unless_since: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut state = self.lock();
+        let noted = state.notified.entry((scope.clone(), key.to_owned()));
+        match noted {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                if *e.get() < unless_since {
+                    e.insert(at);
+                    Ok(true)
+                } else {
+                    Ok(false)
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(at);
+                Ok(true)
+            }
+        }
+    }
+
+    async fn forget_notified(&self, scope: &Scope, key: &str) -> StoreResult<()> {
+        self.lock()
+            .notified
+            .remove(&(scope.clone(), key.to_owned()));
+        Ok(())
+    }
+
     async fn notified_keys(
         &self,
         scope: &Scope,

@@ -340,6 +340,19 @@ pub trait Store: Send + Sync {
     /// Notes that an alert with this key was sent.
     async fn mark_notified(&self, scope: &Scope, key: &str, at: DateTime<Utc>) -> StoreResult<()>;
 
+    /// Notes `at` under `key` only when nothing is noted there since `unless_since` (or at
+    /// all); `Ok(true)` when this call noted it. Two processes asking at once: one gets `true`.
+    async fn claim_notified(
+        &self,
+        scope: &Scope,
+        key: &str,
+        at: DateTime<Utc>,
+        unless_since: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Forgets what is noted under `key`.
+    async fn forget_notified(&self, scope: &Scope, key: &str) -> StoreResult<()>;
+
     /// Every noted alert whose key starts with `prefix`, with when it was noted, in key order.
     async fn notified_keys(
         &self,

@@ -733,6 +733,50 @@ macro_rules! sql_store {
                 self.named_time(NOTIFIED, scope, key).await
             }
 
+            async fn claim_notified(
+                &self,
+                scope: &Scope,
+                key: &str,
+                at: DateTime<Utc>,
+                unless_since: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let fail = db_error(NOTIFIED.writing);
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                let claimed = sqlx::query(
+                    "INSERT INTO notified (moment_company, dkplus_company, key, at) \
+                     VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (moment_company, dkplus_company, key) \
+                     DO UPDATE SET at = excluded.at WHERE notified.at < $5",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(key)
+                .bind(millis(at))
+                .bind(millis(unless_since))
+                .execute(tx.conn())
+                .await
+                .map_err(&fail)?
+                .rows_affected();
+                tx.commit().await.map_err(&fail)?;
+                Ok(claimed == 1)
+            }
+
+            async fn forget_notified(&self, scope: &Scope, key: &str) -> Result<(), StoreError> {
+                let fail = db_error(NOTIFIED.writing);
+                let mut tx = self.begin_write().await.map_err(&fail)?;
+                sqlx::query(
+                    "DELETE FROM notified WHERE moment_company = $1 AND dkplus_company = $2 \
+                     AND key = $3",
+                )
+                .bind(&scope.moment_company)
+                .bind(&scope.dkplus_company)
+                .bind(key)
+                .execute(tx.conn())
+                .await
+                .map_err(&fail)?;
+                tx.commit().await.map_err(&fail)
+            }
+
             async fn notified_keys(
                 &self,
                 scope: &Scope,

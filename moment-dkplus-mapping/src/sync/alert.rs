@@ -189,6 +189,37 @@ impl AlertPolicy {
         items
     }
 
+    /// When a recovery of `tag` was last mailed.
+    async fn closed_at(&self, tag: &str) -> Option<DateTime<Utc>> {
+        if tag.is_empty() {
+            return None;
+        }
+        self.store
+            .notified(&self.scope, &format!("closed:{tag}"))
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// Whether the alert `key` (about `tag`) went out within `within` and was not resolved
+    /// since: a problem that comes back after its recovery mail is mailed again at once.
+    async fn alerted_within(
+        &self,
+        key: &str,
+        tag: &str,
+        now: DateTime<Utc>,
+        within: Duration,
+    ) -> bool {
+        if !self.sent_within(key, now, within).await {
+            return false;
+        }
+        let sent = self.store.notified(&self.scope, key).await.ok().flatten();
+        match (sent, self.closed_at(tag).await) {
+            (Some(sent), Some(closed)) => closed < sent,
+            _ => true,
+        }
+    }
+
     async fn sent_within(&self, key: &str, now: DateTime<Utc>, within: Duration) -> bool {
         match self.store.notified(&self.scope, key).await {
             Ok(at) => at.is_some_and(|at| now - at < chrono(within)),
@@ -200,18 +231,29 @@ impl AlertPolicy {
         }
     }
 
-    async fn lasting_since(&self, key: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    async fn lasting_since(
+        &self,
+        key: &str,
+        tag: &str,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
         let first_key = format!("{key}:first-seen");
         let last_key = format!("{key}:last-seen");
         let first = self.store.notified(&self.scope, &first_key).await.ok()?;
         let last = self.store.notified(&self.scope, &last_key).await.ok()?;
+        let closed = self.closed_at(tag).await;
         let gap = chrono(
             self.settings
                 .remind_every
                 .max(self.settings.transient_after),
         );
         let since = match (first, last) {
-            (Some(first), Some(last)) if now - last <= gap => first,
+            // It lasts since it was first seen, unless it was resolved in between.
+            (Some(first), Some(last))
+                if now - last <= gap && closed.is_none_or(|closed| closed < first) =>
+            {
+                first
+            }
             _ => {
                 let _ = self.store.mark_notified(&self.scope, &first_key, now).await;
                 now
@@ -226,18 +268,23 @@ impl AlertPolicy {
         let mut due = Vec::new();
         for item in items {
             match item {
-                Item::Lasting { key, .. } => {
-                    if !self.sent_within(key, now, self.settings.remind_every).await {
+                Item::Lasting { key, tag } => {
+                    if !self
+                        .alerted_within(key, tag, now, self.settings.remind_every)
+                        .await
+                    {
                         due.push(key.clone());
                     }
                 }
-                Item::Transient { key, .. } => {
-                    let lasted = match self.lasting_since(key, now).await {
+                Item::Transient { key, tag } => {
+                    let lasted = match self.lasting_since(key, tag, now).await {
                         Some(since) => now - since,
                         None => chrono(self.settings.transient_after),
                     };
                     if lasted >= chrono(self.settings.transient_after)
-                        && !self.sent_within(key, now, self.settings.remind_every).await
+                        && !self
+                            .alerted_within(key, tag, now, self.settings.remind_every)
+                            .await
                     {
                         due.push(key.clone());
                     }
@@ -279,7 +326,8 @@ impl AlertPolicy {
     }
 
     /// Sends the digest when warnings wait and the last one is
-    /// [`digest_every`](AlertSettings::digest_every) old (or none was ever sent).
+    /// [`digest_every`](AlertSettings::digest_every) old (or none was ever sent). One process
+    /// claims the digest in the store before it sends it, so replicas do not both send it.
     async fn send_digest_if_due(&self, now: DateTime<Utc>) -> Result<(), NotifyError> {
         const KEY: &str = "alert:digest";
         if self.sent_within(KEY, now, self.settings.digest_every).await {
@@ -293,41 +341,40 @@ impl AlertPolicy {
                 return Ok(());
             }
         };
+        let unless_since = now - chrono(self.settings.digest_every);
+        match self
+            .store
+            .claim_notified(&self.scope, KEY, now, unless_since)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not claim the digest; sent later");
+                return Ok(());
+            }
+        }
         let lines: Vec<_> = items.iter().map(|i| (i.at, i.text.clone())).collect();
         let to = self.error_email.as_deref();
-        self.inner
+        if let Err(e) = self
+            .inner
             .notify(&FailureReport::digest(&lines, now, to))
-            .await?;
+            .await
+        {
+            // Not sent: the next operation tries again.
+            let _ = self.store.forget_notified(&self.scope, KEY).await;
+            return Err(e);
+        }
         let keys: Vec<String> = items.into_iter().map(|i| i.key).collect();
         if let Err(e) = self.store.clear_digest(&self.scope, &keys).await {
             tracing::warn!(error = %e, "could not clear the digest; its warnings may be sent again");
         }
-        if let Err(e) = self.store.mark_notified(&self.scope, KEY, now).await {
-            tracing::warn!(error = %e, "could not note the digest");
-        }
         Ok(())
     }
 
-    /// Whether an alert about `tag` was sent and no recovery since.
-    async fn open_since(&self, tag: &str) -> Option<DateTime<Utc>> {
-        let opened = self
-            .store
-            .notified(&self.scope, &format!("open:{tag}"))
-            .await
-            .ok()??;
-        let closed = self
-            .store
-            .notified(&self.scope, &format!("closed:{tag}"))
-            .await
-            .ok()?;
-        closed
-            .is_none_or(|closed| closed < opened)
-            .then_some(opened)
-    }
-
-    /// The problems alerted earlier that `report` (or the store, for objects another run
-    /// handled) shows over, each in words; each is closed in the store.
-    async fn recovered(&self, report: &SyncReport, now: DateTime<Utc>) -> Vec<String> {
+    /// The problems alerted earlier that `report` (or the store) shows over, as (tag, words).
+    /// Each is closed in the store by one process (the one whose claim wins).
+    async fn recovered(&self, report: &SyncReport, now: DateTime<Utc>) -> Vec<(String, String)> {
         let open = match self.store.notified_keys(&self.scope, "open:").await {
             Ok(open) => open,
             Err(e) => {
@@ -335,19 +382,29 @@ impl AlertPolicy {
                 return Vec::new();
             }
         };
+        // A run shows the systems answer when something went through and nothing failed for a
+        // whole system (a webhook for an ignored type shows nothing either way).
+        let systems_answer = report.stopped.is_none()
+            && report.outcomes.iter().any(|o| {
+                o.failure().is_none() && !matches!(o.status, super::OutcomeStatus::Skipped(_))
+            })
+            && !report
+                .outcomes
+                .iter()
+                .any(|o| o.failure().is_some_and(SyncFailure::is_systemic));
         let mut recovered = Vec::new();
-        for (key, _) in open {
-            let tag = &key["open:".len()..];
-            let Some(opened) = self.open_since(tag).await else {
-                continue;
-            };
-            let over = match (tag, object_of(tag)) {
-                ("stopped", _) => (report.stopped.is_none() && report.finished_at > opened)
+        for (key, opened) in open {
+            let tag = key["open:".len()..].to_owned();
+            let over = match (tag.as_str(), object_of(&tag)) {
+                ("stopped", _) => (systems_answer && report.finished_at > opened)
                     .then(|| "the transfer runs again (Moment and DK+ answer)".to_owned()),
-                ("listing", _) => (report.stopped.is_none()
-                    && report.listing_failures.is_empty()
-                    && report.finished_at > opened)
-                    .then(|| "Moment's lists are read to the end again".to_owned()),
+                // Only a catch-up that read Moment's lists to the end moves the cursor.
+                ("listing", _) => match self.store.cursor(&self.scope).await {
+                    Ok(Some(cursor)) if cursor > opened => {
+                        Some("Moment's lists are read to the end again".to_owned())
+                    }
+                    _ => None,
+                },
                 (_, Some((kind, moment_id))) => {
                     match self.store.object_state(&self.scope, kind, moment_id).await {
                         Ok(Some(state))
@@ -368,17 +425,17 @@ impl AlertPolicy {
                 }
                 _ => None,
             };
-            if let Some(line) = over {
-                // Closed before the mail goes out, so two processes rarely both send it.
-                if let Err(e) = self
-                    .store
-                    .mark_notified(&self.scope, &format!("closed:{tag}"), now)
-                    .await
-                {
-                    tracing::warn!(error = %e, "could not note a recovery");
-                    continue;
-                }
-                recovered.push(line);
+            let Some(line) = over else {
+                continue;
+            };
+            match self
+                .store
+                .claim_notified(&self.scope, &format!("closed:{tag}"), now, opened)
+                .await
+            {
+                Ok(true) => recovered.push((tag, line)),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "could not note a recovery"),
             }
         }
         recovered
@@ -433,9 +490,23 @@ impl Notifier for AlertPolicy {
         let recovered = self.recovered(report, now).await;
         if !recovered.is_empty() {
             let to = self.error_email.as_deref();
-            self.inner
-                .notify(&FailureReport::recovery(&recovered, report, to))
-                .await?;
+            let lines: Vec<String> = recovered.iter().map(|(_, line)| line.clone()).collect();
+            let sent = self
+                .inner
+                .notify(&FailureReport::recovery(&lines, report, to))
+                .await;
+            for (tag, _) in &recovered {
+                // Sent: no longer open. Not sent: open again, so the next run tries again.
+                let key = if sent.is_ok() {
+                    format!("open:{tag}")
+                } else {
+                    format!("closed:{tag}")
+                };
+                if let Err(e) = self.store.forget_notified(&self.scope, &key).await {
+                    tracing::warn!(error = %e, "could not note a recovery");
+                }
+            }
+            sent?;
         }
         self.send_digest_if_due(now).await
     }
@@ -670,6 +741,45 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(sent.reports().len(), 2);
+
+        // It comes back: mailed again at once, not a day after the first mail.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        remember(&store, &needs_a_person(7)).await;
+        policy
+            .notify(&report(vec![needs_a_person(7)]))
+            .await
+            .unwrap();
+        assert_eq!(sent.reports().len(), 3, "a relapse is news");
+        assert_eq!(sent.reports()[2].kind, AlertKind::Failure);
+    }
+
+    #[tokio::test]
+    async fn a_webhook_that_shows_nothing_of_the_systems_does_not_resolve_a_stopped_run() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let (policy, sent) = policy(&store, AlertSettings::default());
+        let mut stopped = SyncReport::empty(Utc::now());
+        stopped.stopped = Some(crate::sync::Stopped {
+            failure: SyncFailure::DkPlus {
+                what: "connection check".into(),
+                error: PortError::new(System::DkPlus, PortErrorKind::Unauthorized, "401"),
+            },
+            not_attempted: 3,
+        });
+        policy
+            .notify(&FailureReport::for_report(&stopped, &config()).unwrap())
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        // An ignored event (no outcome) and an event refused by DK+ the same way: still down.
+        policy.observe(&sync_of(Vec::new())).await.unwrap();
+        let refused = ObjectOutcome::new(InvoiceId::new(9), Some("1009".into())).with(
+            OutcomeStatus::Failed(SyncFailure::DkPlus {
+                what: "invoice".into(),
+                error: PortError::new(System::DkPlus, PortErrorKind::Unauthorized, "401"),
+            }),
+        );
+        policy.observe(&sync_of(vec![refused])).await.unwrap();
+        assert_eq!(sent.reports().len(), 1, "{:#?}", sent.reports());
     }
 
     #[tokio::test]

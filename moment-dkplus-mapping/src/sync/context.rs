@@ -176,11 +176,24 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
             self.note_series_warned();
             report.warn(warning);
         }
-        self.finish(report.finish()).await
+        self.finish_one(report.finish()).await
+    }
+
+    /// Keeps a backfill's or catch-up's summary for the status page, then finishes it as [`finish_one`](Self::finish_one) does.
+    pub(crate) async fn finish(&self, report: SyncReport) -> SyncReport {
+        if !report.dry_run
+            && let Err(e) = self
+                .store
+                .record_run(&self.scope, &RunRecord::of(&report))
+                .await
+        {
+            tracing::warn!(error = %e, "could not keep the run's summary for the status page");
+        }
+        self.finish_one(report).await
     }
 
     /// Logs each outcome and hands the report to the notifier when it is worth a person's time.
-    pub(crate) async fn finish(&self, mut report: SyncReport) -> SyncReport {
+    pub(crate) async fn finish_one(&self, mut report: SyncReport) -> SyncReport {
         for outcome in &report.outcomes {
             match &outcome.status {
                 OutcomeStatus::Failed(failure) => {
@@ -191,14 +204,6 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
         }
         if let Some(stopped) = &report.stopped {
             tracing::error!(%stopped, "run stopped");
-        }
-        if !report.dry_run
-            && let Err(e) = self
-                .store
-                .record_run(&self.scope, &RunRecord::of(&report))
-                .await
-        {
-            tracing::warn!(error = %e, "could not keep the run's summary for the status page");
         }
         // Rendered (with its copy of the report) only when there is someone to send it to.
         if let Some(notifier) = &self.notifier {
