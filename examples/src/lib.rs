@@ -15,6 +15,7 @@ pub mod bench;
 pub mod fakes;
 pub mod notify;
 pub mod progress;
+pub mod reconcile;
 pub mod report;
 pub mod settings;
 pub mod setup;

@@ -83,6 +83,7 @@ async fn run(program: &'static str, args: &[&str], env: Vec<(String, String)>) -
 const VERIFY: &str = env!("CARGO_BIN_EXE_verify");
 const TRANSFER: &str = env!("CARGO_BIN_EXE_transfer_invoice");
 const BACKFILL: &str = env!("CARGO_BIN_EXE_backfill");
+const RECONCILE: &str = env!("CARGO_BIN_EXE_reconcile");
 
 fn references(world: &FakeWorld) -> Vec<String> {
     let mut refs: Vec<String> = world
@@ -360,4 +361,75 @@ fn the_receiver_lists_every_setting_with_its_variable() {
         .unwrap();
     assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("unknown argument \"--port\""));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reconcile_prints_the_differences_writes_csv_and_says_so_in_its_exit_status() {
+    let world = demo_world().await;
+    let store = store_url("reconcile");
+    let out = run(BACKFILL, &["2026-01-01"], env_for(&world, &store)).await;
+    assert_eq!(out.status, Some(1), "1004 needs a person: {out:?}");
+    let writes = dkplus_writes(&world);
+    let csv = std::env::temp_dir().join(format!(
+        "moment-dkplus-reconcile-{}.csv",
+        std::process::id()
+    ));
+    let csv_arg = csv.display().to_string();
+    let november = [
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--csv",
+        csv_arg.as_str(),
+    ];
+    let out = run(RECONCILE, &november, env_for(&world, &store)).await;
+    assert_eq!(out.status, Some(1), "1004 is missing in DK+: {out:?}");
+    assert!(out.stdout.contains("In Moment, not in DK+:"), "{out:?}");
+    assert!(out.stdout.contains("1004"), "{out:?}");
+    // Icelandic amounts: 1001's 317 650 without VAT is booked with VAT as 393.886,00.
+    assert!(out.stdout.contains(",00"), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("Payments in DK+ of the 3 matched invoices"),
+        "{out:?}"
+    );
+    let written = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = written.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("finding;reference;moment_id")
+    );
+    assert!(written.contains("missing_in_dkplus;1004;504"), "{written}");
+    assert_eq!(written.matches("\nmatched;").count(), 3, "{written}");
+    assert_eq!(dkplus_writes(&world), writes, "reconcile writes nothing");
+
+    // Once 1004 is in, everything matches: exit status 0.
+    world
+        .moment
+        .update_customer(moment_client::CustomerId::new(103), |c| {
+            c.organization_number = Some("560907-1330".into())
+        });
+    world
+        .moment
+        .update_invoice(moment_client::InvoiceId::new(504), |_| {});
+    let out = run(BACKFILL, &[], env_for(&world, &store)).await;
+    assert_eq!(out.status, Some(0), "{out:?}");
+    let out = run(RECONCILE, &november[..4], env_for(&world, &store)).await;
+    assert_eq!(out.status, Some(0), "{out:?}");
+    assert!(out.stdout.contains("everything matches"), "{out:?}");
+
+    let out = run(
+        RECONCILE,
+        &["--from", "2026-11-31", "--to", "2026-12-01"],
+        env_for(&world, &store),
+    )
+    .await;
+    assert_eq!(out.status, Some(2), "{out:?}");
+    assert!(
+        out.stderr.contains("--from \"2026-11-31\" is not a date"),
+        "{out:?}"
+    );
 }

@@ -1096,7 +1096,13 @@ async fn the_status_page_shows_a_failure_in_chromium_and_its_retry_sends_it_afte
         let secret = browser.find(Locator::Id("secret")).await?;
         secret.send_keys("wrong-secret-guess-1234").await?;
         browser.find(Locator::Id("sign-in")).await?.click().await?;
-        let message = browser.find(Locator::Id("message")).await?.text().await?;
+        let message = browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("message"))
+            .await?
+            .text()
+            .await?;
         assert!(message.contains("not the admin secret"), "{message}");
         browser
             .find(Locator::Id("secret"))
@@ -1106,7 +1112,12 @@ async fn the_status_page_shows_a_failure_in_chromium_and_its_retry_sends_it_afte
         browser.find(Locator::Id("sign-in")).await?.click().await?;
 
         let row_id = format!("invoice-{failing}");
-        let row = browser.find(Locator::Id(&row_id)).await?;
+        // Each click loads a page: wait for what it shows rather than read the old one.
+        let row = browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id(&row_id))
+            .await?;
         let text = row.text().await?;
         assert!(text.contains("kennitala"), "the reason is shown: {text}");
         assert!(
@@ -1125,7 +1136,13 @@ async fn the_status_page_shows_a_failure_in_chromium_and_its_retry_sends_it_afte
             .await?
             .click()
             .await?;
-        let notice = browser.find(Locator::Id("notice")).await?.text().await?;
+        let notice = browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("notice"))
+            .await?
+            .text()
+            .await?;
         assert!(
             notice.contains("queued to be transferred again"),
             "{notice}"

@@ -55,6 +55,7 @@ mod errors_doc;
 mod moment_id;
 pub mod ports;
 pub mod receiver;
+pub mod reconcile;
 pub mod rules;
 #[cfg(feature = "smtp")]
 pub mod smtp;

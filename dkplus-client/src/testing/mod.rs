@@ -289,6 +289,55 @@ impl FakeDkPlus {
         self
     }
 
+    /// Records that `settled` (with VAT) of invoice `number` is paid, as DK+ shows it once a
+    /// payment or a credit note is matched to it: `SettledAmount` becomes `settled`,
+    /// `SettledType` 0 with nothing settled, 2 when the whole total is settled (as in DK's
+    /// examples) and 1 in between (an inference: DK publishes only the integer), and the
+    /// invoice counts as changed. `false` when no invoice has that number.
+    pub fn settle_invoice(&self, number: &str, settled: rust_decimal::Decimal) -> bool {
+        self.change_invoice(number, |invoice| {
+            let total = invoice
+                .get("TotalAmountWithTax")
+                .and_then(Value::as_f64)
+                .and_then(|t| rust_decimal::Decimal::try_from(t).ok())
+                .unwrap_or_default();
+            let settled_type = if settled.is_zero() {
+                0
+            } else if settled.abs() >= total.abs() {
+                2
+            } else {
+                1
+            };
+            let amount = serde_json::Number::from_f64(f64::try_from(settled).unwrap_or_default())
+                .map_or(Value::Null, Value::Number);
+            invoice.insert("SettledAmount".into(), amount);
+            invoice.insert("SettledType".into(), Value::from(settled_type));
+        })
+    }
+
+    /// Changes the stored invoice `number` (its published fields by wire name), as a person
+    /// editing it in DK+ would; it counts as changed. `false` when no invoice has that number.
+    pub fn change_invoice(
+        &self,
+        number: &str,
+        change: impl FnOnce(&mut serde_json::Map<String, Value>),
+    ) -> bool {
+        let mut state = self.lock();
+        let found = state.invoices.iter_mut().find(|invoice| {
+            invoice.get("Number").is_some_and(|n| match n {
+                Value::String(s) => s == number,
+                Value::Number(n) => n.as_i64().is_some_and(|n| number.parse() == Ok(n)),
+                _ => false,
+            })
+        });
+        let Some(Value::Object(invoice)) = found else {
+            return false;
+        };
+        change(invoice);
+        invoice.insert("Modified".into(), books::now());
+        true
+    }
+
     /// The customers, ordered by number, read as the client reads DK+'s answers.
     pub fn customers(&self) -> Vec<Customer> {
         let records: Vec<Value> = self.lock().customers.values().cloned().collect();

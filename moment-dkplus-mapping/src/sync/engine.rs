@@ -142,6 +142,28 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         self
     }
 
+    /// Compares Moment's issued invoices and credit notes dated in `period` with DK+'s sales
+    /// invoices of the same dates, by reference, and says what DK+ shows as paid (see
+    /// [`reconcile`](crate::reconcile)). Reads both systems (DK+ in pages) and writes nothing.
+    ///
+    /// # Errors
+    /// [`ReconcileError`](crate::reconcile::ReconcileError) when either system cannot be read to
+    /// the end: no partial answer is given.
+    pub async fn reconcile(
+        &self,
+        period: crate::reconcile::Period,
+    ) -> Result<crate::reconcile::ReconciliationReport, crate::reconcile::ReconcileError> {
+        let ctx = &self.ctx;
+        crate::reconcile::reconcile(
+            &ctx.moment,
+            &ctx.dkplus,
+            ctx.store.as_ref(),
+            &ctx.scope,
+            period,
+        )
+        .await
+    }
+
     /// The sync state store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.ctx.store
