@@ -7,22 +7,7 @@ use std::io::{self, Write};
 use moment_dkplus_mapping::reconcile::{DkPlusSide, PaymentState, ReconciliationReport};
 use rust_decimal::Decimal;
 
-/// An amount as Icelandic bookkeeping writes it: `.` between thousands, `,` before the two
-/// decimals, a minus sign in front (`-1.234.567,50`).
-pub fn isk(amount: Decimal) -> String {
-    let rounded = amount.round_dp(2);
-    let negative = rounded.is_sign_negative() && !rounded.is_zero();
-    let text = format!("{:.2}", rounded.abs());
-    let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
-    let mut grouped = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(digit);
-    }
-    format!("{}{grouped},{cents}", if negative { "-" } else { "" })
-}
+pub use moment_dkplus_mapping::reconcile::icelandic_amount as isk;
 
 /// An amount for the CSV file: `,` before the decimals, no thousands separator.
 pub fn csv_amount(amount: Decimal) -> String {
@@ -34,12 +19,7 @@ fn optional(amount: Option<Decimal>) -> String {
 }
 
 fn payment_words(state: PaymentState) -> &'static str {
-    match state {
-        PaymentState::Open => "open",
-        PaymentState::PartlyPaid => "partly paid",
-        PaymentState::Paid => "paid",
-        PaymentState::Unknown => "unknown",
-    }
+    state.label()
 }
 
 fn with_vat(side: &DkPlusSide) -> Option<Decimal> {

@@ -1165,6 +1165,27 @@ async fn the_status_page_shows_a_failure_in_chromium_and_its_retry_sends_it_afte
         assert_eq!(state, "done", "the retried invoice went through");
         let runs = browser.find(Locator::Id("runs")).await?.text().await?;
         assert!(runs.contains("1 failed"), "the catch-up at start: {runs}");
+
+        // The reconciliation of November: everything Moment issued is in DK+ now.
+        browser
+            .goto(&format!(
+                "{base}/status/reconcile?from=2026-11-01&to=2026-11-30"
+            ))
+            .await?;
+        let verdict = browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("verdict"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(verdict, "Everything matches.");
+        let payments = browser.find(Locator::Id("payments")).await?.text().await?;
+        assert!(
+            payments.contains("1004") && payments.contains("open"),
+            "{payments}"
+        );
+        assert!(payments.contains(",00"), "Icelandic amounts: {payments}");
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

@@ -77,6 +77,18 @@ pub enum PaymentState {
     Unknown,
 }
 
+impl PaymentState {
+    /// In words: `open`, `partly paid`, `paid`, `unknown`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::PartlyPaid => "partly paid",
+            Self::Paid => "paid",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
 /// DK+'s payment state of an invoice, decoded as DK+ publishes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payment {
@@ -276,6 +288,37 @@ pub struct ReconcileError {
     pub what: String,
     /// The error.
     pub error: PortError,
+}
+
+/// An amount as Icelandic bookkeeping writes it: `.` between thousands, `,` before the two
+/// decimals, a minus sign in front (`-1.234.567,50`).
+pub fn icelandic_amount(amount: Decimal) -> String {
+    let rounded = amount.round_dp(2);
+    let negative = rounded.is_sign_negative() && !rounded.is_zero();
+    let text = format!("{:.2}", rounded.abs());
+    let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(digit);
+    }
+    format!("{}{grouped},{cents}", if negative { "-" } else { "" })
+}
+
+/// Something that can reconcile a period (the engine), for the status page.
+#[async_trait::async_trait]
+pub trait Reconciler: Send + Sync {
+    /// See [`SyncEngine::reconcile`](crate::SyncEngine::reconcile).
+    async fn reconcile(&self, period: Period) -> Result<ReconciliationReport, ReconcileError>;
+}
+
+#[async_trait::async_trait]
+impl<M: MomentSource, D: DkPlusTarget> Reconciler for crate::SyncEngine<M, D> {
+    async fn reconcile(&self, period: Period) -> Result<ReconciliationReport, ReconcileError> {
+        crate::SyncEngine::reconcile(self, period).await
+    }
 }
 
 /// Whether a DK+ reference looks like one this integration writes: a Moment invoice number (a

@@ -332,6 +332,7 @@ async fn main() -> ExitCode {
             scope: setup.scope.clone(),
             inbox: queue.inbox(),
             admin_secret,
+            reconciler: Some(engine.clone()),
         }));
     }
     let mut stopping = stopped.clone();

@@ -7,6 +7,8 @@
 //!   and what to do, the recent runs, the backfill cursor, the queue and its dead letters.
 //! - `GET` [`STATUS_JSON_PATH`] gives the same report as JSON, to a signed-in browser or to
 //!   `Authorization: Bearer <admin secret>`.
+//! - `GET` [`RECONCILE_PATH`] compares Moment and DK+ for a period (read-only) and shows the
+//!   differences and what DK+ says is paid, as on the `reconcile` program.
 //! - `POST` `/status/retry` queues a webhook event for the object (the worker transfers it
 //!   again, as for a change in Moment); `POST` `/status/requeue` hands a dead letter out again.
 //!   Both need the form's CSRF token, which only a signed-in page carries.
@@ -36,6 +38,7 @@ use super::QueueInbox;
 use super::http::REQUEST_TIMEOUT;
 use super::secret::SharedSecret;
 use super::status::{StatusFilter, StatusReport, SyncCategory, retry_event, status_report};
+use crate::reconcile::{Period, Reconciler, ReconciliationReport, icelandic_amount};
 use crate::store::{JobId, Scope, Store};
 use crate::sync::ObjectKind;
 
@@ -43,6 +46,9 @@ use crate::sync::ObjectKind;
 pub const STATUS_PATH: &str = "/status";
 /// The same report as JSON.
 pub const STATUS_JSON_PATH: &str = "/status.json";
+/// The reconciliation of a period (`?from=YYYY-MM-DD&to=YYYY-MM-DD`, last month by default;
+/// `&format=json` for JSON).
+pub const RECONCILE_PATH: &str = "/status/reconcile";
 /// The cookie that holds a sign-in.
 pub const SESSION_COOKIE: &str = "mdk_status";
 /// How long a sign-in holds.
@@ -59,6 +65,8 @@ pub struct StatusPage {
     pub inbox: QueueInbox,
     /// The secret an operator signs in with.
     pub admin_secret: SharedSecret,
+    /// What reconciles a period (the engine), for `/status/reconcile`; `None` leaves it off.
+    pub reconciler: Option<Arc<dyn Reconciler>>,
 }
 
 impl std::fmt::Debug for StatusPage {
@@ -78,6 +86,7 @@ pub fn status_router(page: StatusPage) -> Router {
         .route("/status/logout", post(logout))
         .route("/status/retry", post(retry))
         .route("/status/requeue", post(requeue))
+        .route(RECONCILE_PATH, get(reconcile_page))
         .with_state(page)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -248,6 +257,7 @@ fn render(report: &StatusReport, csrf: &str, notice: Option<&str>) -> String {
             esc(&label)
         );
     }
+    let _ = write!(out, "<a href=\"{RECONCILE_PATH}\">Reconciliation</a>");
     out.push_str("</nav>");
     let _ = write!(
         out,
@@ -583,6 +593,219 @@ async fn requeue(
     }
 }
 
+#[derive(Debug, Deserialize)]
+struct ReconcileQuery {
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+}
+
+/// The period a query asks for; last month when it names none.
+fn period_of(query: &ReconcileQuery, today: chrono::NaiveDate) -> Result<Period, String> {
+    use chrono::Datelike as _;
+    let first_of_month = today.with_day(1).unwrap_or(today);
+    let last_month_end = first_of_month.pred_opt().unwrap_or(first_of_month);
+    let last_month_start = last_month_end.with_day(1).unwrap_or(last_month_end);
+    let day = |name: &str, value: &Option<String>, default| match value.as_deref() {
+        None | Some("") => Ok(default),
+        Some(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| format!("{name}={text:?} is not a date like 2026-11-30")),
+    };
+    Period::new(
+        day("from", &query.from, last_month_start)?,
+        day("to", &query.to, last_month_end)?,
+    )
+}
+
+fn amount(value: Option<rust_decimal::Decimal>) -> String {
+    value.map_or_else(|| "—".to_owned(), icelandic_amount)
+}
+
+fn render_reconciliation(report: &ReconciliationReport) -> String {
+    let mut out = page_start("Moment → DK+ reconciliation");
+    let _ = write!(
+        out,
+        "<h1>Reconciliation</h1><p><a href=\"{STATUS_PATH}\">Back to the status</a></p>\
+         <form method=\"get\" action=\"{RECONCILE_PATH}\"><label>From <input name=\"from\" \
+         type=\"date\" value=\"{}\"></label> <label>To <input name=\"to\" type=\"date\" \
+         value=\"{}\"></label> <button type=\"submit\">Compare</button></form>\
+         <p id=\"verdict\">{}</p>",
+        report.period.from,
+        report.period.to,
+        if report.is_clean() {
+            "Everything matches."
+        } else {
+            "Differences to look at."
+        }
+    );
+    let mut table = |id: &str, title: &str, head: &[&str], rows: Vec<Vec<String>>| {
+        if rows.is_empty() {
+            return;
+        }
+        let _ = write!(out, "<h2>{}</h2><table id=\"{id}\"><thead><tr>", esc(title));
+        for h in head {
+            let _ = write!(out, "<th>{}</th>", esc(h));
+        }
+        out.push_str("</tr></thead><tbody>");
+        for row in rows {
+            out.push_str("<tr>");
+            for cell in row {
+                let _ = write!(out, "<td>{}</td>", esc(&cell));
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("</tbody></table>");
+    };
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".to_owned());
+    table(
+        "missing",
+        "In Moment, not in DK+",
+        &[
+            "Reference",
+            "Moment id",
+            "Date",
+            "Customer",
+            "Total without VAT",
+        ],
+        report
+            .missing_in_dkplus
+            .iter()
+            .map(|m| {
+                vec![
+                    m.reference.clone(),
+                    m.moment_id.to_string(),
+                    m.date.map(|d| d.to_string()).unwrap_or_default(),
+                    text(&m.customer),
+                    amount(m.total),
+                ]
+            })
+            .collect(),
+    );
+    table(
+        "unknown",
+        "In DK+ with a Moment-like reference, no Moment invoice",
+        &[
+            "Reference",
+            "DK+ number",
+            "Date",
+            "Customer",
+            "Total without VAT",
+        ],
+        report
+            .unknown_in_dkplus
+            .iter()
+            .map(|d| {
+                vec![
+                    text(&d.reference),
+                    text(&d.number),
+                    d.date.map(|d| d.to_string()).unwrap_or_default(),
+                    text(&d.customer),
+                    amount(d.total),
+                ]
+            })
+            .collect(),
+    );
+    table(
+        "duplicates",
+        "The same reference more than once in DK+",
+        &["Reference", "DK+ numbers"],
+        report
+            .duplicates
+            .iter()
+            .map(|d| {
+                let numbers: Vec<String> = d.invoices.iter().map(|i| text(&i.number)).collect();
+                vec![d.reference.clone(), numbers.join(", ")]
+            })
+            .collect(),
+    );
+    table(
+        "differences",
+        "Differences",
+        &["Reference", "What", "Moment", "DK+"],
+        report
+            .differences
+            .iter()
+            .map(|d| {
+                let shown = |v: &str| match d.field {
+                    crate::reconcile::Field::Total | crate::reconcile::Field::Vat => v
+                        .parse()
+                        .map(icelandic_amount)
+                        .unwrap_or_else(|_| v.to_owned()),
+                    _ => v.to_owned(),
+                };
+                vec![
+                    d.reference.clone(),
+                    d.field.to_string(),
+                    shown(&d.moment),
+                    shown(&d.dkplus),
+                ]
+            })
+            .collect(),
+    );
+    table(
+        "payments",
+        "What DK+ says is paid",
+        &[
+            "Reference",
+            "DK+ number",
+            "With VAT",
+            "Settled",
+            "Open",
+            "State",
+        ],
+        report
+            .matched
+            .iter()
+            .map(|m| {
+                vec![
+                    m.moment.reference.clone(),
+                    text(&m.dkplus.number),
+                    amount(m.dkplus.total.zip(m.dkplus.vat).map(|(t, v)| t + v)),
+                    amount(m.dkplus.payment.settled),
+                    amount(m.dkplus.payment.open),
+                    m.dkplus.payment.state.label().to_owned(),
+                ]
+            })
+            .collect(),
+    );
+    out.push_str("</body></html>");
+    out
+}
+
+async fn reconcile_page(
+    State(page): State<StatusPage>,
+    Query(query): Query<ReconcileQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if signed_in(&page, &headers).is_none() {
+        return html(StatusCode::OK, login_form(None));
+    }
+    let Some(reconciler) = &page.reconciler else {
+        return (
+            StatusCode::NOT_FOUND,
+            "this service was started without reconciliation",
+        )
+            .into_response();
+    };
+    let period = match period_of(&query, Utc::now().date_naive()) {
+        Ok(period) => period,
+        Err(problem) => return (StatusCode::BAD_REQUEST, problem).into_response(),
+    };
+    match reconciler.reconcile(period).await {
+        Ok(report) if query.format.as_deref() == Some("json") => (
+            [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+            axum::Json(report),
+        )
+            .into_response(),
+        Ok(report) => html(StatusCode::OK, render_reconciliation(&report)),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{e}; nothing is concluded — try again when both systems answer"),
+        )
+            .into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -629,6 +852,31 @@ mod tests {
         assert_eq!(
             esc("<a href=\"x\">Þ&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;Þ&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn the_reconciliation_defaults_to_last_month_and_names_a_bad_date() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let none = ReconcileQuery {
+            from: None,
+            to: None,
+            format: None,
+        };
+        let period = period_of(&none, today).unwrap();
+        assert_eq!(
+            (period.from.to_string(), period.to.to_string()),
+            ("2026-11-01".into(), "2026-11-30".into())
+        );
+        let bad = ReconcileQuery {
+            from: Some("2026-13-01".into()),
+            to: None,
+            format: None,
+        };
+        assert!(
+            period_of(&bad, today)
+                .unwrap_err()
+                .contains("from=\"2026-13-01\"")
         );
     }
 }
