@@ -197,12 +197,39 @@ impl Error {
     }
 
     /// `true` when trying the same request again later may succeed: HTTP 408, 425, 429 and
-    /// 5xx (except 501 and 505), timeouts, connection errors. Every request this client sends
-    /// is a read, so a retry cannot duplicate anything.
+    /// 5xx (except 501 and 505), timeouts, connection errors. The client retries only reads by
+    /// itself; a failed write is the caller's to check ([`Error::may_have_been_applied`]).
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Api(api) => is_retryable_status(api.status),
             Self::Transport { .. } | Self::Timeout { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The method of the request that failed, when it was sent.
+    pub fn method(&self) -> Option<&str> {
+        match self {
+            Self::Api(api) => Some(&api.method),
+            Self::Transport { method, .. }
+            | Self::Timeout { method, .. }
+            | Self::Request { method, .. }
+            | Self::Redirect { method, .. }
+            | Self::ResponseTooLarge { method, .. } => Some(method),
+            _ => None,
+        }
+    }
+
+    /// `true` when a write (a `POST`) may have been carried out although no clean answer came
+    /// back: a timeout or a broken connection after sending, a 5xx answer, an answer too large
+    /// to read. Check (for example by the payment's external id) before sending it again.
+    pub fn may_have_been_applied(&self) -> bool {
+        if self.method() != Some("POST") {
+            return false;
+        }
+        match self {
+            Self::Api(api) => api.status >= 500,
+            Self::Transport { .. } | Self::Timeout { .. } | Self::ResponseTooLarge { .. } => true,
             _ => false,
         }
     }

@@ -38,7 +38,7 @@ pub use ids::{CustomerId, FinancialAccountId, InvoiceId, InvoiceLineId, ProductI
 pub use models::{
     Customer, CustomerRef, CustomerStatus, FinancialAccount, FinancialAccountCategory,
     FinancialAccountRef, Invoice, InvoiceLine, InvoiceRef, InvoiceState, InvoiceType, Link,
-    Product, ProductRef, Project, ProjectRef, ProjectState,
+    Payment, PaymentCreate, Product, ProductRef, Project, ProjectRef, ProjectState,
 };
 pub use numbers::{AccountNumber, CustomerNumber, InvoiceNumber, ProductNumber, ProjectNumber};
 pub use webhook::{WebhookError, WebhookEvent, WebhookEventKind, WebhookObject};

@@ -18,7 +18,7 @@ use dkplus_client::{
 };
 use moment_client::{
     Customer, CustomerId, FinancialAccount, FinancialAccountId, Invoice, InvoiceId, MomentClient,
-    Product, ProductId, Project, ProjectId,
+    Payment, PaymentCreate, Product, ProductId, Project, ProjectId,
 };
 
 /// A boxed, sendable stream of results, as the listing methods return (the same name as the two
@@ -143,7 +143,9 @@ impl From<dkplus_client::Error> for PortError {
 impl From<moment_client::Error> for PortError {
     fn from(err: moment_client::Error) -> Self {
         let status = err.status().map(|s| s.as_u16());
-        let kind = if err.is_unauthorized() {
+        let kind = if err.may_have_been_applied() {
+            PortErrorKind::OutcomeUnknown
+        } else if err.is_unauthorized() {
             PortErrorKind::Unauthorized
         } else if err.is_retryable() {
             PortErrorKind::Unavailable
@@ -230,6 +232,31 @@ pub trait MomentSource: Send + Sync {
     /// order. Items may come without their lines; the engine then fetches each with
     /// [`MomentSource::invoice`].
     fn invoices_changed_since(&self, since: DateTime<Utc>) -> ResultStream<'_, Invoice>;
+    /// The payments Moment holds for an invoice (`None`: no such invoice). Only the payment
+    /// sync reads them; a source that does not serve payments says so (the default).
+    async fn invoice_payments(&self, id: InvoiceId) -> PortResult<Option<Vec<Payment>>> {
+        let _ = id;
+        Err(PortError::new(
+            System::Moment,
+            PortErrorKind::Other,
+            "this Moment source does not serve payments",
+        ))
+    }
+    /// Registers a payment on an invoice — the one write to Moment, made only by the opt-in
+    /// payment sync. A failure that [`may_have_been_applied`](PortError::may_have_been_applied)
+    /// must be looked for (by its external id) before it is sent again.
+    async fn register_payment(
+        &self,
+        id: InvoiceId,
+        payment: &PaymentCreate,
+    ) -> PortResult<Payment> {
+        let _ = (id, payment);
+        Err(PortError::new(
+            System::Moment,
+            PortErrorKind::Other,
+            "this Moment source does not take payments",
+        ))
+    }
 }
 
 /// What the engine reads from and writes to DK+. Lookups return `Ok(None)` for a missing record.
@@ -283,6 +310,18 @@ pub trait DkPlusTarget: Send + Sync {
 impl MomentSource for MomentClient {
     async fn verify(&self) -> PortResult<()> {
         Ok(MomentClient::verify(self).await?)
+    }
+
+    async fn invoice_payments(&self, id: InvoiceId) -> PortResult<Option<Vec<Payment>>> {
+        Ok(self.invoices().payments(id).await?)
+    }
+
+    async fn register_payment(
+        &self,
+        id: InvoiceId,
+        payment: &PaymentCreate,
+    ) -> PortResult<Payment> {
+        Ok(self.invoices().register_payment(id, payment).await?)
     }
 
     async fn customer(&self, id: CustomerId) -> PortResult<Option<Customer>> {
@@ -452,6 +491,8 @@ macro_rules! forward {
             fn customers_changed_since(&self, since: DateTime<Utc>) -> ResultStream<'_, Customer> { (**self).customers_changed_since(since) }
             fn projects_changed_since(&self, since: DateTime<Utc>) -> ResultStream<'_, Project> { (**self).projects_changed_since(since) }
             fn invoices_changed_since(&self, since: DateTime<Utc>) -> ResultStream<'_, Invoice> { (**self).invoices_changed_since(since) }
+            async fn invoice_payments(&self, id: InvoiceId) -> PortResult<Option<Vec<Payment>>> { (**self).invoice_payments(id).await }
+            async fn register_payment(&self, id: InvoiceId, payment: &PaymentCreate) -> PortResult<Payment> { (**self).register_payment(id, payment).await }
         }
 
         #[async_trait]

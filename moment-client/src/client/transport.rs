@@ -17,11 +17,13 @@ use crate::error::{ApiError, Error, Result};
 use crate::retry::{parse_retry_after, retry_delay};
 use crate::shared::{self, BodyError, ERROR_BODY_READ, read_excerpt};
 
-/// A read request, described as data (it can be sent again on retry).
+/// A request, described as data: a read (sent again on retry) or a write with a JSON body
+/// (never sent again by the client: the caller decides, after checking).
 #[derive(Debug, Clone)]
 pub(crate) struct Request {
     segments: Vec<String>,
     query: Vec<(String, String)>,
+    body: Option<Bytes>,
 }
 
 /// A successful response body.
@@ -35,11 +37,33 @@ impl Request {
         Self {
             segments: segments.iter().map(|s| (*s).to_owned()).collect(),
             query,
+            body: None,
         }
     }
 
+    /// A `POST` of `body` as JSON.
+    pub(crate) fn post_json(segments: &[&str], body: &impl serde::Serialize) -> Result<Self> {
+        let body = serde_json::to_vec(body).map_err(|e| Error::Config {
+            setting: "request body",
+            reason: format!("it could not be written as JSON: {e}"),
+        })?;
+        Ok(Self {
+            segments: segments.iter().map(|s| (*s).to_owned()).collect(),
+            query: Vec::new(),
+            body: Some(Bytes::from(body)),
+        })
+    }
+
     pub(crate) fn method(&self) -> &'static str {
-        "GET"
+        if self.body.is_some() { "POST" } else { "GET" }
+    }
+
+    fn http_method(&self) -> Method {
+        if self.body.is_some() {
+            Method::POST
+        } else {
+            Method::GET
+        }
     }
 
     /// Path and query relative to the company base URL, for errors and logs.
@@ -83,8 +107,9 @@ impl MomentClient {
             self.attempt(request, attempt)
         };
         send.retry(inner.retry)
+            // A write is never sent again here (`retry_delay` retries only idempotent methods).
             .adjust(|error, backoff| {
-                retry_delay(&Method::GET, error, backoff, inner.max_retry_after)
+                retry_delay(&request.http_method(), error, backoff, inner.max_retry_after)
             })
             .notify(|error, delay| {
                 crate::shared::record_retry("moment");
@@ -109,12 +134,16 @@ impl MomentClient {
     async fn attempt(&self, request: &Request, attempt: u32) -> Result<Fetched> {
         let inner = &self.inner;
         let started = std::time::Instant::now();
-        let response = inner
+        let mut builder = inner
             .http
-            .get(request.url(&inner.base_url))
-            .basic_auth("apikey", Some(inner.api_key.expose_secret()))
-            .send()
-            .await;
+            .request(request.http_method(), request.url(&inner.base_url))
+            .basic_auth("apikey", Some(inner.api_key.expose_secret()));
+        if let Some(body) = &request.body {
+            builder = builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        let response = builder.send().await;
         crate::shared::record_attempt(
             "moment",
             started,

@@ -3,7 +3,7 @@
 use crate::client::Request;
 use crate::error::Result;
 use crate::ids::{CustomerId, InvoiceId, ProjectId};
-use crate::models::{Invoice, InvoiceLine, InvoiceState, InvoiceType};
+use crate::models::{Invoice, InvoiceLine, InvoiceState, InvoiceType, Payment, PaymentCreate};
 use crate::paging::{ListRequest, PageBody};
 use crate::resources::{Resource, ResourceHandler, Sealed};
 
@@ -17,6 +17,9 @@ pub(crate) mod param {
 
 /// Path of the lines sub-resource (a guess; the fake serves it).
 pub(crate) const LINES: &str = "lines";
+
+/// Path of the payments sub-resource (a guess; the fake serves it).
+pub(crate) const PAYMENTS: &str = "payments";
 
 impl Sealed for Invoice {}
 
@@ -62,5 +65,38 @@ impl ResourceHandler<'_, Invoice> {
         let request = Request::get(&[Invoice::PATH, &id, LINES], Vec::new());
         let body: Option<PageBody<InvoiceLine>> = self.client.get_optional(&request).await?;
         Ok(body.map(|b| b.items))
+    }
+
+    /// The payments Moment holds for an invoice, from `GET /invoices/{id}/payments` (path and
+    /// names guessed; see `docs/moment-api.md`). `Ok(None)` on 404. Accepts a bare array or an
+    /// envelope.
+    pub async fn payments(&self, id: InvoiceId) -> Result<Option<Vec<Payment>>> {
+        let id = id.to_string();
+        let request = Request::get(&[Invoice::PATH, &id, PAYMENTS], Vec::new());
+        let body: Option<PageBody<Payment>> = self.client.get_optional(&request).await?;
+        Ok(body.map(|b| b.items))
+    }
+
+    /// Registers a payment on an invoice with `POST /invoices/{id}/payments` (path and names
+    /// guessed). Never sent twice by the client: when it fails,
+    /// [`Error::may_have_been_applied`](crate::Error::may_have_been_applied) says whether to
+    /// look for it (by [`PaymentCreate::external_id`]) before sending it again. Moment's answer
+    /// is read leniently: an empty or unfamiliar body is a registered payment without an id.
+    pub async fn register_payment(
+        &self,
+        id: InvoiceId,
+        payment: &PaymentCreate,
+    ) -> Result<Payment> {
+        let id = id.to_string();
+        let request = Request::post_json(&[Invoice::PATH, &id, PAYMENTS], payment)?;
+        let fetched = self.client.fetch(&request).await?;
+        Ok(
+            serde_json::from_slice(&fetched.body).unwrap_or_else(|_| Payment {
+                amount: Some(payment.amount),
+                payment_date: Some(payment.payment_date),
+                external_id: Some(payment.external_id.clone()),
+                ..Payment::default()
+            }),
+        )
     }
 }

@@ -129,6 +129,9 @@ impl FakeMomentBuilder {
             repeat_next: 0,
             last_list: None,
             leave_after_page: None,
+            payments: BTreeMap::new(),
+            next_payment_id: 0,
+            lose_next_payment_answer: false,
             requests: Vec::new(),
             request_count: 0,
             last_tick: 0,
@@ -363,6 +366,25 @@ impl FakeMoment {
     /// Caps the page size from now on.
     pub fn set_max_per_page(&self, size: u32) {
         lock(&self.state).max_per_page = size.max(1);
+    }
+
+    /// The payments registered on an invoice, as stored (the JSON Moment would answer).
+    pub fn payments(&self, invoice: InvoiceId) -> Vec<crate::models::Payment> {
+        lock(&self.state)
+            .payments
+            .get(&invoice.get())
+            .map(|p| {
+                p.iter()
+                    .filter_map(|v| serde_json::from_value(v.clone()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The next payment registered is stored, then answered with a 502: the answer is lost on
+    /// the way, so the sender cannot know it went through.
+    pub fn store_then_fail_next_payment(&self) {
+        lock(&self.state).lose_next_payment_answer = true;
     }
 
     /// The next `n` requests fail with `status` (and a small JSON body).

@@ -58,6 +58,11 @@ pub(crate) struct State {
     /// An object that leaves its listing right after the next page of that listing is served.
     pub(crate) leave_after_page: Option<(String, i64)>,
     pub(crate) requests: Vec<RecordedRequest>,
+    /// Payments registered on invoices, by invoice id (the stored JSON of each).
+    pub(crate) payments: BTreeMap<i64, Vec<serde_json::Value>>,
+    pub(crate) next_payment_id: i64,
+    /// The next payment is stored, then answered with a 502 (an answer lost on the way).
+    pub(crate) lose_next_payment_answer: bool,
     pub(crate) request_count: u64,
     pub(crate) last_tick: i64,
 }
@@ -162,6 +167,7 @@ impl State {
                     relative.as_deref(),
                     &query,
                     authorized,
+                    &request.body,
                 )
             }
             None => self.route(
@@ -169,6 +175,7 @@ impl State {
                 relative.as_deref(),
                 &query,
                 authorized,
+                &request.body,
             ),
         };
         if delay.is_zero() {
@@ -184,6 +191,7 @@ impl State {
         relative: Option<&str>,
         query: &[(String, String)],
         authorized: bool,
+        body: &[u8],
     ) -> ResponseTemplate {
         if !authorized {
             return error(
@@ -195,11 +203,23 @@ impl State {
         let Some(relative) = relative else {
             return error(404, "No such company or path");
         };
-        if method != "GET" {
-            return error(405, "The fake Moment API serves GET requests only");
-        }
         let segments: Vec<&str> = relative.split('/').filter(|s| !s.is_empty()).collect();
+        if method == "POST" {
+            return match segments.as_slice() {
+                [resource, id, "payments"] if *resource == Invoice::PATH => {
+                    self.register_payment(id, body)
+                }
+                _ => error(
+                    405,
+                    "The fake Moment API takes POST only for an invoice's payments",
+                ),
+            };
+        }
+        if method != "GET" {
+            return error(405, "The fake Moment API serves GET and payment POSTs only");
+        }
         match segments.as_slice() {
+            [resource, id, "payments"] if *resource == Invoice::PATH => self.payments_of(id),
             [resource] if RESOURCES.contains(resource) => self.list(resource, query),
             [resource, id] if RESOURCES.contains(resource) => self.get(resource, id),
             [resource, id, "lines"] if *resource == Invoice::PATH => self.lines(id),
@@ -215,6 +235,74 @@ impl State {
             Some(row) => json(200, row.json.to_string()),
             None => error(404, &format!("No {resource} with id {id}")),
         }
+    }
+
+    /// `POST /invoices/{id}/payments`: a positive `amount`, a `paymentDate`, an optional
+    /// `externalId` (the names `docs/moment-api.md` assumes); answers the stored payment.
+    fn register_payment(&mut self, id: &str, body: &[u8]) -> ResponseTemplate {
+        let Ok(id) = id.parse::<i64>() else {
+            return error(400, &format!("Invalid id `{id}`"));
+        };
+        if self
+            .tables
+            .get(Invoice::PATH)
+            .and_then(|t| t.get::<Invoice>(id))
+            .is_none()
+        {
+            return error(404, &format!("No invoice with id {id}"));
+        }
+        let Ok(serde_json::Value::Object(sent)) = serde_json::from_slice::<serde_json::Value>(body)
+        else {
+            return error(400, "The body must be a JSON object");
+        };
+        let amount = sent.get("amount").and_then(serde_json::Value::as_f64);
+        if !amount.is_some_and(|a| a > 0.0) {
+            return error(400, "`amount` must be a positive number");
+        }
+        let date = sent.get("paymentDate").and_then(serde_json::Value::as_str);
+        if date.is_none_or(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()) {
+            return error(400, "`paymentDate` must be a date (YYYY-MM-DD)");
+        }
+        self.next_payment_id += 1;
+        let mut stored = serde_json::Map::new();
+        stored.insert("id".into(), self.next_payment_id.into());
+        for field in ["amount", "paymentDate", "externalId", "comment"] {
+            if let Some(value) = sent.get(field) {
+                stored.insert(field.into(), value.clone());
+            }
+        }
+        let stored = serde_json::Value::Object(stored);
+        self.payments.entry(id).or_default().push(stored.clone());
+        if std::mem::take(&mut self.lose_next_payment_answer) {
+            return error(502, "Bad gateway");
+        }
+        json(201, stored.to_string())
+    }
+
+    /// `GET /invoices/{id}/payments`.
+    fn payments_of(&self, id: &str) -> ResponseTemplate {
+        let Ok(id) = id.parse::<i64>() else {
+            return error(400, &format!("Invalid id `{id}`"));
+        };
+        if self
+            .tables
+            .get(Invoice::PATH)
+            .and_then(|t| t.get::<Invoice>(id))
+            .is_none()
+        {
+            return error(404, &format!("No invoice with id {id}"));
+        }
+        let items: Vec<String> = self
+            .payments
+            .get(&id)
+            .map(|p| p.iter().map(ToString::to_string).collect())
+            .unwrap_or_default();
+        let total = items.len() as u64;
+        let size = u32::try_from(total.max(1)).unwrap_or(u32::MAX);
+        json(
+            200,
+            self.render(items.iter().map(String::as_str), total, size, 0),
+        )
     }
 
     fn lines(&self, id: &str) -> ResponseTemplate {

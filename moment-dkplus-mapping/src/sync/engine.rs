@@ -142,6 +142,13 @@ impl<M: MomentSource, D: DkPlusTarget> SyncEngine<M, D> {
         self
     }
 
+    /// Registers in Moment what DK+ shows as paid since the last look, each payment once (see
+    /// [`sync::payments`](crate::sync::payments)). Opt-in: Moment publishes no payment schema
+    /// and the names this relies on are assumed (`docs/moment-api.md`). Reads DK+ in pages.
+    pub async fn sync_payments(&self) -> crate::sync::payments::PaymentReport {
+        self.ctx.sync_payments().await
+    }
+
     /// Compares Moment's issued invoices and credit notes dated in `period` with DK+'s sales
     /// invoices of the same dates, by reference, and says what DK+ shows as paid (see
     /// [`reconcile`](crate::reconcile)). Reads both systems (DK+ in pages) and writes nothing.

@@ -22,6 +22,7 @@ mod known;
 mod notify;
 mod order;
 mod outcome;
+pub mod payments;
 mod project;
 mod report;
 mod run;
