@@ -53,6 +53,10 @@
 //! button, the recent runs, the backfill cursor and the dead letters; `/status.json` is the
 //! same as JSON (also for `Authorization: Bearer <ADMIN_SECRET>`).
 //!
+//! With `PAYMENTS_TO_MOMENT=on` it registers in Moment, once a day (`PAYMENTS_EVERY_HOURS`),
+//! what DK+ shows as paid, each payment once (off by default: Moment publishes no payment API,
+//! and the names used are assumed; see `docs/moment-api.md`).
+//!
 //! Every setting may also come from a TOML file (`--config FILE` or `CONFIG_FILE`), one key per
 //! variable (`store_url = "postgres://…"`); a variable that is set wins over the file.
 //!
@@ -102,6 +106,8 @@ names, spelt like the variable in either case; a variable that is set wins over 
   WEBHOOK_BACKFILL_MINUTES no   minutes between safety-net catch-ups; 0 turns it off (default 60)
   ADMIN_SECRET            no    turns the status page (/status) on: the secret to sign in with (16+ characters)
   SHUTDOWN_GRACE_SECONDS  no    how long a stop waits for requests and the event under way, 0 to 60 (default 8)
+  PAYMENTS_TO_MOMENT      no    on: register in Moment what DK+ shows as paid (default off; assumed API names)
+  PAYMENTS_EVERY_HOURS    no    hours between payment syncs, 1 to 168 (default 24)
   STORE_URL               no    sqlite:path.db (default sqlite:moment-dkplus.db) or postgres://user:password@host/db
   DKPLUS_COMPANY          no    a name for the DK+ company; keys the store with MOMENT_COMPANY (default default)
   SETTLE_SECONDS          no    wait before an unclear post is looked up again (default 900)
@@ -135,6 +141,8 @@ const VARIABLES: &[&str] = &[
     "WEBHOOK_BACKFILL_MINUTES",
     "ADMIN_SECRET",
     "SHUTDOWN_GRACE_SECONDS",
+    "PAYMENTS_TO_MOMENT",
+    "PAYMENTS_EVERY_HOURS",
     "STORE_URL",
     "DKPLUS_COMPANY",
     "SETTLE_SECONDS",
@@ -297,6 +305,28 @@ async fn main() -> ExitCode {
         tokio::spawn(net.run(stopped.clone()))
     });
 
+    let payments_task = settings.payments_every.map(|every| {
+        let engine = engine.clone();
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            loop {
+                let report = engine.sync_payments().await;
+                if report.is_clean() {
+                    tracing::info!(
+                        registered = report.registered.len(),
+                        waiting = report.waiting.len(),
+                        "payments from DK+ registered in Moment"
+                    );
+                } else {
+                    tracing::warn!(report = %serde_json::to_string(&report).unwrap_or_default(), "the payment sync needs a look");
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(every) => {}
+                    _ = stopped.wait_for(|stop| *stop) => return,
+                }
+            }
+        })
+    });
     let listener = match tokio::net::TcpListener::bind(settings.listen).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -365,6 +395,9 @@ async fn main() -> ExitCode {
             let _ = (&mut worker_task).await;
         }
         if let Some(task) = safety_net_task {
+            let _ = task.await;
+        }
+        if let Some(task) = payments_task {
             let _ = task.await;
         }
     };

@@ -14,6 +14,8 @@
 //! | `WEBHOOK_BACKFILL_MINUTES` | no | minutes between safety-net catch-ups (default 60, `0` turns it off) |
 //! | `ADMIN_SECRET` | no | turns the status page on (`/status`): the secret an operator signs in with (at least 16 characters) |
 //! | `SHUTDOWN_GRACE_SECONDS` | no | how long a stop waits for requests and the event under way (0 to 60, default 8) |
+//! | `PAYMENTS_TO_MOMENT` | no | `on` registers in Moment what DK+ shows as paid (default `off`: Moment's payment API names are assumed) |
+//! | `PAYMENTS_EVERY_HOURS` | no | hours between payment syncs (1 to 168, default 24) |
 //!
 //! Received events wait in the store (`STORE_URL`, see [`Setup`](crate::setup::Setup)).
 
@@ -49,6 +51,8 @@ pub struct ReceiverSettings {
     pub admin_secret: Option<SharedSecret>,
     /// How long a stop waits for requests and the event under way.
     pub shutdown_grace: Duration,
+    /// Time between payment syncs to Moment; `None` when off (the default).
+    pub payments_every: Option<Duration>,
 }
 
 /// The default [`ReceiverSettings::shutdown_grace`]: under the 10 s a container runtime
@@ -149,6 +153,16 @@ impl ReceiverSettings {
                     .to_owned(),
             );
         }
+        let payments_on = match read("PAYMENTS_TO_MOMENT").as_deref() {
+            None | Some("off" | "false" | "0" | "no") => Some(false),
+            Some("on" | "true" | "1" | "yes") => Some(true),
+            Some(other) => {
+                problems.push(format!(
+                    "PAYMENTS_TO_MOMENT is {other:?}: use on or off (off by default)"
+                ));
+                None
+            }
+        };
         let mut bounded = |name: &str, range: std::ops::RangeInclusive<u64>, what: &str| {
             read(name).and_then(|text| match text.parse::<u64>() {
                 Ok(n) if range.contains(&n) => Some(Duration::from_secs(n)),
@@ -163,6 +177,7 @@ impl ReceiverSettings {
             })
         };
         let shutdown_grace = bounded("SHUTDOWN_GRACE_SECONDS", 0..=60, "whole seconds");
+        let payments_hours = bounded("PAYMENTS_EVERY_HOURS", 1..=168, "whole hours");
         let retry_first = bounded("WEBHOOK_RETRY_SECONDS", 1..=900, "whole seconds");
         let lease = bounded("WEBHOOK_LEASE_SECONDS", 10..=3600, "whole seconds");
         let max_attempts = match read("WEBHOOK_MAX_ATTEMPTS") {
@@ -211,6 +226,12 @@ impl ReceiverSettings {
                     backfill_every,
                     admin_secret,
                     shutdown_grace: shutdown_grace.unwrap_or(DEFAULT_SHUTDOWN_GRACE),
+                    // `bounded` read the hours as seconds.
+                    payments_every: (payments_on == Some(true)).then(|| {
+                        Duration::from_secs(
+                            payments_hours.map_or(24 * 3600, |h| h.as_secs() * 3600),
+                        )
+                    }),
                 })
             }
             _ => Err(SetupError { problems }),
@@ -234,6 +255,7 @@ mod tests {
         assert_eq!(settings.backfill_every, Some(Duration::from_secs(3600)));
         assert_eq!(settings.queue, QueueSettings::default());
         assert!(settings.admin_secret.is_none(), "the status page is off");
+        assert_eq!(settings.payments_every, None, "payments to Moment are off");
         assert_eq!(settings.shutdown_grace, Duration::from_secs(8));
     }
 
@@ -299,5 +321,29 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.problems[0].starts_with("ADMIN_SECRET is the same as WEBHOOK_SECRET"));
+    }
+
+    #[test]
+    fn payments_to_moment_are_turned_on_by_name_daily_by_default() {
+        let settings = |pairs: &'static [(&'static str, &'static str)]| {
+            ReceiverSettings::from_lookup(move |name| {
+                if name == "WEBHOOK_SECRET" {
+                    return Some("0123456789abcdef".into());
+                }
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| (*v).to_owned())
+            })
+        };
+        let on = settings(&[("PAYMENTS_TO_MOMENT", "on")]).unwrap();
+        assert_eq!(on.payments_every, Some(Duration::from_secs(24 * 3600)));
+        let hourly = settings(&[("PAYMENTS_TO_MOMENT", "on"), ("PAYMENTS_EVERY_HOURS", "1")]);
+        assert_eq!(
+            hourly.unwrap().payments_every,
+            Some(Duration::from_secs(3600))
+        );
+        let wrong = settings(&[("PAYMENTS_TO_MOMENT", "sometimes")]).unwrap_err();
+        assert!(wrong.problems[0].starts_with("PAYMENTS_TO_MOMENT is \"sometimes\""));
     }
 }
