@@ -141,10 +141,19 @@ pub fn write_table(out: &mut dyn Write, report: &ReconciliationReport) -> io::Re
 }
 
 fn csv_field(text: &str) -> String {
+    // A cell a spreadsheet would run as a formula (text from DK+, such as a customer number,
+    // could start with `=`) is kept as text; a negative amount is not a formula.
+    let number = text.replace(',', ".").parse::<Decimal>().is_ok();
+    let formula = !number && text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let text = if formula {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
     if text.contains([';', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_owned()
+        text
     }
 }
 
@@ -274,5 +283,14 @@ mod tests {
         assert_eq!(csv_field("a;b"), "\"a;b\"");
         assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(
+            csv_field("-1234,50"),
+            "-1234,50",
+            "a negative amount stays a number"
+        );
+        assert_eq!(csv_field("-cmd"), "'-cmd");
+        assert_eq!(csv_field("-1+cmd|' /C calc'!A0"), "'-1+cmd|' /C calc'!A0");
     }
 }

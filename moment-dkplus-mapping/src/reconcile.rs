@@ -49,10 +49,22 @@ impl Period {
     /// The period, or what is wrong with it.
     ///
     /// # Errors
-    /// A sentence when `to` is before `from`.
+    /// A sentence when `to` is before `from`, the period is longer than a year, or a day is
+    /// outside the years 2000 to 2100.
     pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, String> {
         if to < from {
             return Err(format!("the period ends ({to}) before it starts ({from})"));
+        }
+        let plausible = |d: NaiveDate| (2000..=2100).contains(&chrono::Datelike::year(&d));
+        if !plausible(from) || !plausible(to) {
+            return Err(format!(
+                "the period {from} to {to} is outside the years 2000 to 2100"
+            ));
+        }
+        if (to - from).num_days() > 366 {
+            return Err(format!(
+                "the period {from} to {to} is longer than a year: reconcile a year at a time"
+            ));
         }
         Ok(Self { from, to })
     }
@@ -107,7 +119,11 @@ impl Payment {
     /// The payment state of a DK+ invoice.
     pub fn of(invoice: &dkplus_client::SalesInvoice) -> Self {
         let total = invoice.total_amount_with_tax;
-        let settled = invoice.settled_amount;
+        // DK+ may show a credit note's settled amount without its sign: it takes the total's.
+        let settled = invoice.settled_amount.map(|s| match total {
+            Some(t) if t.is_sign_negative() => -s.abs(),
+            _ => s,
+        });
         let open = total.zip(settled).map(|(t, s)| t - s);
         let state = match (total, settled) {
             (Some(total), Some(settled)) if settled.is_zero() && !total.is_zero() => {
@@ -348,7 +364,12 @@ fn moment_side(
     if !period.contains(date) {
         return None;
     }
-    let reference = invoice.invoice_number.as_ref()?.to_string();
+    let reference = invoice
+        .invoice_number
+        .as_ref()?
+        .to_string()
+        .trim()
+        .to_owned();
     let credit_note = matches!(
         invoice.invoice_type,
         Some(moment_client::InvoiceType::CreditNote)
@@ -458,25 +479,39 @@ pub(crate) async fn reconcile<M: MomentSource, D: DkPlusTarget>(
         let what = what.to_owned();
         move |error| ReconcileError { what, error }
     };
+    let store_failed = |e: crate::store::StoreError| ReconcileError {
+        what: "the sync state store".into(),
+        error: PortError::new(
+            System::DkPlus,
+            crate::ports::PortErrorKind::Other,
+            e.to_string(),
+        ),
+    };
     // The DK+ customer number of each Moment customer the store knows (renumbered ones).
     let mut customers = BTreeMap::new();
-    if let Ok(objects) = store.objects(scope).await {
-        for object in objects {
-            if object.kind == ObjectKind::Customer
-                && let Some(key) = object.dkplus_key
-            {
-                customers.insert(object.moment_id, key);
-            }
+    for object in store.objects(scope).await.map_err(store_failed)? {
+        if object.kind == ObjectKind::Customer
+            && let Some(key) = object.dkplus_key
+        {
+            customers.insert(object.moment_id, key);
         }
     }
+    // The references this integration posted or found, with their Moment invoices.
+    let ledger: BTreeMap<String, Option<i64>> = store
+        .ledger(scope)
+        .await
+        .map_err(store_failed)?
+        .into_iter()
+        .map(|e| (e.reference, e.moment_id))
+        .collect();
 
     // Moment's issued invoices of the period.
-    let since = period
+    let start = period
         .from
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc())
-        .unwrap_or_default()
-        - MOMENT_LOOK_BACK;
+        .unwrap_or_default();
+    let since = start.checked_sub_signed(MOMENT_LOOK_BACK).unwrap_or(start);
     let mut in_moment: BTreeMap<String, MomentSide> = BTreeMap::new();
     {
         let mut listed = moment.invoices_changed_since(since);
@@ -529,6 +564,45 @@ pub(crate) async fn reconcile<M: MomentSource, D: DkPlusTarget>(
         without_reference,
         "DK+ invoices without a reference are not ours"
     );
+
+    // A copy of a reference dated outside the period is a duplicate too: count every
+    // reference over all of DK+'s invoices (numbers and references only, in pages).
+    let mut everywhere: BTreeMap<String, usize> = BTreeMap::new();
+    let all_dates = InvoiceQuery {
+        include: vec!["Number", "Reference"],
+        per_page: PAGE,
+        ..InvoiceQuery::default()
+    };
+    all_invoice_pages(dkplus, &all_dates, |page| {
+        for invoice in page {
+            if let Some(reference) = invoice.reference.map(|r| r.trim().to_owned())
+                && (in_moment.contains_key(&reference) || in_dkplus.contains_key(&reference))
+            {
+                *everywhere.entry(reference).or_default() += 1;
+            }
+        }
+    })
+    .await
+    .map_err(|error| ReconcileError {
+        what: "DK+'s sales invoices of every date".into(),
+        error,
+    })?;
+    for (reference, count) in &everywhere {
+        let in_period = in_dkplus.get(reference).map_or(0, Vec::len);
+        if *count > in_period.max(1) {
+            let copies = dkplus
+                .invoices_by_reference(reference)
+                .await
+                .map_err(|error| ReconcileError {
+                    what: format!("DK+'s invoices with reference {reference}"),
+                    error,
+                })?;
+            in_dkplus.insert(
+                reference.clone(),
+                copies.iter().map(DkPlusSide::of).collect(),
+            );
+        }
+    }
 
     let mut report = ReconciliationReport {
         period,
@@ -585,18 +659,9 @@ pub(crate) async fn reconcile<M: MomentSource, D: DkPlusTarget>(
         }
     }
     // DK+ invoices of the period under a reference like ours that Moment did not list.
-    let ledger: BTreeMap<String, Option<i64>> = store
-        .ledger(scope)
-        .await
-        .map(|entries| {
-            entries
-                .into_iter()
-                .map(|e| (e.reference, e.moment_id))
-                .collect()
-        })
-        .unwrap_or_default();
     for (reference, invoices) in &in_dkplus {
-        if in_moment.contains_key(reference) || !looks_like_ours(reference) {
+        let ours = ledger.get(reference).is_some_and(Option::is_some) || looks_like_ours(reference);
+        if in_moment.contains_key(reference) || !ours {
             continue;
         }
         // The ledger may know its Moment invoice: one dated outside the period is a date

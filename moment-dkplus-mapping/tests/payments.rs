@@ -173,7 +173,7 @@ async fn a_lost_answer_from_moment_is_looked_up_not_sent_again() {
     world.moment.store_then_fail_next_payment();
     let report = engine.sync_payments().await;
     assert!(report.registered.is_empty());
-    assert!(report.stopped.is_some(), "{report:#?}");
+    assert_eq!(report.waiting, ["1001"], "unclear, not failed: {report:#?}");
     assert_eq!(moment_payments(&world, 501).len(), 1);
     // Within the settle time it waits.
     let report = engine.sync_payments().await;
@@ -205,11 +205,15 @@ async fn moment_or_dkplus_down_mid_run_loses_nothing_and_doubles_nothing() {
     );
     world.dkplus.clear_faults();
 
-    // Moment refuses the first payment (503: it may or may not have taken it): the run stops.
-    world.moment.fail_next(1, 503);
+    // Moment down (every request answered 503, also after the client's retries): the run
+    // stops at the first invoice, nothing is registered, nothing is lost.
+    world.moment.fail_next(50, 503);
     let report = engine.sync_payments().await;
-    assert!(report.stopped.is_some(), "{report:#?}");
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert!(
+        report.stopped.is_some() && report.registered.is_empty(),
+        "{report:#?}"
+    );
+    world.moment.clear_faults();
     // Back: each invoice paid once in Moment.
     let report = engine.sync_payments().await;
     assert_eq!(report.registered.len(), 2, "{report:#?}");
@@ -222,4 +226,62 @@ async fn moment_or_dkplus_down_mid_run_loses_nothing_and_doubles_nothing() {
         moment_payments(&world, 502),
         [("dkplus:1002:1".to_owned(), total_1002)]
     );
+}
+
+#[tokio::test]
+async fn a_payment_a_person_registered_in_moment_is_not_registered_again() {
+    let (world, store) = transferred().await;
+    let engine = engine(&world, &store);
+    let (n1001, total) = dkplus_invoice(&world, "1001");
+    world.moment.add_payment(
+        InvoiceId::new(501),
+        dec!(50000),
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+    );
+    assert!(world.dkplus.settle_invoice(&n1001, total));
+    let report = engine.sync_payments().await;
+    assert_eq!(report.registered.len(), 1, "{report:#?}");
+    assert_eq!(report.registered[0].amount, total - dec!(50000));
+    let sum: Decimal = moment_payments(&world, 501).iter().map(|(_, a)| a).sum();
+    assert_eq!(sum, total, "Moment never shows more paid than DK+");
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_counted_even_when_moment_drops_the_external_id() {
+    let (world, store) = transferred().await;
+    let engine = engine(&world, &store);
+    let (n1001, total) = dkplus_invoice(&world, "1001");
+    assert!(world.dkplus.settle_invoice(&n1001, total));
+    world.moment.drop_payment_external_ids(true);
+    world.moment.store_then_fail_next_payment();
+    let report = engine.sync_payments().await;
+    assert!(report.registered.is_empty(), "{report:#?}");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    for _ in 0..2 {
+        let report = engine.sync_payments().await;
+        assert!(report.registered.is_empty(), "{report:#?}");
+    }
+    assert_eq!(moment_payments(&world, 501).len(), 1, "never sent twice");
+}
+
+#[tokio::test]
+async fn a_settled_credit_note_moment_cannot_trace_holds_back_its_customers_payments() {
+    let (world, store) = transferred().await;
+    let engine = engine(&world, &store);
+    let (n1001, _) = dkplus_invoice(&world, "1001");
+    let (n1003, credit) = dkplus_invoice(&world, "1003");
+    // Moment no longer says which invoice 1003 credits.
+    world
+        .moment
+        .update_invoice(InvoiceId::new(503), |i| i.credited_invoice = None);
+    assert!(world.dkplus.settle_invoice(&n1003, credit));
+    assert!(world.dkplus.settle_invoice(&n1001, credit.abs()));
+    let report = engine.sync_payments().await;
+    assert!(
+        report.registered.is_empty(),
+        "a credit is never taken for cash: {report:#?}"
+    );
+    assert_eq!(report.failed.len(), 1, "{report:#?}");
+    assert_eq!(report.failed[0].0, "1001");
+    assert!(moment_payments(&world, 501).is_empty());
 }

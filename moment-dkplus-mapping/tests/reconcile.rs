@@ -255,3 +255,43 @@ async fn an_invoice_booked_under_another_date_is_a_date_difference_not_a_missing
     assert_eq!(report.differences.len(), 1, "{report:#?}");
     assert_eq!(report.differences[0].field, Field::Date);
 }
+
+#[tokio::test]
+async fn a_copy_of_an_invoice_dated_in_another_month_is_a_duplicate() {
+    let (world, _demo) = transferred().await;
+    // Someone booked 1001 again, dated 1 December.
+    world.dkplus.add_invoice(SalesInvoice {
+        number: Some(InvoiceNumber::new("90009")),
+        reference: Some("1001".into()),
+        customer_number: Some("10001".into()),
+        invoice_date: NaiveDate::from_ymd_opt(2026, 12, 1),
+        total_amount: Some(dec!(317650)),
+        ..Default::default()
+    });
+    let report = world.engine.reconcile(november()).await.unwrap();
+    assert_eq!(report.duplicates.len(), 1, "{report:#?}");
+    assert_eq!(report.duplicates[0].reference, "1001");
+    assert_eq!(report.duplicates[0].invoices.len(), 2);
+    assert!(!report.matched.iter().any(|m| m.moment.reference == "1001"));
+}
+
+#[test]
+fn a_period_is_at_most_a_year_of_plausible_dates() {
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    assert!(Period::new(day(2026, 1, 1), day(2026, 12, 31)).is_ok());
+    assert!(
+        Period::new(day(2025, 1, 1), day(2026, 12, 31))
+            .unwrap_err()
+            .contains("longer than a year")
+    );
+    assert!(
+        Period::new(day(1999, 12, 1), day(2000, 1, 31))
+            .unwrap_err()
+            .contains("2000 to 2100")
+    );
+    assert!(
+        Period::new(day(2026, 2, 1), day(2026, 1, 1))
+            .unwrap_err()
+            .contains("before it starts")
+    );
+}

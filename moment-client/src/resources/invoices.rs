@@ -80,8 +80,10 @@ impl ResourceHandler<'_, Invoice> {
     /// Registers a payment on an invoice with `POST /invoices/{id}/payments` (path and names
     /// guessed). Never sent twice by the client: when it fails,
     /// [`Error::may_have_been_applied`](crate::Error::may_have_been_applied) says whether to
-    /// look for it (by [`PaymentCreate::external_id`]) before sending it again. Moment's answer
-    /// is read leniently: an empty or unfamiliar body is a registered payment without an id.
+    /// look for it (by [`PaymentCreate::external_id`]) before sending it again. Moment's 2xx
+    /// answer is returned as read; one that is not a payment (empty, HTML, another shape) comes
+    /// back as an empty [`Payment`]: the caller cannot tell from it that the payment was taken,
+    /// and should look it up.
     pub async fn register_payment(
         &self,
         id: InvoiceId,
@@ -90,13 +92,6 @@ impl ResourceHandler<'_, Invoice> {
         let id = id.to_string();
         let request = Request::post_json(&[Invoice::PATH, &id, PAYMENTS], payment)?;
         let fetched = self.client.fetch(&request).await?;
-        Ok(
-            serde_json::from_slice(&fetched.body).unwrap_or_else(|_| Payment {
-                amount: Some(payment.amount),
-                payment_date: Some(payment.payment_date),
-                external_id: Some(payment.external_id.clone()),
-                ..Payment::default()
-            }),
-        )
+        Ok(serde_json::from_slice(&fetched.body).unwrap_or_default())
     }
 }

@@ -132,6 +132,7 @@ impl FakeMomentBuilder {
             payments: BTreeMap::new(),
             next_payment_id: 0,
             lose_next_payment_answer: false,
+            drop_external_ids: false,
             requests: Vec::new(),
             request_count: 0,
             last_tick: 0,
@@ -385,6 +386,33 @@ impl FakeMoment {
     /// the way, so the sender cannot know it went through.
     pub fn store_then_fail_next_payment(&self) {
         lock(&self.state).lose_next_payment_answer = true;
+    }
+
+    /// From now on payments are stored without the sender's `externalId` (`on`), as a Moment
+    /// that does not keep it would.
+    pub fn drop_payment_external_ids(&self, on: bool) {
+        lock(&self.state).drop_external_ids = on;
+    }
+
+    /// Registers a payment as a person in Moment would (no external id).
+    pub fn add_payment(
+        &self,
+        invoice: InvoiceId,
+        amount: rust_decimal::Decimal,
+        date: chrono::NaiveDate,
+    ) {
+        let mut state = lock(&self.state);
+        state.next_payment_id += 1;
+        let payment = serde_json::json!({
+            "id": state.next_payment_id,
+            "amount": f64::try_from(amount).unwrap_or_default(),
+            "paymentDate": date.to_string(),
+        });
+        state
+            .payments
+            .entry(invoice.get())
+            .or_default()
+            .push(payment);
     }
 
     /// The next `n` requests fail with `status` (and a small JSON body).

@@ -63,6 +63,8 @@ pub(crate) struct State {
     pub(crate) next_payment_id: i64,
     /// The next payment is stored, then answered with a 502 (an answer lost on the way).
     pub(crate) lose_next_payment_answer: bool,
+    /// Payments are stored without the sender's `externalId` (a Moment that ignores it).
+    pub(crate) drop_external_ids: bool,
     pub(crate) request_count: u64,
     pub(crate) last_tick: i64,
 }
@@ -267,6 +269,9 @@ impl State {
         let mut stored = serde_json::Map::new();
         stored.insert("id".into(), self.next_payment_id.into());
         for field in ["amount", "paymentDate", "externalId", "comment"] {
+            if field == "externalId" && self.drop_external_ids {
+                continue;
+            }
             if let Some(value) = sent.get(field) {
                 stored.insert(field.into(), value.clone());
             }

@@ -49,6 +49,8 @@ pub const STATUS_JSON_PATH: &str = "/status.json";
 /// The reconciliation of a period (`?from=YYYY-MM-DD&to=YYYY-MM-DD`, last month by default;
 /// `&format=json` for JSON).
 pub const RECONCILE_PATH: &str = "/status/reconcile";
+/// The longest a reconciliation on the page may take.
+pub const RECONCILE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(180);
 /// The cookie that holds a sign-in.
 pub const SESSION_COOKIE: &str = "mdk_status";
 /// How long a sign-in holds.
@@ -86,12 +88,21 @@ pub fn status_router(page: StatusPage) -> Router {
         .route("/status/logout", post(logout))
         .route("/status/retry", post(retry))
         .route("/status/requeue", post(requeue))
-        .route(RECONCILE_PATH, get(reconcile_page))
-        .with_state(page)
+        .with_state(page.clone())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
+        // A reconciliation reads a month of both systems: it gets longer.
+        .merge(
+            Router::new()
+                .route(RECONCILE_PATH, get(reconcile_page))
+                .with_state(page)
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    RECONCILE_TIMEOUT,
+                )),
+        )
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -141,6 +152,15 @@ fn session_of(headers: &HeaderMap) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == SESSION_COOKIE)
         .map(|(_, value)| value.to_owned())
+}
+
+/// Whether a script sent the admin secret as `Authorization: Bearer …`.
+fn bearer(page: &StatusPage, headers: &HeaderMap) -> bool {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|token| page.admin_secret.matches(token.trim()))
 }
 
 /// The signed-in session of a request, if any.
@@ -421,12 +441,7 @@ async fn show_json(
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let bearer = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|token| page.admin_secret.matches(token.trim()));
-    if !bearer && signed_in(&page, &headers).is_none() {
+    if !bearer(&page, &headers) && signed_in(&page, &headers).is_none() {
         return (
             StatusCode::UNAUTHORIZED,
             "sign in, or send Authorization: Bearer <admin secret>",
@@ -777,7 +792,7 @@ async fn reconcile_page(
     Query(query): Query<ReconcileQuery>,
     headers: HeaderMap,
 ) -> Response {
-    if signed_in(&page, &headers).is_none() {
+    if signed_in(&page, &headers).is_none() && !bearer(&page, &headers) {
         return html(StatusCode::OK, login_form(None));
     }
     let Some(reconciler) = &page.reconciler else {

@@ -5,16 +5,22 @@
 //! How an invoice's paid amount is found: DK+'s `SettledAmount` of the invoice, less what its
 //! credit notes settled (a credit note matched to its invoice settles both in DK+, and Moment
 //! already counts the credit note against the invoice: registering it as a payment would count
-//! it twice). Credit notes themselves get no payment.
+//! it twice). Credit notes themselves get no payment. The invoices are read first and the credit
+//! notes after, so a credit matched in between is subtracted rather than paid; a settled credit
+//! note that cannot be traced to its invoice (not ours, or Moment does not name its invoice)
+//! holds back every payment of its customer for a person.
+//!
+//! How much is registered: DK+'s paid amount less **every** payment Moment already holds for the
+//! invoice (ours, a person's, another add-on's), read just before each registration. So Moment
+//! never shows more paid than DK+, whatever was registered by hand, and a payment whose answer
+//! was lost is counted once it shows in Moment, whether or not Moment kept its external id.
 //!
 //! How each payment is registered once, across runs and processes: the n-th payment of invoice
 //! `1001` is the reference `1001#n` in a ledger of its own (the store's invoice ledger under the
 //! scope's DK+ company with `/payments` added). Its claim goes to one process; the payment is
 //! sent with the external id `dkplus:1001:n`; the amount registered is kept where the invoice
-//! ledger keeps DK+'s number. A payment whose answer was lost is *outcome unknown*: after the
-//! settle time Moment's payments of the invoice are read and it is sent again only if no payment
-//! carries its external id. The amount of `1001#n` is DK+'s paid amount less the amounts of
-//! `1001#1`…`1001#n-1`, all registered before `n` is claimed.
+//! ledger keeps DK+'s number. A payment whose answer was lost is *outcome unknown*: it is looked
+//! up in Moment's payments after the settle time, never sent again before.
 
 use std::collections::BTreeMap;
 
@@ -29,7 +35,13 @@ use crate::reconcile::all_invoice_pages;
 use crate::store::{Claim, ClaimRequest, LedgerEntry, LedgerState, Scope, Settlement};
 
 /// The fields of DK+'s invoices the payment sync reads.
-const FIELDS: [&str; 4] = ["Number", "Reference", "TotalAmountWithTax", "SettledAmount"];
+const FIELDS: [&str; 5] = [
+    "Number",
+    "Reference",
+    "CNumber",
+    "TotalAmountWithTax",
+    "SettledAmount",
+];
 
 /// The scope of the payments ledger of an invoice scope.
 pub fn payments_scope(scope: &Scope) -> Scope {
@@ -91,6 +103,7 @@ impl PaymentReport {
 struct Settled {
     reference: String,
     moment_id: i64,
+    customer: Option<String>,
     total_with_vat: Decimal,
     settled: Decimal,
 }
@@ -164,20 +177,42 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
             ..InvoiceQuery::default()
         };
         let mut settled: Vec<Settled> = Vec::new();
+        // Customers with a settled credit note that is not ours: it may have settled one of our
+        // invoices, which must then not be taken for a payment.
+        let mut held_back: BTreeMap<String, String> = BTreeMap::new();
         let read = all_invoice_pages(&self.dkplus, &template, |page| {
             for invoice in page {
+                let customer = invoice.customer_number.as_ref().map(ToString::to_string);
+                let total = invoice.total_amount_with_tax.unwrap_or_default();
+                let paid = invoice.settled_amount.unwrap_or_default();
                 let Some((reference, moment_id)) = invoice
                     .number
                     .as_ref()
                     .and_then(|n| ours.get(&n.to_string()))
                 else {
+                    if total < Decimal::ZERO && !paid.is_zero() {
+                        if let Some(customer) = customer {
+                            held_back.insert(
+                                customer,
+                                format!(
+                                    "DK+ credit note {} (not sent by this integration) is settled",
+                                    invoice
+                                        .number
+                                        .as_ref()
+                                        .map(ToString::to_string)
+                                        .unwrap_or_default()
+                                ),
+                            );
+                        }
+                    }
                     continue;
                 };
                 settled.push(Settled {
                     reference: reference.clone(),
                     moment_id: *moment_id,
-                    total_with_vat: invoice.total_amount_with_tax.unwrap_or_default(),
-                    settled: invoice.settled_amount.unwrap_or_default(),
+                    customer,
+                    total_with_vat: total,
+                    settled: paid,
                 });
             }
         })
@@ -187,29 +222,55 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
             return report;
         }
 
-        // What credit notes settled, by the invoice they credit.
+        // What credit notes settled, by the invoice they credit — read after the invoices, so a
+        // credit matched meanwhile is subtracted (too little registered, never too much).
         let mut credited: BTreeMap<String, Decimal> = BTreeMap::new();
         for credit in settled
             .iter()
             .filter(|s| s.total_with_vat < Decimal::ZERO && !s.settled.is_zero())
         {
-            match self.moment.invoice(InvoiceId::new(credit.moment_id)).await {
-                Ok(Some(note)) => {
-                    if let Some(original) = note
-                        .credited_invoice
-                        .as_ref()
-                        .and_then(|r| r.invoice_number.as_ref())
-                    {
-                        *credited.entry(original.to_string()).or_default() += credit.settled.abs();
-                    }
+            let now_settled = match self.dkplus.invoices_by_reference(&credit.reference).await {
+                Ok(found) => found
+                    .iter()
+                    .filter_map(|i| i.settled_amount)
+                    .map(|d| d.abs())
+                    .max()
+                    .unwrap_or_default()
+                    .max(credit.settled.abs()),
+                Err(e) => {
+                    report.stopped = Some(format!(
+                        "DK+'s credit note {} could not be read: {e}",
+                        credit.reference
+                    ));
+                    return report;
                 }
-                Ok(None) => {}
+            };
+            let original = match self.moment.invoice(InvoiceId::new(credit.moment_id)).await {
+                Ok(note) => note.and_then(|note| {
+                    note.credited_invoice
+                        .and_then(|r| r.invoice_number)
+                        .map(|n| n.to_string())
+                }),
                 Err(e) => {
                     report.stopped = Some(format!(
                         "Moment's credit note {} could not be read: {e}",
                         credit.reference
                     ));
                     return report;
+                }
+            };
+            match original {
+                Some(original) => *credited.entry(original).or_default() += now_settled,
+                None => {
+                    if let Some(customer) = &credit.customer {
+                        held_back.insert(
+                            customer.clone(),
+                            format!(
+                                "credit note {} is settled in DK+ but Moment does not say which invoice it credits",
+                                credit.reference
+                            ),
+                        );
+                    }
                 }
             }
         }
@@ -223,6 +284,18 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
             }
         };
         for invoice in settled.iter().filter(|s| s.total_with_vat > Decimal::ZERO) {
+            if let Some(why) = invoice.customer.as_ref().and_then(|c| held_back.get(c)) {
+                if invoice.settled > Decimal::ZERO {
+                    report.failed.push((
+                        invoice.reference.clone(),
+                        format!(
+                            "not registered: {why}, and it may have settled this invoice — match \
+                             the credit note to its invoice, then the next run registers the rest"
+                        ),
+                    ));
+                }
+                continue;
+            }
             let credit = credited
                 .get(&invoice.reference)
                 .copied()
@@ -244,7 +317,7 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
             }
             let sequence = registered.map_or(1, Registered::next);
             if let Err(stop) = self
-                .register(&scope, invoice, paid, so_far, sequence, &mut report)
+                .register(&scope, invoice, paid, sequence, &mut report)
                 .await
             {
                 report.stopped = Some(stop);
@@ -254,20 +327,19 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
         report
     }
 
-    /// Claims, looks up when an earlier answer was lost, registers, and records payment
-    /// `sequence` of `invoice`. `Err` only when a whole system failed (the run stops).
+    /// Claims payment `sequence` of `invoice`, reads what Moment already holds for it,
+    /// registers what is still open, and records it. `Err` only when a whole system failed
+    /// (the run stops).
     async fn register(
         &self,
         scope: &Scope,
         invoice: &Settled,
         paid: Decimal,
-        so_far: Decimal,
         sequence: u32,
         report: &mut PaymentReport,
     ) -> Result<(), String> {
         let key = format!("{}#{sequence}", invoice.reference);
         let id = external_id(&invoice.reference, sequence);
-        let now = Utc::now();
         let claim = self
             .store
             .claim(
@@ -276,7 +348,7 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
                     reference: &key,
                     moment_id: invoice.moment_id,
                     owner: &self.owner,
-                    now,
+                    now: Utc::now(),
                     lease: self.config.claim_lease(),
                     settle: self.config.settle_time(),
                 },
@@ -291,7 +363,7 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
                 return Ok(());
             }
         };
-        let moment_invoice = InvoiceId::new(invoice.moment_id);
+        let unclear = previous == Some(LedgerState::OutcomeUnknown);
         let key_ref = key.as_str();
         let settle = |settlement: Settlement| async move {
             if let Err(e) = self
@@ -302,61 +374,83 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
                 tracing::warn!(error = %e, reference = key_ref, "could not record a payment's outcome; it is looked up after the settle time");
             }
         };
-        // An earlier attempt may have gone through: Moment's payments say.
-        if previous.is_some() {
-            match self.moment.invoice_payments(moment_invoice).await {
-                Ok(found) => {
-                    if let Some(payment) = found
-                        .unwrap_or_default()
-                        .into_iter()
-                        .find(|p| p.external_id.as_deref() == Some(id.as_str()))
-                    {
-                        let amount = payment.amount.unwrap_or(paid - so_far);
-                        settle(Settlement::Posted {
-                            dkplus_number: Some(amount.to_string()),
-                        })
-                        .await;
-                        report.registered.push(RegisteredPayment {
-                            reference: invoice.reference.clone(),
-                            moment_id: invoice.moment_id,
-                            sequence,
-                            amount,
-                            paid_in_dkplus: paid,
-                            found_in_moment: true,
-                        });
-                        return Ok(());
-                    }
-                }
-                Err(e) => {
-                    let unclear = previous == Some(LedgerState::OutcomeUnknown);
-                    settle(if unclear {
-                        Settlement::OutcomeUnknown {
-                            error: e.to_string(),
-                        }
-                    } else {
-                        Settlement::Failed {
-                            error: e.to_string(),
-                        }
-                    })
-                    .await;
-                    return if e.is_transient() {
-                        Err(format!("Moment's payments could not be read: {e}"))
-                    } else {
-                        report
-                            .failed
-                            .push((invoice.reference.clone(), e.to_string()));
-                        Ok(())
-                    };
-                }
+        // Unclear stays unclear (looked up again after the settle time); otherwise nothing
+        // reached Moment.
+        let not_done = |error: String| {
+            if unclear {
+                Settlement::OutcomeUnknown { error }
+            } else {
+                Settlement::Failed { error }
             }
-        }
-        let amount = paid - so_far;
-        if amount <= Decimal::ZERO {
-            // Found nothing to register after all (a lost answer was found elsewhere).
-            settle(Settlement::Failed {
-                error: "nothing to register".into(),
+        };
+        let person = |report: &mut PaymentReport, why: String| {
+            report.failed.push((invoice.reference.clone(), why));
+        };
+        let moment_invoice = InvoiceId::new(invoice.moment_id);
+
+        // What Moment holds already: ours (an earlier answer lost), a person's, another add-on's.
+        let held = match self.moment.invoice_payments(moment_invoice).await {
+            Ok(Some(held)) => held,
+            Ok(None) => {
+                let why = "Moment's payments of the invoice cannot be read (404): nothing is \
+                           registered without knowing them — check the payment API names in \
+                           docs/moment-api.md"
+                    .to_owned();
+                settle(not_done(why.clone())).await;
+                person(report, why);
+                return Ok(());
+            }
+            Err(e) => {
+                settle(not_done(e.to_string())).await;
+                return if e.is_transient() || e.kind == crate::ports::PortErrorKind::Unauthorized {
+                    Err(format!("Moment's payments could not be read: {e}"))
+                } else {
+                    person(report, e.to_string());
+                    Ok(())
+                };
+            }
+        };
+        if let Some(found) = held
+            .iter()
+            .find(|p| p.external_id.as_deref() == Some(id.as_str()))
+        {
+            let Some(amount) = found.amount else {
+                let why = format!("Moment shows payment {id} without an amount");
+                settle(Settlement::NeedsPerson { error: why.clone() }).await;
+                person(report, why);
+                return Ok(());
+            };
+            settle(Settlement::Posted {
+                dkplus_number: Some(amount.to_string()),
             })
             .await;
+            report.registered.push(RegisteredPayment {
+                reference: invoice.reference.clone(),
+                moment_id: invoice.moment_id,
+                sequence,
+                amount,
+                paid_in_dkplus: paid,
+                found_in_moment: true,
+            });
+            return Ok(());
+        }
+        if held.iter().any(|p| p.amount.is_none()) {
+            let why = "Moment shows a payment without an amount: what is still open cannot be told"
+                .to_owned();
+            settle(not_done(why.clone())).await;
+            person(report, why);
+            return Ok(());
+        }
+        let in_moment: Decimal = held.iter().filter_map(|p| p.amount).sum();
+        let amount = (paid - in_moment).round_dp(2);
+        if amount <= Decimal::ZERO {
+            let why = format!("nothing to register: Moment shows {in_moment} paid, DK+ {paid}");
+            settle(not_done(why)).await;
+            if in_moment > paid {
+                report
+                    .less_paid_in_dkplus
+                    .push((invoice.reference.clone(), in_moment, paid));
+            }
             return Ok(());
         }
         let lease = self.config.claim_lease();
@@ -375,7 +469,7 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
         let create = PaymentCreate {
             amount,
             payment_date: Utc::now().date_naive(),
-            external_id: id,
+            external_id: id.clone(),
             comment: Some(format!(
                 "Greitt samkvæmt DK+ (reikningur {}): alls {paid} greitt",
                 invoice.reference
@@ -384,10 +478,15 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
         let sent =
             tokio::time::timeout(lease, self.moment.register_payment(moment_invoice, &create))
                 .await;
+        let unknown = |error: String| Settlement::OutcomeUnknown { error };
         match sent {
-            Ok(Ok(_)) => {
+            // Taken only when the answer shows this payment; anything else is looked up.
+            Ok(Ok(answer))
+                if answer.external_id.as_deref() == Some(id.as_str())
+                    || answer.amount == Some(amount) =>
+            {
                 settle(Settlement::Posted {
-                    dkplus_number: Some(amount.to_string()),
+                    dkplus_number: Some(answer.amount.unwrap_or(amount).to_string()),
                 })
                 .await;
                 tracing::info!(reference = %invoice.reference, %amount, sequence, "payment registered in Moment");
@@ -401,18 +500,29 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
                 });
                 Ok(())
             }
-            Ok(Err(e)) if e.may_have_been_applied() => {
-                settle(Settlement::OutcomeUnknown {
-                    error: e.to_string(),
-                })
+            Ok(Ok(_)) => {
+                settle(unknown(
+                    "Moment answered, but not with this payment; looked up later".into(),
+                ))
                 .await;
+                report.waiting.push(invoice.reference.clone());
+                Ok(())
+            }
+            // A 5xx for this payment: unclear for it alone; the others go on.
+            Ok(Err(e)) if e.may_have_been_applied() && e.status.is_some() => {
+                settle(unknown(e.to_string())).await;
+                report.waiting.push(invoice.reference.clone());
+                Ok(())
+            }
+            Ok(Err(e)) if e.may_have_been_applied() => {
+                settle(unknown(e.to_string())).await;
                 report.waiting.push(invoice.reference.clone());
                 Err(format!("Moment gave no clear answer: {e}"))
             }
             Err(_) => {
-                settle(Settlement::OutcomeUnknown {
-                    error: "Moment did not answer within the claim lease".into(),
-                })
+                settle(unknown(
+                    "Moment did not answer within the claim lease".into(),
+                ))
                 .await;
                 report.waiting.push(invoice.reference.clone());
                 Err("Moment did not answer".into())
@@ -425,9 +535,7 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
                 if e.is_transient() || e.kind == crate::ports::PortErrorKind::Unauthorized {
                     Err(format!("Moment refused or could not be reached: {e}"))
                 } else {
-                    report
-                        .failed
-                        .push((invoice.reference.clone(), e.to_string()));
+                    person(report, e.to_string());
                     Ok(())
                 }
             }
