@@ -404,7 +404,10 @@ async fn reconcile_prints_the_differences_writes_csv_and_says_so_in_its_exit_sta
     );
     assert!(written.contains("missing_in_dkplus;1004;504"), "{written}");
     assert_eq!(written.matches("\nmatched;").count(), 3, "{written}");
-    assert!(written.contains("matched;1001;501;100001;;;;393886,00;0,00;393886,00;open"), "{written}");
+    assert!(
+        written.contains("matched;1001;501;100001;;;;393886,00;0,00;393886,00;open"),
+        "{written}"
+    );
     let _ = std::fs::remove_file(&csv);
     assert_eq!(dkplus_writes(&world), writes, "reconcile writes nothing");
 

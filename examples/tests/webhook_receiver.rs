@@ -1185,7 +1185,10 @@ async fn the_status_page_shows_a_failure_in_chromium_and_its_retry_sends_it_afte
             payments.contains("1004") && payments.contains("open"),
             "{payments}"
         );
-        assert!(payments.contains("393.886,00"), "Icelandic amounts: {payments}");
+        assert!(
+            payments.contains("393.886,00"),
+            "Icelandic amounts: {payments}"
+        );
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

@@ -190,20 +190,21 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
                     .as_ref()
                     .and_then(|n| ours.get(&n.to_string()))
                 else {
-                    if total < Decimal::ZERO && !paid.is_zero() {
-                        if let Some(customer) = customer {
-                            held_back.insert(
-                                customer,
-                                format!(
-                                    "DK+ credit note {} (not sent by this integration) is settled",
-                                    invoice
-                                        .number
-                                        .as_ref()
-                                        .map(ToString::to_string)
-                                        .unwrap_or_default()
-                                ),
-                            );
-                        }
+                    if total < Decimal::ZERO
+                        && !paid.is_zero()
+                        && let Some(customer) = customer
+                    {
+                        held_back.insert(
+                            customer,
+                            format!(
+                                "DK+ credit note {} (not sent by this integration) is settled",
+                                invoice
+                                    .number
+                                    .as_ref()
+                                    .map(ToString::to_string)
+                                    .unwrap_or_default()
+                            ),
+                        );
                     }
                     continue;
                 };
