@@ -157,13 +157,24 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// Writes the report as CSV: one row per finding and per matched invoice.
-pub fn write_csv(out: &mut dyn Write, report: &ReconciliationReport) -> io::Result<()> {
-    let mut row = |fields: &[String]| -> io::Result<()> {
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        writeln!(out, "{}", line.join(";"))
-    };
-    row(&[
+/// One CSV row; empty cells are empty strings.
+#[derive(Default)]
+struct CsvRow {
+    finding: &'static str,
+    reference: String,
+    moment_id: String,
+    dkplus_number: String,
+    field: String,
+    moment: String,
+    dkplus: String,
+    with_vat: String,
+    settled: String,
+    open: String,
+    payment: String,
+}
+
+impl CsvRow {
+    const HEAD: [&'static str; 11] = [
         "finding",
         "reference",
         "moment_id",
@@ -175,86 +186,86 @@ pub fn write_csv(out: &mut dyn Write, report: &ReconciliationReport) -> io::Resu
         "settled",
         "open",
         "payment",
-    ]
-    .map(str::to_owned))?;
-    let amount = |a: Option<Decimal>| a.map(csv_amount).unwrap_or_default();
+    ];
+
+    /// A row for a DK+ invoice: its number, amounts and payment state.
+    fn of_dkplus(finding: &'static str, reference: String, d: &DkPlusSide) -> Self {
+        let amount = |a: Option<Decimal>| a.map(csv_amount).unwrap_or_default();
+        Self {
+            finding,
+            reference,
+            dkplus_number: d.number.clone().unwrap_or_default(),
+            dkplus: amount(d.total),
+            with_vat: amount(with_vat(d)),
+            settled: amount(d.payment.settled),
+            open: amount(d.payment.open),
+            payment: payment_words(d.payment.state).into(),
+            ..Self::default()
+        }
+    }
+
+    fn cells(self) -> [String; 11] {
+        [
+            self.finding.to_owned(),
+            self.reference,
+            self.moment_id,
+            self.dkplus_number,
+            self.field,
+            self.moment,
+            self.dkplus,
+            self.with_vat,
+            self.settled,
+            self.open,
+            self.payment,
+        ]
+    }
+}
+
+/// Writes the report as CSV: one row per finding and per matched invoice.
+pub fn write_csv(out: &mut dyn Write, report: &ReconciliationReport) -> io::Result<()> {
+    let mut rows = Vec::new();
     for m in &report.missing_in_dkplus {
-        row(&[
-            "missing_in_dkplus".into(),
-            m.reference.clone(),
-            m.moment_id.to_string(),
-            String::new(),
-            String::new(),
-            amount(m.total),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-        ])?;
+        rows.push(CsvRow {
+            finding: "missing_in_dkplus",
+            reference: m.reference.clone(),
+            moment_id: m.moment_id.to_string(),
+            moment: m.total.map(csv_amount).unwrap_or_default(),
+            ..CsvRow::default()
+        });
     }
     for d in &report.unknown_in_dkplus {
-        row(&[
-            "unknown_in_dkplus".into(),
-            d.reference.clone().unwrap_or_default(),
-            String::new(),
-            d.number.clone().unwrap_or_default(),
-            String::new(),
-            String::new(),
-            amount(d.total),
-            amount(with_vat(d)),
-            amount(d.payment.settled),
-            amount(d.payment.open),
-            payment_words(d.payment.state).into(),
-        ])?;
+        let reference = d.reference.clone().unwrap_or_default();
+        rows.push(CsvRow::of_dkplus("unknown_in_dkplus", reference, d));
     }
     for dup in &report.duplicates {
         for d in &dup.invoices {
-            row(&[
-                "duplicate".into(),
-                dup.reference.clone(),
-                String::new(),
-                d.number.clone().unwrap_or_default(),
-                String::new(),
-                String::new(),
-                amount(d.total),
-                amount(with_vat(d)),
-                amount(d.payment.settled),
-                amount(d.payment.open),
-                payment_words(d.payment.state).into(),
-            ])?;
+            rows.push(CsvRow::of_dkplus("duplicate", dup.reference.clone(), d));
         }
     }
     for diff in &report.differences {
         let value = |v: &str| v.parse::<Decimal>().map(csv_amount).unwrap_or(v.to_owned());
-        row(&[
-            "difference".into(),
-            diff.reference.clone(),
-            String::new(),
-            String::new(),
-            diff.field.to_string(),
-            value(&diff.moment),
-            value(&diff.dkplus),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-        ])?;
+        rows.push(CsvRow {
+            finding: "difference",
+            reference: diff.reference.clone(),
+            field: diff.field.to_string(),
+            moment: value(&diff.moment),
+            dkplus: value(&diff.dkplus),
+            ..CsvRow::default()
+        });
     }
     for m in &report.matched {
-        row(&[
-            "matched".into(),
-            m.moment.reference.clone(),
-            m.moment.moment_id.to_string(),
-            m.dkplus.number.clone().unwrap_or_default(),
-            String::new(),
-            String::new(),
-            String::new(),
-            amount(with_vat(&m.dkplus)),
-            amount(m.dkplus.payment.settled),
-            amount(m.dkplus.payment.open),
-            payment_words(m.dkplus.payment.state).into(),
-        ])?;
+        let mut row = CsvRow::of_dkplus("matched", m.moment.reference.clone(), &m.dkplus);
+        row.moment_id = m.moment.moment_id.to_string();
+        row.dkplus = String::new();
+        rows.push(row);
+    }
+    let line = |cells: &[String]| {
+        let cells: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
+        cells.join(";")
+    };
+    writeln!(out, "{}", line(&CsvRow::HEAD.map(str::to_owned)))?;
+    for row in rows {
+        writeln!(out, "{}", line(&row.cells()))?;
     }
     Ok(())
 }

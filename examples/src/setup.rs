@@ -317,6 +317,23 @@ impl Setup {
     }
 }
 
+/// The settings of the environment with their store opened, or the message to print (the
+/// programs exit with status 2 on it).
+///
+/// # Errors
+/// What is wrong with the settings or the store, in words.
+pub async fn from_env_with_store() -> Result<
+    (
+        Setup,
+        std::sync::Arc<dyn moment_dkplus_mapping::store::Store>,
+    ),
+    String,
+> {
+    let setup = Setup::from_env().map_err(|e| e.to_string())?;
+    let store = setup.open_store().await.map_err(|e| e.to_string())?;
+    Ok((setup, store))
+}
+
 /// Sends log lines to stderr. `RUST_LOG` overrides `default_filter` (e.g. `RUST_LOG=info`).
 pub fn init_logging(default_filter: &str) {
     use std::io::IsTerminal as _;

@@ -52,6 +52,7 @@ pub mod config;
 pub mod dry_run;
 #[cfg(test)]
 mod errors_doc;
+mod html;
 mod moment_id;
 pub mod ports;
 pub mod receiver;

@@ -43,7 +43,7 @@ use moment_client::MomentClient;
 use moment_dkplus_examples::args::{self, Parsed};
 use moment_dkplus_examples::progress::Progress;
 use moment_dkplus_examples::report::{write_failure_report, write_planned, write_report};
-use moment_dkplus_examples::setup::{Setup, init_logging};
+use moment_dkplus_examples::setup::{from_env_with_store, init_logging};
 use moment_dkplus_mapping::{
     CollectingNotifier, DkPlusTarget, DryRun, Retention, SyncEngine, SyncReport,
 };
@@ -85,15 +85,8 @@ async fn main() -> ExitCode {
         }
         None => None,
     };
-    let setup = match Setup::from_env() {
-        Ok(setup) => setup,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
-    let store = match setup.open_store().await {
-        Ok(store) => store,
+    let (setup, store) = match from_env_with_store().await {
+        Ok(opened) => opened,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);

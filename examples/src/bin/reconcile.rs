@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use moment_dkplus_examples::reconcile::{write_csv, write_table};
-use moment_dkplus_examples::setup::{Setup, init_logging};
+use moment_dkplus_examples::setup::{from_env_with_store, init_logging};
 use moment_dkplus_mapping::SyncEngine;
 use moment_dkplus_mapping::reconcile::Period;
 
@@ -80,15 +80,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let setup = match Setup::from_env() {
-        Ok(setup) => setup,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
-    let store = match setup.open_store().await {
-        Ok(store) => store,
+    let (setup, store) = match from_env_with_store().await {
+        Ok(opened) => opened,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use moment_client::{InvoiceId, MomentClient};
 use moment_dkplus_examples::args::{self, Parsed};
 use moment_dkplus_examples::report::{write_failure_report, write_planned, write_report};
-use moment_dkplus_examples::setup::{Setup, init_logging};
+use moment_dkplus_examples::setup::{from_env_with_store, init_logging};
 use moment_dkplus_mapping::{CollectingNotifier, DkPlusTarget, DryRun, SyncEngine, SyncReport};
 
 const USAGE: &str = "usage: transfer_invoice <moment-invoice-id> [--dry-run]";
@@ -64,17 +64,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let setup = match Setup::from_env() {
-        Ok(setup) => setup,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
     // Through the store like every other program: its ledger keeps the invoice single when a
     // receiver or a backfill handles it at the same time.
-    let store = match setup.open_store().await {
-        Ok(store) => store,
+    let (setup, store) = match from_env_with_store().await {
+        Ok(opened) => opened,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);

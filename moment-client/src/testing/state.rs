@@ -239,18 +239,20 @@ impl State {
         }
     }
 
+    fn has_invoice(&self, id: i64) -> bool {
+        self.tables
+            .get(Invoice::PATH)
+            .and_then(|t| t.get::<Invoice>(id))
+            .is_some()
+    }
+
     /// `POST /invoices/{id}/payments`: a positive `amount`, a `paymentDate`, an optional
     /// `externalId` (the names `docs/moment-api.md` assumes); answers the stored payment.
     fn register_payment(&mut self, id: &str, body: &[u8]) -> ResponseTemplate {
         let Ok(id) = id.parse::<i64>() else {
             return error(400, &format!("Invalid id `{id}`"));
         };
-        if self
-            .tables
-            .get(Invoice::PATH)
-            .and_then(|t| t.get::<Invoice>(id))
-            .is_none()
-        {
+        if !self.has_invoice(id) {
             return error(404, &format!("No invoice with id {id}"));
         }
         let Ok(serde_json::Value::Object(sent)) = serde_json::from_slice::<serde_json::Value>(body)
@@ -289,12 +291,7 @@ impl State {
         let Ok(id) = id.parse::<i64>() else {
             return error(400, &format!("Invalid id `{id}`"));
         };
-        if self
-            .tables
-            .get(Invoice::PATH)
-            .and_then(|t| t.get::<Invoice>(id))
-            .is_none()
-        {
+        if !self.has_invoice(id) {
             return error(404, &format!("No invoice with id {id}"));
         }
         let items: Vec<String> = self

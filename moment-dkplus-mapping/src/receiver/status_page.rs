@@ -168,21 +168,7 @@ fn signed_in(page: &StatusPage, headers: &HeaderMap) -> Option<String> {
     session_of(headers).filter(|s| valid_session(&page.admin_secret, s, Utc::now()))
 }
 
-/// Escapes text for HTML.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::html::escape as esc;
 
 fn html(status: StatusCode, body: String) -> Response {
     (

@@ -693,6 +693,19 @@ mod tests {
             .unwrap();
     }
 
+    /// A run stopped because DK+ refused the token.
+    fn token_refused() -> SyncReport {
+        let mut stopped = SyncReport::empty(Utc::now());
+        stopped.stopped = Some(crate::sync::Stopped {
+            failure: SyncFailure::DkPlus {
+                what: "connection check".into(),
+                error: PortError::new(System::DkPlus, PortErrorKind::Unauthorized, "401"),
+            },
+            not_attempted: 3,
+        });
+        stopped
+    }
+
     fn sync_of(outcomes: Vec<ObjectOutcome>) -> SyncReport {
         let mut sync = SyncReport::empty(Utc::now());
         sync.counts.failed = outcomes.iter().filter(|o| o.is_failed()).count();
@@ -757,14 +770,7 @@ mod tests {
     async fn a_webhook_that_shows_nothing_of_the_systems_does_not_resolve_a_stopped_run() {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
         let (policy, sent) = policy(&store, AlertSettings::default());
-        let mut stopped = SyncReport::empty(Utc::now());
-        stopped.stopped = Some(crate::sync::Stopped {
-            failure: SyncFailure::DkPlus {
-                what: "connection check".into(),
-                error: PortError::new(System::DkPlus, PortErrorKind::Unauthorized, "401"),
-            },
-            not_attempted: 3,
-        });
+        let stopped = token_refused();
         policy
             .notify(&FailureReport::for_report(&stopped, &config()).unwrap())
             .await
@@ -786,14 +792,7 @@ mod tests {
     async fn a_stopped_run_that_runs_again_is_mailed_as_resolved() {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
         let (policy, sent) = policy(&store, AlertSettings::default());
-        let mut stopped = SyncReport::empty(Utc::now());
-        stopped.stopped = Some(crate::sync::Stopped {
-            failure: SyncFailure::DkPlus {
-                what: "connection check".into(),
-                error: PortError::new(System::DkPlus, PortErrorKind::Unauthorized, "401"),
-            },
-            not_attempted: 3,
-        });
+        let stopped = token_refused();
         policy.observe(&stopped).await.unwrap();
         policy
             .notify(&FailureReport::for_report(&stopped, &config()).unwrap())

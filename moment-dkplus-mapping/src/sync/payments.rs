@@ -73,6 +73,19 @@ pub struct RegisteredPayment {
     pub found_in_moment: bool,
 }
 
+impl RegisteredPayment {
+    fn of(invoice: &Settled, sequence: u32, amount: Decimal, paid: Decimal, found: bool) -> Self {
+        Self {
+            reference: invoice.reference.clone(),
+            moment_id: invoice.moment_id,
+            sequence,
+            amount,
+            paid_in_dkplus: paid,
+            found_in_moment: found,
+        }
+    }
+}
+
 /// What one payment sync did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentReport {
@@ -425,14 +438,9 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
                 dkplus_number: Some(amount.to_string()),
             })
             .await;
-            report.registered.push(RegisteredPayment {
-                reference: invoice.reference.clone(),
-                moment_id: invoice.moment_id,
-                sequence,
-                amount,
-                paid_in_dkplus: paid,
-                found_in_moment: true,
-            });
+            report
+                .registered
+                .push(RegisteredPayment::of(invoice, sequence, amount, paid, true));
             return Ok(());
         }
         if held.iter().any(|p| p.amount.is_none()) {
@@ -491,14 +499,9 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
                 })
                 .await;
                 tracing::info!(reference = %invoice.reference, %amount, sequence, "payment registered in Moment");
-                report.registered.push(RegisteredPayment {
-                    reference: invoice.reference.clone(),
-                    moment_id: invoice.moment_id,
-                    sequence,
-                    amount,
-                    paid_in_dkplus: paid,
-                    found_in_moment: false,
-                });
+                report.registered.push(RegisteredPayment::of(
+                    invoice, sequence, amount, paid, false,
+                ));
                 Ok(())
             }
             Ok(Ok(_)) => {
