@@ -496,14 +496,17 @@ pub(crate) async fn reconcile<M: MomentSource, D: DkPlusTarget>(
             customers.insert(object.moment_id, key);
         }
     }
-    // The references this integration posted or found, with their Moment invoices.
+    // The references this integration posted (or found posted) for a Moment invoice. An entry
+    // a person must look at (DK+ holds something else under it) is not ours.
     let ledger: BTreeMap<String, Option<i64>> = store
         .ledger(scope)
         .await
         .map_err(store_failed)?
         .into_iter()
+        .filter(|e| e.state == crate::store::LedgerState::Posted)
         .map(|e| (e.reference, e.moment_id))
         .collect();
+    let posted_by_us = |reference: &str| ledger.get(reference).is_some_and(Option::is_some);
 
     // Moment's issued invoices of the period.
     let start = period
@@ -575,8 +578,11 @@ pub(crate) async fn reconcile<M: MomentSource, D: DkPlusTarget>(
     };
     all_invoice_pages(dkplus, &all_dates, |page| {
         for invoice in page {
+            // Only Moment's invoices of the period and references we posted: a number someone
+            // else reused over the years is not ours to count.
             if let Some(reference) = invoice.reference.map(|r| r.trim().to_owned())
-                && (in_moment.contains_key(&reference) || in_dkplus.contains_key(&reference))
+                && (in_moment.contains_key(&reference)
+                    || (in_dkplus.contains_key(&reference) && posted_by_us(&reference)))
             {
                 *everywhere.entry(reference).or_default() += 1;
             }
@@ -660,7 +666,7 @@ pub(crate) async fn reconcile<M: MomentSource, D: DkPlusTarget>(
     }
     // DK+ invoices of the period under a reference like ours that Moment did not list.
     for (reference, invoices) in &in_dkplus {
-        let ours = ledger.get(reference).is_some_and(Option::is_some) || looks_like_ours(reference);
+        let ours = posted_by_us(reference) || looks_like_ours(reference);
         if in_moment.contains_key(reference) || !ours {
             continue;
         }

@@ -285,3 +285,53 @@ async fn a_settled_credit_note_moment_cannot_trace_holds_back_its_customers_paym
     assert_eq!(report.failed[0].0, "1001");
     assert!(moment_payments(&world, 501).is_empty());
 }
+
+/// A credit note booked in DK+ by hand for customer 10001, settled.
+fn manual_credit_note(number: &str) -> dkplus_client::SalesInvoice {
+    dkplus_client::SalesInvoice {
+        number: Some(dkplus_client::InvoiceNumber::new(number)),
+        reference: Some("handvirkt".into()),
+        customer_number: Some("10001".into()),
+        invoice_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 10),
+        total_amount: Some(dec!(-10000)),
+        total_amount_with_tax: Some(dec!(-12400)),
+        settled_amount: Some(dec!(-12400)),
+        settled_type: Some(2),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_settled_credit_note_booked_by_hand_in_dkplus_holds_back_the_customer() {
+    let (world, store) = transferred().await;
+    let engine = engine(&world, &store);
+    let (n1001, total) = dkplus_invoice(&world, "1001");
+    world.dkplus.add_invoice(manual_credit_note("95001"));
+    assert!(world.dkplus.settle_invoice(&n1001, total));
+    let report = engine.sync_payments().await;
+    assert!(report.registered.is_empty(), "{report:#?}");
+    assert_eq!(report.failed.len(), 1, "{report:#?}");
+    assert!(report.failed[0].1.contains("95001"), "{report:#?}");
+    // Another customer's invoice is not held back.
+    let (n1002, total_1002) = dkplus_invoice(&world, "1002");
+    assert!(world.dkplus.settle_invoice(&n1002, total_1002));
+    let report = engine.sync_payments().await;
+    assert_eq!(report.registered.len(), 1, "{report:#?}");
+    assert_eq!(report.registered[0].reference, "1002");
+}
+
+#[tokio::test]
+async fn a_credit_note_dkplus_held_before_going_live_holds_nothing_back() {
+    let world = FakeWorld::start(config()).await.unwrap();
+    DemoCompany::seed(&world);
+    // In DK+ before the integration went live: seeded into the ledger on the first run.
+    world.dkplus.add_invoice(manual_credit_note("80001"));
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let engine = engine(&world, &store);
+    engine.backfill(Utc::now() - Days::days(30)).await;
+    let (n1001, total) = dkplus_invoice(&world, "1001");
+    assert!(world.dkplus.settle_invoice(&n1001, total));
+    let report = engine.sync_payments().await;
+    assert_eq!(report.registered.len(), 1, "{report:#?}");
+    assert_eq!(report.registered[0].amount, total);
+}

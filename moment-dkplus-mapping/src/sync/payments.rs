@@ -22,7 +22,7 @@
 //! ledger keeps DK+'s number. A payment whose answer was lost is *outcome unknown*: it is looked
 //! up in Moment's payments after the settle time, never sent again before.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use moment_client::{InvoiceId, PaymentCreate};
@@ -178,115 +178,55 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
                 return report;
             }
         };
-        // Our invoices by DK+ number: posted by this integration for a Moment invoice.
-        let ours: BTreeMap<String, (String, i64)> = ledger
+        // Our invoices by DK+ number: posted by this integration for a Moment invoice. DK+'s
+        // own invoices from before going live (seeded, without a Moment invoice) are known too.
+        let mut ours: BTreeMap<String, (String, i64)> = BTreeMap::new();
+        let mut before_going_live: BTreeSet<String> = BTreeSet::new();
+        for entry in ledger
             .into_iter()
             .filter(|e| e.state == LedgerState::Posted)
-            .filter_map(|e| Some((e.dkplus_number?, (e.reference, e.moment_id?))))
-            .collect();
+        {
+            match (entry.dkplus_number, entry.moment_id) {
+                (Some(number), Some(moment_id)) => {
+                    ours.insert(number, (entry.reference, moment_id));
+                }
+                (Some(number), None) => {
+                    before_going_live.insert(number);
+                }
+                _ => {}
+            }
+        }
         let template = InvoiceQuery {
             include: FIELDS.to_vec(),
             per_page: 500,
             ..InvoiceQuery::default()
         };
-        let mut settled: Vec<Settled> = Vec::new();
-        // Customers with a settled credit note that is not ours: it may have settled one of our
-        // invoices, which must then not be taken for a payment.
-        let mut held_back: BTreeMap<String, String> = BTreeMap::new();
+        let mut invoices: Vec<Settled> = Vec::new();
         let read = all_invoice_pages(&self.dkplus, &template, |page| {
             for invoice in page {
-                let customer = invoice.customer_number.as_ref().map(ToString::to_string);
-                let total = invoice.total_amount_with_tax.unwrap_or_default();
-                let paid = invoice.settled_amount.unwrap_or_default();
                 let Some((reference, moment_id)) = invoice
                     .number
                     .as_ref()
                     .and_then(|n| ours.get(&n.to_string()))
                 else {
-                    if total < Decimal::ZERO
-                        && !paid.is_zero()
-                        && let Some(customer) = customer
-                    {
-                        held_back.insert(
-                            customer,
-                            format!(
-                                "DK+ credit note {} (not sent by this integration) is settled",
-                                invoice
-                                    .number
-                                    .as_ref()
-                                    .map(ToString::to_string)
-                                    .unwrap_or_default()
-                            ),
-                        );
-                    }
                     continue;
                 };
-                settled.push(Settled {
-                    reference: reference.clone(),
-                    moment_id: *moment_id,
-                    customer,
-                    total_with_vat: total,
-                    settled: paid,
-                });
+                let total = invoice.total_amount_with_tax.unwrap_or_default();
+                if total > Decimal::ZERO {
+                    invoices.push(Settled {
+                        reference: reference.clone(),
+                        moment_id: *moment_id,
+                        customer: invoice.customer_number.as_ref().map(ToString::to_string),
+                        total_with_vat: total,
+                        settled: invoice.settled_amount.unwrap_or_default(),
+                    });
+                }
             }
         })
         .await;
         if let Err(e) = read {
             report.stopped = Some(format!("DK+'s invoices could not be read: {e}"));
             return report;
-        }
-
-        // What credit notes settled, by the invoice they credit — read after the invoices, so a
-        // credit matched meanwhile is subtracted (too little registered, never too much).
-        let mut credited: BTreeMap<String, Decimal> = BTreeMap::new();
-        for credit in settled
-            .iter()
-            .filter(|s| s.total_with_vat < Decimal::ZERO && !s.settled.is_zero())
-        {
-            let now_settled = match self.dkplus.invoices_by_reference(&credit.reference).await {
-                Ok(found) => found
-                    .iter()
-                    .filter_map(|i| i.settled_amount)
-                    .map(|d| d.abs())
-                    .max()
-                    .unwrap_or_default()
-                    .max(credit.settled.abs()),
-                Err(e) => {
-                    report.stopped = Some(format!(
-                        "DK+'s credit note {} could not be read: {e}",
-                        credit.reference
-                    ));
-                    return report;
-                }
-            };
-            let original = match self.moment.invoice(InvoiceId::new(credit.moment_id)).await {
-                Ok(note) => note.and_then(|note| {
-                    note.credited_invoice
-                        .and_then(|r| r.invoice_number)
-                        .map(|n| n.to_string())
-                }),
-                Err(e) => {
-                    report.stopped = Some(format!(
-                        "Moment's credit note {} could not be read: {e}",
-                        credit.reference
-                    ));
-                    return report;
-                }
-            };
-            match original {
-                Some(original) => *credited.entry(original).or_default() += now_settled,
-                None => {
-                    if let Some(customer) = &credit.customer {
-                        held_back.insert(
-                            customer.clone(),
-                            format!(
-                                "credit note {} is settled in DK+ but Moment does not say which invoice it credits",
-                                credit.reference
-                            ),
-                        );
-                    }
-                }
-            }
         }
 
         let scope = payments_scope(&self.scope);
@@ -297,19 +237,44 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
                 return report;
             }
         };
-        for invoice in settled.iter().filter(|s| s.total_with_vat > Decimal::ZERO) {
-            if let Some(why) = invoice.customer.as_ref().and_then(|c| held_back.get(c)) {
-                if invoice.settled > Decimal::ZERO {
-                    report.failed.push((
-                        invoice.reference.clone(),
-                        format!(
-                            "not registered: {why}, and it may have settled this invoice — match \
-                             the credit note to its invoice, then the next run registers the rest"
-                        ),
-                    ));
-                }
-                continue;
+        // Only invoices with something new settled are looked at further.
+        let so_far = |reference: &str| {
+            payments
+                .get(reference)
+                .map(Registered::total)
+                .unwrap_or_default()
+        };
+        let candidates: Vec<&Settled> = invoices
+            .iter()
+            .filter(|i| {
+                i.settled > so_far(&i.reference)
+                    || payments.get(&i.reference).is_some_and(|r| r.open.is_some())
+                    || i.settled < so_far(&i.reference)
+            })
+            .collect();
+
+        // The credit notes of those invoices' customers, read now — after the invoices, so a
+        // credit matched meanwhile is subtracted (too little registered, never too much).
+        let mut credited: BTreeMap<String, Decimal> = BTreeMap::new();
+        let mut held_back: BTreeMap<Option<String>, String> = BTreeMap::new();
+        let customers: BTreeSet<Option<String>> =
+            candidates.iter().map(|i| i.customer.clone()).collect();
+        for customer in customers {
+            if let Err(why) = self
+                .credits_of(
+                    customer.as_deref(),
+                    &ours,
+                    &before_going_live,
+                    &mut credited,
+                )
+                .await
+            {
+                held_back.insert(customer, why);
             }
+        }
+
+        for invoice in candidates {
+            let so_far = so_far(&invoice.reference);
             let credit = credited
                 .get(&invoice.reference)
                 .copied()
@@ -319,7 +284,6 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
                 .min(invoice.total_with_vat)
                 .round_dp(2);
             let registered = payments.get(&invoice.reference);
-            let so_far = registered.map(Registered::total).unwrap_or_default();
             if paid < so_far {
                 report
                     .less_paid_in_dkplus
@@ -329,9 +293,19 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
             if paid == so_far && registered.is_none_or(|r| r.open.is_none()) {
                 continue;
             }
+            if let Some(why) = held_back.get(&invoice.customer) {
+                report.failed.push((
+                    invoice.reference.clone(),
+                    format!(
+                        "not registered: {why}, and it may have settled this invoice; the next \
+                         run tries again"
+                    ),
+                ));
+                continue;
+            }
             let sequence = registered.map_or(1, Registered::next);
             if let Err(stop) = self
-                .register(&scope, invoice, paid, sequence, &mut report)
+                .register(&scope, invoice, paid, so_far, sequence, &mut report)
                 .await
             {
                 report.stopped = Some(stop);
@@ -339,6 +313,66 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
             }
         }
         report
+    }
+
+    /// Adds what `customer`'s settled credit notes settled to `credited`, by the invoice each
+    /// credits; `Err` with why when one cannot be traced to its invoice (then none of the
+    /// customer's invoices may be taken as paid).
+    async fn credits_of(
+        &self,
+        customer: Option<&str>,
+        ours: &BTreeMap<String, (String, i64)>,
+        before_going_live: &BTreeSet<String>,
+        credited: &mut BTreeMap<String, Decimal>,
+    ) -> Result<(), String> {
+        let Some(customer) = customer else {
+            return Err("DK+ shows no customer on the invoice".to_owned());
+        };
+        let number = dkplus_client::CustomerNumber::new(customer);
+        let query = InvoiceQuery::of_customer(&number, 500, &FIELDS);
+        let mut notes = Vec::new();
+        all_invoice_pages(&self.dkplus, &query, |page| {
+            notes.extend(page.into_iter().filter(|i| {
+                i.total_amount_with_tax.is_some_and(|t| t < Decimal::ZERO)
+                    && i.settled_amount.is_some_and(|s| !s.is_zero())
+            }));
+        })
+        .await
+        .map_err(|e| format!("customer {customer}'s credit notes could not be read ({e})"))?;
+        for note in notes {
+            let number = note
+                .number
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let settled = note.settled_amount.unwrap_or_default().abs();
+            let Some((reference, moment_id)) = ours.get(&number) else {
+                if before_going_live.contains(&number) {
+                    continue;
+                }
+                return Err(format!(
+                    "DK+ credit note {number} (not sent by this integration) is settled"
+                ));
+            };
+            let original = self
+                .moment
+                .invoice(InvoiceId::new(*moment_id))
+                .await
+                .map_err(|e| format!("Moment's credit note {reference} could not be read ({e})"))?
+                .and_then(|n| n.credited_invoice)
+                .and_then(|r| r.invoice_number)
+                .map(|n| n.to_string());
+            match original {
+                Some(original) => *credited.entry(original).or_default() += settled,
+                None => {
+                    return Err(format!(
+                        "credit note {reference} is settled in DK+ but Moment does not say which \
+                         invoice it credits"
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Claims payment `sequence` of `invoice`, reads what Moment already holds for it,
@@ -349,6 +383,7 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
         scope: &Scope,
         invoice: &Settled,
         paid: Decimal,
+        so_far: Decimal,
         sequence: u32,
         report: &mut PaymentReport,
     ) -> Result<(), String> {
@@ -451,7 +486,9 @@ impl<M: MomentSource, D: DkPlusTarget> Context<M, D> {
             return Ok(());
         }
         let in_moment: Decimal = held.iter().filter_map(|p| p.amount).sum();
-        let amount = (paid - in_moment).round_dp(2);
+        // What our own ledger recorded counts too: a Moment list that is cut short (paged) or
+        // late can only make too little be registered.
+        let amount = (paid - in_moment.max(so_far)).round_dp(2);
         if amount <= Decimal::ZERO {
             let why = format!("nothing to register: Moment shows {in_moment} paid, DK+ {paid}");
             settle(not_done(why)).await;
