@@ -328,7 +328,8 @@ async fn a_credit_note_dkplus_held_before_going_live_holds_nothing_back() {
     world.dkplus.add_invoice(manual_credit_note("80001"));
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let engine = engine(&world, &store);
-    engine.backfill(Utc::now() - Days::days(30)).await;
+    let report = engine.backfill(Utc::now() - Days::days(30)).await;
+    assert_eq!(report.counts.failed, 1, "1004 needs a kennitala");
     let (n1001, total) = dkplus_invoice(&world, "1001");
     assert!(world.dkplus.settle_invoice(&n1001, total));
     let report = engine.sync_payments().await;
