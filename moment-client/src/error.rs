@@ -134,6 +134,18 @@ pub enum Error {
         /// The other page base, for the hint.
         other_base: u64,
     },
+    /// A list that must be read whole came back as one page of several (e.g. an invoice's
+    /// payments): nothing is concluded from a part.
+    #[error(
+        "Moment answered {path} with one page of several ({shown} items shown); the list must be \
+         read whole, so nothing was concluded from it"
+    )]
+    IncompleteList {
+        /// The list path.
+        path: String,
+        /// How many items the page held.
+        shown: usize,
+    },
     /// A webhook body was refused.
     #[error(transparent)]
     Webhook(#[from] WebhookError),

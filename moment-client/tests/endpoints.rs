@@ -345,3 +345,67 @@ async fn list_parameter_mistakes_are_config_errors() {
     }
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_payment_is_posted_once_as_json_and_a_5xx_may_have_been_applied() {
+    let server = MockServer::start().await;
+    let payment = moment_client::PaymentCreate {
+        amount: "1234.5".parse().unwrap(),
+        payment_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        external_id: "dkplus:1001:1".into(),
+        comment: None,
+    };
+    Mock::given(method("POST"))
+        .and(p(path("/invoices/13/payments")))
+        .and(header("authorization", BASIC))
+        .and(header("content-type", "application/json"))
+        .and(wiremock::matchers::body_json(json!({
+            "amount": 1234.5, "paymentDate": "2026-11-20", "externalId": "dkplus:1001:1"
+        })))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1) // never retried: a write that failed is the caller's to check
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .invoices()
+        .register_payment(InvoiceId(13), &payment)
+        .await
+        .unwrap_err();
+    assert!(err.may_have_been_applied(), "{err}");
+    assert_eq!(err.method(), Some("POST"));
+}
+
+#[tokio::test]
+async fn an_invoices_payments_are_read_whole_or_not_at_all() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(p(path("/invoices/13/payments")))
+        .and(query_param("size", "1000"))
+        .respond_with(ok(json!({
+            "content": [{"id": 1, "amount": 100, "paymentDate": "2026-11-20"}],
+            "page": {"size": 1, "totalElements": 2, "totalPages": 2, "number": 0}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(p(path("/invoices/14/payments")))
+        .respond_with(ok(
+            json!([{"id": 2, "paidAmount": "50.5", "externalId": "dkplus:1:1"}]),
+        ))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let err = client.invoices().payments(InvoiceId(13)).await.unwrap_err();
+    assert!(
+        matches!(err, moment_client::Error::IncompleteList { shown: 1, .. }),
+        "{err}"
+    );
+    let whole = client
+        .invoices()
+        .payments(InvoiceId(14))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(whole[0].amount, Some("50.5".parse().unwrap()));
+    assert_eq!(whole[0].external_id.as_deref(), Some("dkplus:1:1"));
+}

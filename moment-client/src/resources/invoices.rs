@@ -21,6 +21,9 @@ pub(crate) const LINES: &str = "lines";
 /// Path of the payments sub-resource (a guess; the fake serves it).
 pub(crate) const PAYMENTS: &str = "payments";
 
+/// How many payments of one invoice are asked for at once (`size`); more is an error.
+pub const PAYMENTS_PAGE: u32 = 1000;
+
 impl Sealed for Invoice {}
 
 impl Resource for Invoice {
@@ -70,11 +73,37 @@ impl ResourceHandler<'_, Invoice> {
     /// The payments Moment holds for an invoice, from `GET /invoices/{id}/payments` (path and
     /// names guessed; see `docs/moment-api.md`). `Ok(None)` on 404. Accepts a bare array or an
     /// envelope.
+    ///
+    /// # Errors
+    /// [`Error::IncompleteList`](crate::Error::IncompleteList) when Moment answers with one page
+    /// of several (asked for up to [`PAYMENTS_PAGE`](crate::resources::PAYMENTS_PAGE) at once): a part of the payments would
+    /// understate what is paid.
     pub async fn payments(&self, id: InvoiceId) -> Result<Option<Vec<Payment>>> {
         let id = id.to_string();
-        let request = Request::get(&[Invoice::PATH, &id, PAYMENTS], Vec::new());
-        let body: Option<PageBody<Payment>> = self.client.get_optional(&request).await?;
-        Ok(body.map(|b| b.items))
+        let request = Request::get(
+            &[Invoice::PATH, &id, PAYMENTS],
+            vec![("size".to_owned(), PAYMENTS_PAGE.to_string())],
+        );
+        let Some(body) = self
+            .client
+            .get_optional::<PageBody<Payment>>(&request)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let meta = &body.meta;
+        let more = meta.last == Some(false)
+            || meta.total_pages.is_some_and(|pages| pages > 1)
+            || meta
+                .total_elements
+                .is_some_and(|total| total > body.items.len() as u64);
+        if more {
+            return Err(crate::Error::IncompleteList {
+                path: request.display_path(),
+                shown: body.items.len(),
+            });
+        }
+        Ok(Some(body.items))
     }
 
     /// Registers a payment on an invoice with `POST /invoices/{id}/payments` (path and names

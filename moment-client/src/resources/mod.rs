@@ -14,6 +14,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 
 pub use handler::ResourceHandler;
+pub use invoices::PAYMENTS_PAGE;
 
 mod sealed {
     pub trait Sealed {}
