@@ -30,6 +30,7 @@ use super::failure::SyncFailure;
 use super::notify::{FailureReport, Notifier, NotifyError};
 use super::outcome::ObjectKind;
 use super::report::SyncReport;
+use crate::receiver::status::SyncCategory;
 use crate::store::{DigestItem, Scope, Store};
 
 /// When the policy lets a report through.
@@ -108,12 +109,6 @@ fn tag_of(kind: ObjectKind, moment_id: i64) -> String {
 fn object_of(tag: &str) -> Option<(ObjectKind, i64)> {
     let (kind, id) = tag.split_once(':')?;
     Some((ObjectKind::from_name(kind)?, id.parse().ok()?))
-}
-
-/// The status keys (see [`ObjectState::last_status`](crate::store::ObjectState)) that mean the
-/// object went through.
-fn went_through(status: &str) -> bool {
-    !matches!(status, "failed" | "needs_person" | "outcome_unknown")
 }
 
 impl AlertPolicy {
@@ -408,7 +403,9 @@ impl AlertPolicy {
                 (_, Some((kind, moment_id))) => {
                     match self.store.object_state(&self.scope, kind, moment_id).await {
                         Ok(Some(state))
-                            if went_through(&state.last_status) && state.updated_at > opened =>
+                            if SyncCategory::of_status(&state.last_status)
+                                == SyncCategory::Done
+                                && state.updated_at > opened =>
                         {
                             Some(format!(
                                 "{kind} {}[Moment id {moment_id}]: {}",
